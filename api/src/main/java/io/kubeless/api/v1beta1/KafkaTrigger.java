@@ -1,0 +1,36 @@
+package io.kubeless.api.v1beta1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Invokes the functions matching a label selector for every record of a Kafka topic. */
+@Group(Function.GROUP)
+@Version(Function.VERSION)
+@AdditionalPrinterColumn(
+    name = "Topic",
+    jsonPath = ".spec.topic",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class KafkaTrigger extends CustomResource<KafkaTriggerSpec, TriggerStatus>
+    implements Namespaced {
+
+  @Override
+  protected KafkaTriggerSpec initSpec() {
+    return new KafkaTriggerSpec();
+  }
+
+  @Override
+  protected TriggerStatus initStatus() {
+    return new TriggerStatus();
+  }
+}
