@@ -32,9 +32,4 @@ public class CronJobTrigger extends CustomResource<CronJobTriggerSpec, TriggerSt
   protected CronJobTriggerSpec initSpec() {
     return new CronJobTriggerSpec();
   }
-
-  @Override
-  protected TriggerStatus initStatus() {
-    return new TriggerStatus();
-  }
 }

@@ -37,9 +37,4 @@ public class Function extends CustomResource<FunctionSpec, FunctionStatus> imple
   protected FunctionSpec initSpec() {
     return new FunctionSpec();
   }
-
-  @Override
-  protected FunctionStatus initStatus() {
-    return new FunctionStatus();
-  }
 }

@@ -36,9 +36,4 @@ public class HTTPTrigger extends CustomResource<HTTPTriggerSpec, TriggerStatus>
   protected HTTPTriggerSpec initSpec() {
     return new HTTPTriggerSpec();
   }
-
-  @Override
-  protected TriggerStatus initStatus() {
-    return new TriggerStatus();
-  }
 }

@@ -28,9 +28,4 @@ public class KafkaTrigger extends CustomResource<KafkaTriggerSpec, TriggerStatus
   protected KafkaTriggerSpec initSpec() {
     return new KafkaTriggerSpec();
   }
-
-  @Override
-  protected TriggerStatus initStatus() {
-    return new TriggerStatus();
-  }
 }

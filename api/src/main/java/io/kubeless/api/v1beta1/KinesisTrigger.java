@@ -32,9 +32,4 @@ public class KinesisTrigger extends CustomResource<KinesisTriggerSpec, TriggerSt
   protected KinesisTriggerSpec initSpec() {
     return new KinesisTriggerSpec();
   }
-
-  @Override
-  protected TriggerStatus initStatus() {
-    return new TriggerStatus();
-  }
 }

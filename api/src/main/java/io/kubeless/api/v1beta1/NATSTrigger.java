@@ -28,9 +28,4 @@ public class NATSTrigger extends CustomResource<NATSTriggerSpec, TriggerStatus>
   protected NATSTriggerSpec initSpec() {
     return new NATSTriggerSpec();
   }
-
-  @Override
-  protected TriggerStatus initStatus() {
-    return new TriggerStatus();
-  }
 }

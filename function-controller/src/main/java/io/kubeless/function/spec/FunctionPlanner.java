@@ -1,0 +1,352 @@
+package io.kubeless.function.spec;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.ServiceSpecBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.FunctionSpec;
+import io.kubeless.function.config.FunctionControllerConfig;
+import io.kubeless.function.runtime.Runtime;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Validates a Function and resolves it into a {@link FunctionPlan}. Every way a spec can be wrong
+ * surfaces here as an {@link InvalidFunctionException} with its own reason, before anything is
+ * written to the cluster.
+ */
+@ApplicationScoped
+public class FunctionPlanner {
+
+  /**
+   * Names of the init containers the controller adds; {@code spec.deployment} may not reuse them.
+   */
+  public static final Set<String> RESERVED_INIT_CONTAINERS = Set.of("prepare", "install");
+
+  private static final Pattern CHECKSUM = Pattern.compile("sha256:([0-9a-fA-F]{64})");
+  private static final Pattern TIMEOUT = Pattern.compile("[0-9]{1,9}");
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final FunctionControllerConfig config;
+
+  public FunctionPlanner(FunctionControllerConfig config) {
+    this.config = config;
+  }
+
+  /** Resolves a Function against a runtime catalogue. */
+  public FunctionPlan plan(Function function, Map<String, Runtime> runtimes)
+      throws InvalidFunctionException {
+    FunctionSpec spec = function.getSpec() == null ? new FunctionSpec() : function.getSpec();
+    String name = function.getMetadata().getName();
+
+    Deployment overrides = deployment(spec.getDeployment(), name);
+    Container userContainer = overrides.getSpec().getTemplate().getSpec().getContainers().get(0);
+    boolean prebuilt = userContainer.getImage() != null && !userContainer.getImage().isBlank();
+
+    String code = spec.getFunction() == null ? "" : spec.getFunction();
+    Optional<Handler> handler =
+        prebuilt && isBlank(spec.getHandler())
+            ? Optional.empty()
+            : Optional.of(Handler.parse(spec.getHandler()));
+    int timeout = timeout(spec.getTimeout());
+    Optional<Runtime> runtime = Optional.ofNullable(runtimes.get(nullToEmpty(spec.getRuntime())));
+    if (runtime.isEmpty() && !prebuilt) {
+      throw new InvalidFunctionException(
+          "UnknownRuntime",
+          "spec.runtime '"
+              + nullToEmpty(spec.getRuntime())
+              + "' is not in the runtime catalogue; known runtimes: "
+              + String.join(", ", runtimes.keySet()));
+    }
+    ContentType contentType = ContentType.parse(spec.getFunctionContentType());
+    Optional<String> checksum = checksum(spec.getChecksum());
+    if (!prebuilt) {
+      checkCode(code, contentType, checksum);
+    }
+    String deps = spec.getDeps() == null ? "" : spec.getDeps();
+    if (code.length() + deps.length() > config.maxConfigMapBytes()) {
+      throw new InvalidFunctionException(
+          "FunctionTooLarge",
+          "code and dependencies take "
+              + (code.length() + deps.length())
+              + " bytes, more than a ConfigMap holds ("
+              + config.maxConfigMapBytes()
+              + "); serve the code from a URL with function-content-type url");
+    }
+
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (function.getMetadata().getLabels() != null) {
+      labels.putAll(function.getMetadata().getLabels());
+    }
+    labels.put(FunctionPlan.FUNCTION_LABEL, name);
+    labels.put(FunctionPlan.CREATED_BY, FunctionPlan.KUBELESS);
+
+    ServiceSpec service = service(spec.getService(), name);
+    int port = targetPort(service);
+    String codeKey =
+        handler.map(h -> h.module()).orElse(name)
+            + (contentType.archive() == ContentType.Archive.NONE
+                ? runtime.map(Runtime::fileSuffix).orElse("")
+                : "");
+    String image = prebuilt ? userContainer.getImage() : runtime.orElseThrow().image();
+    return new FunctionPlan(
+        function,
+        labels,
+        annotations(function),
+        handler,
+        contentType,
+        runtime,
+        image,
+        prebuilt,
+        codeKey,
+        code,
+        deps,
+        checksum,
+        timeout,
+        port,
+        service,
+        overrides,
+        Autoscalers.fromFunction(spec.getHorizontalPodAutoscaler(), name, MAPPER),
+        config.provisionImage().orElse(image),
+        "http://%s.%s.svc.%s:%d"
+            .formatted(
+                name,
+                function.getMetadata().getNamespace(),
+                config.clusterDomain(),
+                service.getPorts().get(0).getPort()));
+  }
+
+  /** {@code FUNC_MEMORY_LIMIT}: the container's memory limit as Kubeless printed it. */
+  public static String memoryLimit(Container container) {
+    if (container.getResources() == null || container.getResources().getLimits() == null) {
+      return "0";
+    }
+    Quantity memory = container.getResources().getLimits().get("memory");
+    return memory == null ? "0" : memory.toString();
+  }
+
+  private int timeout(String value) throws InvalidFunctionException {
+    if (isBlank(value)) {
+      return config.defaultTimeout();
+    }
+    if (!TIMEOUT.matcher(value.trim()).matches() || Integer.parseInt(value.trim()) == 0) {
+      throw new InvalidFunctionException(
+          "InvalidTimeout", "spec.timeout '" + value + "' must be a whole number of seconds > 0");
+    }
+    return Integer.parseInt(value.trim());
+  }
+
+  private static Optional<String> checksum(String value) throws InvalidFunctionException {
+    if (isBlank(value)) {
+      return Optional.empty();
+    }
+    var m = CHECKSUM.matcher(value.trim());
+    if (!m.matches()) {
+      throw new InvalidFunctionException(
+          "InvalidChecksum", "spec.checksum must be sha256:<64 hex digits>, got '" + value + "'");
+    }
+    return Optional.of(m.group(1).toLowerCase());
+  }
+
+  private static void checkCode(String code, ContentType type, Optional<String> checksum)
+      throws InvalidFunctionException {
+    if (code.isBlank()) {
+      throw new InvalidFunctionException(
+          "InvalidFunctionContent",
+          "spec.function is empty: give the code, or a prebuilt image in spec.deployment");
+    }
+    byte[] bytes =
+        switch (type.encoding()) {
+          case TEXT -> code.getBytes(StandardCharsets.UTF_8);
+          case BASE64 -> {
+            try {
+              yield Base64.getDecoder().decode(code.replaceAll("\\s", ""));
+            } catch (IllegalArgumentException e) {
+              throw new InvalidFunctionException(
+                  "InvalidFunctionContent", "spec.function is not valid base64: " + e.getMessage());
+            }
+          }
+          case URL -> {
+            URI uri;
+            try {
+              uri = URI.create(code.trim());
+            } catch (IllegalArgumentException e) {
+              uri = null;
+            }
+            if (uri == null
+                || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                || uri.getHost() == null) {
+              throw new InvalidFunctionException(
+                  "InvalidFunctionContent", "spec.function '" + code + "' is not an http(s) URL");
+            }
+            yield null; // downloaded, and checked, in the pod
+          }
+        };
+    if (bytes != null && checksum.isPresent()) {
+      String actual = sha256(bytes);
+      if (!actual.equals(checksum.get())) {
+        throw new InvalidFunctionException(
+            "ChecksumMismatch",
+            "spec.checksum sha256:"
+                + checksum.get()
+                + " does not match the code (sha256:"
+                + actual
+                + ")");
+      }
+    }
+  }
+
+  private static Deployment deployment(ObjectNode node, String name)
+      throws InvalidFunctionException {
+    Deployment deployment;
+    try {
+      deployment =
+          node == null || node.isEmpty()
+              ? new Deployment()
+              : MAPPER.treeToValue(node, Deployment.class);
+    } catch (Exception e) {
+      throw new InvalidFunctionException(
+          "InvalidDeployment", "spec.deployment is not a valid Deployment: " + firstLine(e));
+    }
+    deployment =
+        new DeploymentBuilder(deployment)
+            .editOrNewMetadata()
+            .endMetadata()
+            .editOrNewSpec()
+            .editOrNewTemplate()
+            .editOrNewMetadata()
+            .endMetadata()
+            .editOrNewSpec()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    if (pod.getContainers().isEmpty()) {
+      pod.getContainers().add(new Container());
+    }
+    if (deployment.getSpec().getReplicas() != null && deployment.getSpec().getReplicas() < 0) {
+      throw new InvalidFunctionException(
+          "InvalidDeployment", "spec.deployment.spec.replicas must not be negative");
+    }
+    for (Container init : pod.getInitContainers()) {
+      if (RESERVED_INIT_CONTAINERS.contains(init.getName())) {
+        throw new InvalidFunctionException(
+            "InvalidDeployment",
+            "spec.deployment: init container name '"
+                + init.getName()
+                + "' is reserved for preparing the function; rename it");
+      }
+    }
+    for (var volume : pod.getVolumes()) {
+      if (volume.getName() == null
+          || volume.getName().equals(name)
+          || volume.getName().equals(name + "-deps")) {
+        throw new InvalidFunctionException(
+            "InvalidDeployment",
+            "spec.deployment: volume name '"
+                + volume.getName()
+                + "' is reserved for the function's code; rename it");
+      }
+    }
+    return deployment;
+  }
+
+  private ServiceSpec service(ObjectNode node, String name) throws InvalidFunctionException {
+    ServiceSpec given;
+    try {
+      given = node == null || node.isEmpty() ? null : MAPPER.treeToValue(node, ServiceSpec.class);
+    } catch (Exception e) {
+      throw new InvalidFunctionException(
+          "InvalidService", "spec.service is not a valid ServiceSpec: " + firstLine(e));
+    }
+    Map<String, String> selector =
+        Map.of(FunctionPlan.CREATED_BY, FunctionPlan.KUBELESS, FunctionPlan.FUNCTION_LABEL, name);
+    if (given == null || given.getPorts() == null || given.getPorts().isEmpty()) {
+      return new ServiceSpecBuilder()
+          .withType("ClusterIP")
+          .withSelector(selector)
+          .withPorts(
+              new ServicePortBuilder()
+                  .withName("http-function-port")
+                  .withProtocol("TCP")
+                  .withPort(config.defaultPort())
+                  .withTargetPort(new IntOrString(config.defaultPort()))
+                  .build())
+          .build();
+    }
+    for (ServicePort port : given.getPorts()) {
+      if (port.getPort() == null || port.getPort() < 1 || port.getPort() > 65535) {
+        throw new InvalidFunctionException(
+            "InvalidService", "spec.service.ports: every port needs a port number in 1..65535");
+      }
+    }
+    ServicePort first = given.getPorts().get(0);
+    if (first.getTargetPort() != null && first.getTargetPort().getIntVal() == null) {
+      throw new InvalidFunctionException(
+          "InvalidService",
+          "spec.service.ports[0].targetPort must be a number: the function listens on it");
+    }
+    if (given.getSelector() == null || given.getSelector().isEmpty()) {
+      given.setSelector(selector);
+    }
+    return given;
+  }
+
+  private static int targetPort(ServiceSpec service) {
+    ServicePort first = service.getPorts().get(0);
+    return first.getTargetPort() == null ? first.getPort() : first.getTargetPort().getIntVal();
+  }
+
+  private static Map<String, String> annotations(Function function) {
+    Map<String, String> result = new LinkedHashMap<>();
+    if (function.getMetadata().getAnnotations() != null) {
+      // kubectl's bookkeeping would roll every pod on each apply
+      function.getMetadata().getAnnotations().entrySet().stream()
+          .filter(e -> !e.getKey().startsWith("kubectl.kubernetes.io/"))
+          .forEach(e -> result.put(e.getKey(), e.getValue()));
+    }
+    return result;
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String firstLine(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.lines().findFirst().orElse(message);
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

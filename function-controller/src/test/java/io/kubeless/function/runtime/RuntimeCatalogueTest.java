@@ -1,0 +1,64 @@
+package io.kubeless.function.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RuntimeCatalogueTest {
+
+  @Test
+  void configMapEntriesOverrideDefaultsFieldByField() {
+    Map<String, Runtime> merged =
+        RuntimeCatalogue.merge(
+            TestingCatalogues.defaults(),
+            """
+            python3.12:
+              image: mirror.local/python:3.12-patched
+            ruby3.3:
+              image: mirror.local/ruby:3.3
+              depsFile: Gemfile
+              fileSuffix: .rb
+              installCommand: bundle install
+            """);
+
+    assertThat(merged.get("python3.12").image()).isEqualTo("mirror.local/python:3.12-patched");
+    assertThat(merged.get("python3.12").depsFile()).contains("requirements.txt");
+    assertThat(merged.get("python3.12").fileSuffix()).isEqualTo(".py");
+    assertThat(merged.get("ruby3.3").installCommand()).contains("bundle install");
+    assertThat(merged).containsKeys("nodejs20", "java21");
+  }
+
+  @Test
+  void rejectsANewRuntimeWithoutImage() {
+    assertThatThrownBy(() -> RuntimeCatalogue.merge(Map.of(), "go1.22:\n  fileSuffix: .go\n"))
+        .hasMessageContaining("go1.22 has no image");
+  }
+
+  @Test
+  void keepsTheLastGoodCatalogueWhenTheConfigMapBreaks() {
+    RuntimeCatalogue catalogue = new RuntimeCatalogue(TestingCatalogues.config());
+    Map<String, Runtime> good =
+        catalogue.runtimes(configMap("1", "custom1:\n  image: reg/custom:1\n"));
+    Map<String, Runtime> afterBroken = catalogue.runtimes(configMap("2", "custom1: [unclosed"));
+
+    assertThat(good).containsKey("custom1");
+    assertThat(afterBroken).isEqualTo(good);
+    assertThat(catalogue.runtimes(Optional.empty())).doesNotContainKey("custom1");
+  }
+
+  private static Optional<ConfigMap> configMap(String version, String yaml) {
+    return Optional.of(
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("kubeless-runtimes")
+            .withResourceVersion(version)
+            .endMetadata()
+            .withData(Map.of("runtimes.yaml", yaml))
+            .build());
+  }
+}

@@ -1,0 +1,86 @@
+package io.kubeless.function.runtime;
+
+import io.kubeless.function.config.FunctionControllerConfig;
+import java.util.Map;
+import java.util.Optional;
+
+/** A controller configuration for unit tests, with the same runtimes as the shipped defaults. */
+public final class TestingCatalogues {
+
+  private TestingCatalogues() {}
+
+  public static Map<String, Runtime> defaults() {
+    return Map.of(
+        "python3.12", runtime("python3.12", "reg/runtime-python:3.12", "requirements.txt", ".py"),
+        "nodejs20", runtime("nodejs20", "reg/runtime-nodejs:20", "package.json", ".js"),
+        "java21", runtime("java21", "reg/runtime-java:21", "pom.xml", ".java"));
+  }
+
+  private static Runtime runtime(String id, String image, String deps, String suffix) {
+    return new Runtime(id, image, Optional.of(deps), suffix, Optional.of("/opt/kubeless/install"));
+  }
+
+  /** Configuration with the given ConfigMap size limit and no provision image. */
+  public static FunctionControllerConfig config(int maxConfigMapBytes) {
+    return new FunctionControllerConfig() {
+      @Override
+      public Map<String, RuntimeEntry> runtimes() {
+        return Map.of();
+      }
+
+      @Override
+      public String imageRegistry() {
+        return "reg";
+      }
+
+      @Override
+      public Catalogue catalogue() {
+        return new Catalogue() {
+          @Override
+          public String namespace() {
+            return "kubeless";
+          }
+
+          @Override
+          public String name() {
+            return "kubeless-runtimes";
+          }
+
+          @Override
+          public String key() {
+            return "runtimes.yaml";
+          }
+        };
+      }
+
+      @Override
+      public Optional<String> provisionImage() {
+        return Optional.empty();
+      }
+
+      @Override
+      public int defaultTimeout() {
+        return 180;
+      }
+
+      @Override
+      public int defaultPort() {
+        return 8080;
+      }
+
+      @Override
+      public String clusterDomain() {
+        return "cluster.local";
+      }
+
+      @Override
+      public int maxConfigMapBytes() {
+        return maxConfigMapBytes;
+      }
+    };
+  }
+
+  public static FunctionControllerConfig config() {
+    return config(1_000_000);
+  }
+}

@@ -1,0 +1,207 @@
+package io.kubeless.function.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.FunctionSpec;
+import io.kubeless.function.runtime.TestingCatalogues;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FunctionPlannerTest {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private final FunctionPlanner planner = new FunctionPlanner(TestingCatalogues.config(2_000));
+
+  @Test
+  void resolvesAPythonFunction() throws InvalidFunctionException {
+    FunctionPlan plan = plan(spec -> {});
+
+    assertThat(plan.handler()).contains(new Handler("hello", "handler"));
+    assertThat(plan.codeKey()).isEqualTo("hello.py");
+    assertThat(plan.image()).isEqualTo("reg/runtime-python:3.12");
+    assertThat(plan.timeoutSeconds()).isEqualTo(180);
+    assertThat(plan.port()).isEqualTo(8080);
+    assertThat(plan.url()).isEqualTo("http://hello.ns.svc.cluster.local:8080");
+    assertThat(plan.labels())
+        .containsEntry("function", "hello")
+        .containsEntry("created-by", "kubeless")
+        .containsEntry("team", "a");
+    assertThat(plan.annotations()).containsKey("note").doesNotContainKey("kubectl.kubernetes.io/x");
+    assertThat(plan.autoscaler()).isEmpty();
+    assertThat(plan.installsDeps()).isFalse();
+  }
+
+  @Test
+  void archivesAreStoredUnderTheModuleName() throws InvalidFunctionException {
+    FunctionPlan plan =
+        plan(
+            spec -> {
+              spec.setFunctionContentType("base64+zip");
+              spec.setFunction(Base64.getEncoder().encodeToString(new byte[] {'P', 'K', 3, 4}));
+            });
+    assertThat(plan.codeKey()).isEqualTo("hello");
+  }
+
+  @Test
+  void acceptsAMatchingChecksumForTextAndForDecodedBase64() throws InvalidFunctionException {
+    String code = "def handler(event, context):\n    return 1\n";
+    String digest = "sha256:" + FunctionPlanner.sha256(code.getBytes(StandardCharsets.UTF_8));
+    assertThat(
+            plan(s -> {
+                  s.setFunction(code);
+                  s.setChecksum(digest);
+                })
+                .checksumHex())
+        .isPresent();
+    assertThat(
+            plan(s -> {
+                  s.setFunction(
+                      Base64.getEncoder().encodeToString(code.getBytes(StandardCharsets.UTF_8)));
+                  s.setFunctionContentType("base64");
+                  s.setChecksum(digest.toUpperCase().replace("SHA256", "sha256"));
+                })
+                .checksumHex())
+        .isPresent();
+  }
+
+  @Test
+  void aPrebuiltImageNeedsNoRuntimeNorCode() throws InvalidFunctionException {
+    FunctionPlan plan =
+        plan(
+            spec -> {
+              spec.setRuntime("");
+              spec.setFunction("");
+              spec.setHandler("");
+              spec.setDeployment(
+                  yaml("spec: {template: {spec: {containers: [{image: 'reg/my-fn:1'}]}}}"));
+            });
+    assertThat(plan.prebuiltImage()).isTrue();
+    assertThat(plan.preparesCode()).isFalse();
+    assertThat(plan.image()).isEqualTo("reg/my-fn:1");
+    assertThat(plan.handler()).isEmpty();
+  }
+
+  @Test
+  void usesTheServiceTargetPortAsTheFunctionPort() throws InvalidFunctionException {
+    FunctionPlan plan =
+        plan(spec -> spec.setService(yaml("ports: [{name: web, port: 80, targetPort: 9000}]")));
+    assertThat(plan.port()).isEqualTo(9000);
+    assertThat(plan.url()).endsWith(":80");
+    assertThat(plan.service().getSelector()).containsEntry("function", "hello");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"", "hello", "hello.", ".handler", "a.b.c", "hello world.handler", "x/y.h"})
+  void rejectsMalformedHandlers(String handler) {
+    assertInvalid(spec -> spec.setHandler(handler), "InvalidHandler");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "-1", "0", "1.5"})
+  void rejectsMalformedTimeouts(String timeout) {
+    assertInvalid(spec -> spec.setTimeout(timeout), "InvalidTimeout");
+  }
+
+  @Test
+  void rejectsAnUnknownRuntimeListingTheKnownOnes() {
+    assertThatThrownBy(() -> plan(spec -> spec.setRuntime("cobol85")))
+        .hasMessageContaining("cobol85")
+        .hasMessageContaining("python3.12");
+    assertInvalid(spec -> spec.setRuntime("cobol85"), "UnknownRuntime");
+  }
+
+  @Test
+  void rejectsCodeThatDoesNotMatchItsChecksum() {
+    assertInvalid(spec -> spec.setChecksum("sha256:" + "0".repeat(64)), "ChecksumMismatch");
+    assertInvalid(spec -> spec.setChecksum("md5:abc"), "InvalidChecksum");
+  }
+
+  @Test
+  void rejectsBadContent() {
+    assertInvalid(spec -> spec.setFunction(""), "InvalidFunctionContent");
+    assertInvalid(
+        spec -> {
+          spec.setFunctionContentType("base64");
+          spec.setFunction("not base64 !");
+        },
+        "InvalidFunctionContent");
+    assertInvalid(
+        spec -> {
+          spec.setFunctionContentType("url");
+          spec.setFunction("ftp://example.com/f.py");
+        },
+        "InvalidFunctionContent");
+    assertInvalid(spec -> spec.setFunction("x".repeat(3_000)), "FunctionTooLarge");
+  }
+
+  @Test
+  void rejectsUnmergeableDeployments() {
+    assertInvalid(spec -> spec.setDeployment(yaml("spec: {replicas: many}")), "InvalidDeployment");
+    assertInvalid(spec -> spec.setDeployment(yaml("spec: {replicas: -1}")), "InvalidDeployment");
+    assertInvalid(
+        spec ->
+            spec.setDeployment(
+                yaml("spec: {template: {spec: {initContainers: [{name: prepare, image: x}]}}}")),
+        "InvalidDeployment");
+    assertInvalid(
+        spec ->
+            spec.setDeployment(
+                yaml("spec: {template: {spec: {volumes: [{name: hello-deps, emptyDir: {}}]}}}")),
+        "InvalidDeployment");
+  }
+
+  @Test
+  void rejectsBadServicesAndAutoscalers() {
+    assertInvalid(spec -> spec.setService(yaml("ports: [{port: 70000}]")), "InvalidService");
+    assertInvalid(
+        spec -> spec.setService(yaml("ports: [{port: 80, targetPort: http}]")), "InvalidService");
+    assertInvalid(
+        spec -> spec.setHorizontalPodAutoscaler(yaml("spec: {minReplicas: 5, maxReplicas: 2}")),
+        "InvalidAutoscaler");
+  }
+
+  private FunctionPlan plan(Consumer<FunctionSpec> change) throws InvalidFunctionException {
+    FunctionSpec spec = new FunctionSpec();
+    spec.setHandler("hello.handler");
+    spec.setRuntime("python3.12");
+    spec.setFunction("def handler(event, context):\n    return 'hello'\n");
+    change.accept(spec);
+    Function function = new Function();
+    function.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("hello")
+            .withNamespace("ns")
+            .addToLabels("team", "a")
+            .addToAnnotations("note", "kept")
+            .addToAnnotations("kubectl.kubernetes.io/x", "dropped")
+            .build());
+    function.setSpec(spec);
+    return planner.plan(function, TestingCatalogues.defaults());
+  }
+
+  private void assertInvalid(Consumer<FunctionSpec> change, String reason) {
+    assertThatThrownBy(() -> plan(change))
+        .isInstanceOf(InvalidFunctionException.class)
+        .extracting(e -> ((InvalidFunctionException) e).reason())
+        .isEqualTo(reason);
+  }
+
+  static ObjectNode yaml(String yaml) {
+    try {
+      return (ObjectNode) YAML.readTree(yaml);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
