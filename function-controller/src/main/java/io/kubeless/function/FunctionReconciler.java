@@ -2,6 +2,7 @@ package io.kubeless.function;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -50,7 +51,13 @@ import java.util.stream.Collectors;
           dependsOn = FunctionReconciler.DEPLOYMENT,
           reconcilePrecondition = AutoscalerDependent.Requested.class)
     })
-@ControllerConfiguration(name = "function")
+// Without comparable resource versions, JOSDK 5.3 does not filter the events that arrive while
+// it patches the status; with them, a spec change made during that patch is dropped and never
+// reconciled (operator-framework/java-operator-sdk#3398). Our own status writes do not change the
+// generation, so generation-aware processing still ignores them.
+@ControllerConfiguration(
+    name = "function",
+    informer = @Informer(comparableResourceVersions = false))
 public class FunctionReconciler implements Reconciler<Function> {
 
   static final String CONFIG_MAP = "configmap";

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class CrdsUpToDateTest {
 
+  private static final String REGENERATE = "run ./mvnw -pl api -Pupdate-crds process-classes";
+
   private static final List<String> KINDS =
       List.of(
           "functions",
@@ -32,16 +34,19 @@ class CrdsUpToDateTest {
 
     for (String plural : KINDS) {
       String file = plural + ".kubeless.io-v1.yml";
-      assertThat(committed.resolve(file))
-          .as("k8s/crds/%s is missing; run ./mvnw -pl api -Pupdate-crds process-classes", file)
-          .exists();
-      assertThat(Files.readString(committed.resolve(file)))
-          .as("k8s/crds/%s is stale; run ./mvnw -pl api -Pupdate-crds process-classes", file)
+      Path crd = committed.resolve(plural).resolve(file);
+      assertThat(crd).as("k8s/crds/%s/%s is missing; " + REGENERATE, plural, file).exists();
+      assertThat(Files.readString(crd))
+          .as("k8s/crds/%s/%s is stale; " + REGENERATE, plural, file)
           .isEqualTo(Files.readString(generated.resolve(file)));
+      assertThat(committed.resolve(plural).resolve("kustomization.yaml"))
+          .as("each CRD installs on its own with kubectl apply -k")
+          .content()
+          .contains("- " + file);
     }
-    try (Stream<Path> files = Files.list(committed)) {
+    try (Stream<Path> files = Files.list(generated)) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .as("k8s/crds holds only generated CRDs")
+          .as("every generated CRD is committed")
           .containsExactlyInAnyOrderElementsOf(
               KINDS.stream().map(k -> k + ".kubeless.io-v1.yml").toList());
     }

@@ -1,0 +1,51 @@
+package io.kubeless.runtime;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The runtime's configuration, read from the environment the function controller (or local mode)
+ * sets.
+ *
+ * @param volume {@code KUBELESS_INSTALL_VOLUME}: where the function's sources and {@code lib/} are
+ * @param modName {@code MOD_NAME}: the class {@code io.kubeless.<MOD_NAME>} in {@code
+ *     <MOD_NAME>.java}
+ * @param handler {@code FUNC_HANDLER}: the method to call
+ * @param timeout {@code FUNC_TIMEOUT}: seconds, as given (default 180)
+ * @param port {@code FUNC_PORT} (default 8080)
+ * @param runtime {@code FUNC_RUNTIME}
+ * @param memoryLimit {@code FUNC_MEMORY_LIMIT}
+ * @param maxBodyBytes {@code REQ_MB_LIMIT} in MiB (default 10), in bytes
+ */
+public record Config(
+    Path volume,
+    String modName,
+    String handler,
+    String timeout,
+    int port,
+    String runtime,
+    String memoryLimit,
+    long maxBodyBytes) {
+
+  /** Reads the configuration from {@code env}, applying Kubeless's defaults. */
+  public static Config fromEnv(Map<String, String> env) {
+    return new Config(
+        Path.of(env.getOrDefault("KUBELESS_INSTALL_VOLUME", "/kubeless")),
+        env.getOrDefault("MOD_NAME", ""),
+        env.getOrDefault("FUNC_HANDLER", ""),
+        orDefault(env.get("FUNC_TIMEOUT"), "180"),
+        Integer.parseInt(orDefault(env.get("FUNC_PORT"), "8080")),
+        env.getOrDefault("FUNC_RUNTIME", ""),
+        env.getOrDefault("FUNC_MEMORY_LIMIT", ""),
+        (long) (Double.parseDouble(orDefault(env.get("REQ_MB_LIMIT"), "10")) * 1024 * 1024));
+  }
+
+  /** The timeout in milliseconds. */
+  public long timeoutMillis() {
+    return (long) (Double.parseDouble(timeout) * 1000);
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}

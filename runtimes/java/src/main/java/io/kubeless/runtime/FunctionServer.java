@@ -1,0 +1,205 @@
+package io.kubeless.runtime;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.kubeless.Context;
+import io.kubeless.Event;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The HTTP side of the runtime: {@code GET /healthz}, {@code GET /metrics}, and any other request
+ * invokes the function on the request's own thread, under a watchdog that stops it at the timeout
+ * (see {@link Deadline}) and answers 408.
+ */
+final class FunctionServer implements HttpHandler {
+
+  private static final String TEXT = "text/plain; charset=utf-8";
+
+  /** A body over the limit is read and dropped (up to this much) so the client sees the 413. */
+  private static final long MAX_DISCARD = 100L * 1024 * 1024;
+
+  private final Config config;
+  private final FunctionLoader.Function function;
+  private final String loadError;
+  private final Metrics metrics = new Metrics();
+  private final Watchdog watchdog = new Watchdog();
+  private volatile Now now = new Now(0, "");
+
+  FunctionServer(Config config, FunctionLoader.Function function, String loadError) {
+    this.config = config;
+    this.function = function;
+    this.loadError = loadError;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) {
+    String method = exchange.getRequestMethod();
+    String path = exchange.getRequestURI().getRawPath();
+    if ("GET".equals(method) && "/healthz".equals(path)) {
+      if (loadError == null) {
+        respond(exchange, 200, TEXT, "OK", false);
+      } else {
+        respond(exchange, 500, TEXT, loadError, false);
+      }
+    } else if ("GET".equals(method) && "/metrics".equals(path)) {
+      respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(), false);
+    } else {
+      invoke(exchange, method);
+    }
+  }
+
+  private void invoke(HttpExchange exchange, String method) {
+    long started = System.nanoTime();
+    byte[] body = readBody(exchange);
+    if (body == null) {
+      respond(exchange, 413, TEXT, "Request body too large", true);
+      return;
+    }
+    if (function == null) {
+      Log.log("Function not loaded: " + loadError);
+      finish(exchange, method, started, 500, "Internal Server Error");
+      return;
+    }
+    Headers headers = exchange.getRequestHeaders();
+    Event event =
+        new Event(
+            new String(body, StandardCharsets.UTF_8),
+            orElse(headers.getFirst("event-id"), randomId()),
+            orElse(
+                headers.getFirst("event-type"),
+                orElse(headers.getFirst("Content-Type"), "application/octet-stream")),
+            orElse(headers.getFirst("event-time"), now()),
+            orElse(headers.getFirst("event-namespace"), "http.kubeless.io"));
+    Context context =
+        new Context(config.handler(), config.timeout(), config.runtime(), config.memoryLimit());
+
+    Deadline.Invocation invocation = new Deadline.Invocation(Thread.currentThread());
+    AtomicBoolean answered = new AtomicBoolean();
+    Watchdog.Watch timeout =
+        watchdog.watch(
+            config.timeoutMillis(),
+            () -> {
+              // Answer at the deadline even if the function is stuck where a check cannot reach.
+              if (invocation.expire() && answered.compareAndSet(false, true)) {
+                timedOut(exchange, method, started);
+              }
+            });
+    Object result = null;
+    Throwable failure = null;
+    Deadline.enter(invocation);
+    try {
+      result = function.handler().invokeExact(function.instance(), event, context);
+    } catch (Throwable t) {
+      failure = t;
+    } finally {
+      watchdog.cancel(timeout);
+      Deadline.exit(invocation);
+    }
+    if (!answered.compareAndSet(false, true)) {
+      return; // the watchdog has answered 408
+    }
+    if (invocation.timedOut()) {
+      timedOut(exchange, method, started);
+    } else if (failure != null) {
+      // The stack trace names the error and where it happened; the request body is never logged.
+      StringWriter trace = new StringWriter();
+      failure.printStackTrace(new PrintWriter(trace));
+      Log.log("Function " + config.modName() + "." + config.handler() + " failed: " + trace);
+      finish(exchange, method, started, 500, "Internal Server Error");
+    } else {
+      finish(exchange, method, started, 200, result == null ? "" : result.toString());
+    }
+  }
+
+  private void timedOut(HttpExchange exchange, String method, long started) {
+    Log.log(
+        "Function "
+            + config.modName()
+            + "."
+            + config.handler()
+            + " timed out after "
+            + config.timeout()
+            + "s; stopping it");
+    finish(exchange, method, started, 408, "Timeout while processing the function");
+  }
+
+  private void finish(HttpExchange exchange, String method, long started, int status, String body) {
+    metrics.observe(method, (System.nanoTime() - started) / 1e9, status == 500 || status == 408);
+    respond(exchange, status, TEXT, body, false);
+  }
+
+  /** The body, or null when it is over the limit (then it has been read and dropped). */
+  private byte[] readBody(HttpExchange exchange) {
+    long max = config.maxBodyBytes();
+    try {
+      InputStream in = exchange.getRequestBody();
+      String length = exchange.getRequestHeaders().getFirst("Content-Length");
+      if (length != null && Long.parseLong(length.trim()) > max) {
+        in.skipNBytes(Math.min(Long.parseLong(length.trim()), MAX_DISCARD));
+        return null;
+      }
+      byte[] body = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE));
+      if (body.length > max) {
+        in.skip(MAX_DISCARD);
+        return null;
+      }
+      return body;
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static void respond(
+      HttpExchange exchange, int status, String type, String body, boolean close) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    try (exchange) {
+      exchange.getResponseHeaders().set("Content-Type", type);
+      if (close) {
+        exchange.getResponseHeaders().set("Connection", "close");
+      }
+      exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+      if (bytes.length > 0) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    } catch (IOException e) {
+      // The client went away; nothing left to tell it.
+    }
+  }
+
+  /** A random (version 4) UUID; event ids need to be unique, not unguessable. */
+  private static String randomId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & ~(3L << 62)) | (1L << 63);
+    return new UUID(high, low).toString();
+  }
+
+  /** The current time in RFC 3339 with second precision, formatted once a second. */
+  private String now() {
+    long second = System.currentTimeMillis() / 1000;
+    Now current = now;
+    if (current.second != second) {
+      current = new Now(second, Instant.ofEpochSecond(second).toString());
+      now = current;
+    }
+    return current.text;
+  }
+
+  private record Now(long second, String text) {}
+
+  private static String orElse(String value, String fallback) {
+    return value == null || value.isEmpty() ? fallback : value;
+  }
+}

@@ -1,0 +1,7 @@
+package io.kubeless;
+
+public class Echo {
+  public String handler(io.kubeless.Event event, io.kubeless.Context context) {
+    return event.Data;
+  }
+}

@@ -1,0 +1,4 @@
+module.exports = {
+  handler: (event, context) => {
+    return 'missing brace';
+};

@@ -1,0 +1,5 @@
+const { shout } = require('kubeless-dep');
+
+module.exports = {
+  handler: (event, context) => shout('deps'),
+};

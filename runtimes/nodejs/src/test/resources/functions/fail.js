@@ -1,0 +1,5 @@
+module.exports = {
+  handler: async (event, context) => {
+    throw new Error('intentional failure');
+  },
+};

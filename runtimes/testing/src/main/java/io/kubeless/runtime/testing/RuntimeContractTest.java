@@ -1,0 +1,401 @@
+package io.kubeless.runtime.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runtime contract every runtime must keep, run against the real runtime process. A runtime's
+ * test extends this class and ships the same set of functions under {@code
+ * src/test/resources/functions/}: {@code hello}, {@code echo}, {@code event}, {@code fail}, {@code
+ * loop}, {@code sleepy}, {@code deps} and {@code broken}, each with handler {@code handler}.
+ */
+public abstract class RuntimeContractTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir protected Path tmp;
+
+  private final List<RuntimeProcess> started = new ArrayList<>();
+
+  /** The runtime's folder, holding {@code run} and {@code install}. */
+  protected Path runtimeDir() {
+    return Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+  }
+
+  /** The source file suffix of this language, e.g. {@code .py}. */
+  protected abstract String suffix();
+
+  /** The dependency file the install step reads, e.g. {@code requirements.txt}. */
+  protected abstract String depsFile();
+
+  /**
+   * Writes into {@code volume} a dependency file (and whatever local package it names) that makes
+   * the {@code deps} function's import resolvable, without needing a network.
+   */
+  protected abstract void writeDependencies(Path volume) throws IOException;
+
+  /** MOD_NAME of a test function; Java overrides it because its class names are capitalised. */
+  protected String moduleName(String function) {
+    return function;
+  }
+
+  /** Whether the handler can return objects that the runtime JSON-encodes (Java returns String). */
+  protected boolean returnsObjects() {
+    return true;
+  }
+
+  /** Extra environment of the runtime process. */
+  protected Map<String, String> runtimeEnv() {
+    return Map.of();
+  }
+
+  /** Extra environment of the install step. */
+  protected Map<String, String> installEnv() {
+    return Map.of();
+  }
+
+  @AfterEach
+  void stopRuntimes() {
+    started.forEach(RuntimeProcess::close);
+  }
+
+  @Test
+  void servesHelloWorldOnAnyPathAndMethod() throws Exception {
+    RuntimeProcess runtime = start("hello", Map.of());
+
+    assertThat(runtime.get("/").body()).isEqualTo("hello world");
+    HttpResponse<String> post = runtime.post("/any/path?x=1", "ignored");
+    assertThat(post.statusCode()).isEqualTo(200);
+    assertThat(post.body()).isEqualTo("hello world");
+    HttpResponse<String> put =
+        runtime.send(
+            HttpRequest.newBuilder(runtime.uri("/other"))
+                .PUT(HttpRequest.BodyPublishers.ofString("x"))
+                .build());
+    assertThat(put.body()).isEqualTo("hello world");
+  }
+
+  @Test
+  void echoesJsonDataParsedAndEncodedAgain() throws Exception {
+    RuntimeProcess runtime = start("echo", Map.of());
+    String payload = "{\"name\":\"kubeless\",\"list\":[1,2.5,true,null],\"nested\":{\"a\":\"ü\"}}";
+
+    HttpResponse<String> response = runtime.post("/", payload, "Content-Type", "application/json");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(response.body())).isEqualTo(JSON.readTree(payload));
+    if (returnsObjects()) {
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+    }
+  }
+
+  @Test
+  void echoesNonJsonDataAsText() throws Exception {
+    RuntimeProcess runtime = start("echo", Map.of());
+    String payload = "plain text, not {json}: ünïcödé\nsecond line";
+
+    HttpResponse<String> response =
+        runtime.post("/", payload, "Content-Type", "text/plain; charset=utf-8");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(payload);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+  }
+
+  @Test
+  void passesEventHeadersAndContextToTheHandler() throws Exception {
+    RuntimeProcess runtime =
+        start(
+            "event",
+            Map.of("FUNC_TIMEOUT", "42", "FUNC_RUNTIME", "test9", "FUNC_MEMORY_LIMIT", "128Mi"));
+
+    JsonNode event =
+        JSON.readTree(
+            runtime
+                .post(
+                    "/some/path",
+                    "{}",
+                    "Content-Type",
+                    "application/json",
+                    "event-id",
+                    "orders-0-42",
+                    "event-type",
+                    "application/json",
+                    "event-time",
+                    "2024-05-01T10:00:00Z",
+                    "event-namespace",
+                    "kafkatriggers.kubeless.io")
+                .body());
+
+    assertThat(event.path("event-id").asText()).isEqualTo("orders-0-42");
+    assertThat(event.path("event-type").asText()).isEqualTo("application/json");
+    assertThat(event.path("event-time").asText()).isEqualTo("2024-05-01T10:00:00Z");
+    assertThat(event.path("event-namespace").asText()).isEqualTo("kafkatriggers.kubeless.io");
+    assertThat(event.path("function-name").asText()).isEqualTo("handler");
+    assertThat(event.path("timeout").asDouble()).isEqualTo(42.0);
+    assertThat(event.path("runtime").asText()).isEqualTo("test9");
+    assertThat(event.path("memory-limit").asText()).isEqualTo("128Mi");
+    if (event.has("method")) {
+      assertThat(event.path("method").asText()).isEqualTo("POST");
+      assertThat(event.path("path").asText()).isEqualTo("/some/path");
+    }
+  }
+
+  @Test
+  void generatesEventDefaultsWhenHeadersAreAbsent() throws Exception {
+    RuntimeProcess runtime = start("event", Map.of());
+
+    JsonNode first = JSON.readTree(runtime.post("/", "x", "Content-Type", "text/plain").body());
+    JsonNode second = JSON.readTree(runtime.post("/", "x", "Content-Type", "text/plain").body());
+
+    assertThat(first.path("event-id").asText()).isNotBlank();
+    assertThat(first.path("event-id").asText()).isNotEqualTo(second.path("event-id").asText());
+    assertThat(first.path("event-type").asText()).isEqualTo("text/plain");
+    assertThat(OffsetDateTime.parse(first.path("event-time").asText())).isNotNull();
+    assertThat(first.path("event-namespace").asText()).isNotBlank();
+  }
+
+  @Test
+  void loadsDependenciesInstalledByTheInstallStep() throws Exception {
+    Path volume = volume();
+    writeDependencies(volume);
+
+    int exit = RuntimeProcess.install(runtimeDir(), volume, depsFile(), installEnv());
+
+    assertThat(exit).as(installLog(volume)).isZero();
+    RuntimeProcess runtime = start("deps", Map.of());
+    assertThat(runtime.get("/").body()).isEqualTo("DEPS!");
+  }
+
+  @Test
+  void installSucceedsWithoutDependencies() throws Exception {
+    Path volume = volume();
+    assertThat(RuntimeProcess.install(runtimeDir(), volume, depsFile(), installEnv()))
+        .as("no dependency file: " + installLog(volume))
+        .isZero();
+
+    Files.writeString(volume.resolve(depsFile()), "");
+    assertThat(RuntimeProcess.install(runtimeDir(), volume, depsFile(), installEnv()))
+        .as("empty dependency file: " + installLog(volume))
+        .isZero();
+  }
+
+  @Test
+  void stopsARunawayHandlerAfterTheTimeoutAndKeepsServing() throws Exception {
+    RuntimeProcess runtime = start("loop", Map.of("FUNC_TIMEOUT", "2"));
+    Path ticks = volume().resolve("ticks");
+
+    CompletableFuture<HttpResponse<String>> runaway = runtime.postAsync("/", "spin");
+    await("the runaway handler is running")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(ticks));
+
+    HttpResponse<String> meanwhile = runtime.post("/", "quick");
+    assertThat(meanwhile.body()).isEqualTo("ok");
+    assertThat(runaway).isNotDone();
+    assertThat(runaway.get().statusCode()).isEqualTo(408);
+
+    assertStopsTicking(ticks);
+
+    HttpResponse<String> after = runtime.post("/", "quick");
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.body()).isEqualTo("ok");
+    assertThat(runtime.isAlive()).as("the server was not restarted").isTrue();
+  }
+
+  @Test
+  void answers500AndLogsTheErrorButNotThePayloadWhenTheHandlerThrows() throws Exception {
+    RuntimeProcess runtime = start("fail", Map.of());
+
+    HttpResponse<String> response = runtime.post("/", "secret-payload-4711");
+
+    assertThat(response.statusCode()).isEqualTo(500);
+    await("the error is logged")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> runtime.log().contains("intentional failure"));
+    assertThat(runtime.log()).doesNotContain("secret-payload-4711");
+    assertThat(runtime.get("/healthz").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void servesTwentyConcurrentRequests() throws Exception {
+    RuntimeProcess runtime = start("sleepy", Map.of());
+
+    List<CompletableFuture<HttpResponse<String>>> responses =
+        IntStream.range(0, 20)
+            .mapToObj(i -> runtime.postAsync("/", "request-" + i, "Content-Type", "text/plain"))
+            .toList();
+
+    for (int i = 0; i < responses.size(); i++) {
+      HttpResponse<String> response = responses.get(i).get();
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("request-" + i);
+    }
+  }
+
+  @Test
+  void countsCallsFailuresAndDurationsInMetrics() throws Exception {
+    RuntimeProcess runtime = start("fail", Map.of());
+    runtime.post("/", "a");
+    runtime.post("/", "b");
+    runtime.get("/");
+
+    String metrics = runtime.get("/metrics").body();
+
+    assertThat(metric(metrics, "function_calls_total", "POST")).isEqualTo(2.0);
+    assertThat(metric(metrics, "function_calls_total", "GET")).isEqualTo(1.0);
+    assertThat(metric(metrics, "function_failures_total", "POST")).isEqualTo(2.0);
+    assertThat(metric(metrics, "function_duration_seconds_count", "POST")).isEqualTo(2.0);
+    assertThat(metrics).contains("# TYPE function_duration_seconds histogram");
+    assertThat(metrics).containsPattern("function_duration_seconds_bucket\\{.*le=\"\\+Inf\"");
+  }
+
+  @Test
+  void rejectsBodiesOverTheConfiguredLimit() throws Exception {
+    RuntimeProcess runtime = start("hello", Map.of("REQ_MB_LIMIT", "1"));
+
+    HttpResponse<String> tooLarge = runtime.post("/", "x".repeat(2 * 1024 * 1024));
+    HttpResponse<String> fits = runtime.post("/", "x".repeat(512 * 1024));
+
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(fits.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void healthzAnswersOk() throws Exception {
+    RuntimeProcess runtime = start("hello", Map.of());
+
+    assertThat(runtime.get("/healthz").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void healthzFailsWhenTheModuleIsMissing() throws Exception {
+    RuntimeProcess runtime = startRaw(moduleName("nope"), "handler");
+
+    assertFailsToLoad(runtime, moduleName("nope"));
+  }
+
+  @Test
+  void healthzFailsWhenTheHandlerIsMissing() throws Exception {
+    copyFunction("hello");
+    RuntimeProcess runtime = startRaw(moduleName("hello"), "missingHandler");
+
+    assertFailsToLoad(runtime, "missingHandler");
+  }
+
+  @Test
+  void healthzFailsWhenTheModuleDoesNotCompile() throws Exception {
+    copyFunction("broken");
+    RuntimeProcess runtime = startRaw(moduleName("broken"), "handler");
+
+    HttpResponse<String> health = assertFailsToLoad(runtime, moduleName("broken"));
+    assertThat(health.body()).containsIgnoringCase("error");
+  }
+
+  /**
+   * Asserts that the function writing {@code ticks} has really stopped: the file settles and then
+   * stays unchanged for a second.
+   */
+  protected static void assertStopsTicking(Path ticks) {
+    AtomicReference<String> last = new AtomicReference<>("");
+    await("the runaway handler stops ticking")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(300))
+        .until(() -> read(ticks).equals(last.getAndSet(read(ticks))));
+    String stopped = read(ticks);
+    await("no tick after it stopped")
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> read(ticks).equals(stopped));
+  }
+
+  private HttpResponse<String> assertFailsToLoad(RuntimeProcess runtime, String reason)
+      throws Exception {
+    HttpResponse<String> health = runtime.get("/healthz");
+    assertThat(health.statusCode()).isEqualTo(500);
+    assertThat(health.body()).contains(reason);
+    assertThat(runtime.post("/", "x").statusCode()).isEqualTo(500);
+    return health;
+  }
+
+  /** Copies a test function into the install volume and starts the runtime on it. */
+  protected RuntimeProcess start(String function, Map<String, String> env) throws IOException {
+    copyFunction(function);
+    return startRaw(moduleName(function), "handler", env);
+  }
+
+  private RuntimeProcess startRaw(String module, String handler) throws IOException {
+    return startRaw(module, handler, Map.of());
+  }
+
+  private RuntimeProcess startRaw(String module, String handler, Map<String, String> env)
+      throws IOException {
+    Map<String, String> all = new java.util.HashMap<>(runtimeEnv());
+    all.putAll(env);
+    RuntimeProcess runtime = RuntimeProcess.start(runtimeDir(), volume(), module, handler, all);
+    started.add(runtime);
+    return runtime;
+  }
+
+  /** The install volume of this test (created on first use). */
+  protected Path volume() throws IOException {
+    return Files.createDirectories(tmp.resolve("kubeless"));
+  }
+
+  private void copyFunction(String function) throws IOException {
+    String file = moduleName(function) + suffix();
+    try (InputStream in = getClass().getResourceAsStream("/functions/" + file)) {
+      assertThat(in).as("test function " + file).isNotNull();
+      Files.copy(in, volume().resolve(file));
+    }
+  }
+
+  private static double metric(String metrics, String name, String method) {
+    Matcher matcher =
+        Pattern.compile("^" + name + "\\{method=\"" + method + "\"\\} (\\S+)$", Pattern.MULTILINE)
+            .matcher(metrics);
+    assertThat(matcher.find()).as(name + " for " + method + " in\n" + metrics).isTrue();
+    return Double.parseDouble(matcher.group(1));
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String installLog(Path volume) {
+    try {
+      return Files.readString(volume.resolveSibling("install.log"));
+    } catch (IOException e) {
+      return "(no install log)";
+    }
+  }
+}
