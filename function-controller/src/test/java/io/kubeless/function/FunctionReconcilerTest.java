@@ -3,12 +3,10 @@ package io.kubeless.function;
 import static io.kubeless.function.TestFunctions.TIMEOUT;
 import static io.kubeless.function.TestFunctions.awaitCondition;
 import static io.kubeless.function.TestFunctions.awaitDeployment;
+import static io.kubeless.function.TestSpecs.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -28,17 +26,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class FunctionReconcilerTest {
-
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @Inject KubernetesClient client;
 
@@ -97,25 +91,8 @@ class FunctionReconcilerTest {
         .isEqualTo("http://hello." + ns + ".svc.cluster.local:8080");
   }
 
-  static Stream<Arguments> specChanges() {
-    return Stream.of(
-        Arguments.of(
-            "code",
-            (Consumer<FunctionSpec>) s -> s.setFunction("def handler(e, c):\n  return 2\n")),
-        Arguments.of("deps", (Consumer<FunctionSpec>) s -> s.setDeps("flask==3.0.0\n")),
-        Arguments.of("runtime", (Consumer<FunctionSpec>) s -> s.setRuntime("python3.7")),
-        Arguments.of("timeout", (Consumer<FunctionSpec>) s -> s.setTimeout("45")),
-        Arguments.of(
-            "deployment",
-            (Consumer<FunctionSpec>)
-                s ->
-                    s.setDeployment(
-                        yaml(
-                            "spec: {template: {spec: {containers: [{env: [{name: A, value: b}]}]}}}"))));
-  }
-
   @ParameterizedTest(name = "{0}")
-  @MethodSource("specChanges")
+  @MethodSource("io.kubeless.function.TestSpecs#rollingChanges")
   void everySpecChangeRollsThePods(String what, Consumer<FunctionSpec> change) {
     String ns = TestFunctions.namespace("roll-" + what);
     client.resource(TestFunctions.python(ns, "hello")).create();
@@ -259,7 +236,7 @@ class FunctionReconcilerTest {
     String tarScript = prepareScript(awaitDeployment(client, ns, "tarred"));
 
     assertThat(client.configMaps().inNamespace(ns).withName("zipped").get().getData())
-        .containsKey("hello");
+        .containsKey("hello.zip");
     assertThat(zipScript).contains("base64 -d").contains("unzip -o -q");
     assertThat(tarScript).contains("curl -fsSL").contains("tar xf");
     assertThat(
@@ -325,13 +302,5 @@ class FunctionReconcilerTest {
         .getMetadata()
         .getAnnotations()
         .get(DeploymentDependent.HASH_ANNOTATION);
-  }
-
-  static ObjectNode yaml(String yaml) {
-    try {
-      return (ObjectNode) YAML.readTree(yaml);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 }

@@ -1,9 +1,9 @@
 package io.kubeless.function;
 
-import static io.kubeless.function.FunctionReconcilerTest.yaml;
 import static io.kubeless.function.TestFunctions.TIMEOUT;
 import static io.kubeless.function.TestFunctions.awaitCondition;
 import static io.kubeless.function.TestFunctions.awaitDeployment;
+import static io.kubeless.function.TestSpecs.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -28,12 +28,7 @@ final class TestFunctions {
   }
 
   static Function python(String namespace, String name) {
-    FunctionSpec spec = new FunctionSpec();
-    spec.setHandler("hello.handler");
-    spec.setRuntime("python3.12");
-    spec.setFunction("def handler(event, context):\n    return 'hello'\n");
-    spec.setFunctionContentType("text");
-    spec.setTimeout("30");
+    FunctionSpec spec = TestSpecs.python();
     Function function = new Function();
     function.setMetadata(
         new ObjectMetaBuilder()

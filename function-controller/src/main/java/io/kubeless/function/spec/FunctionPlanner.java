@@ -103,11 +103,14 @@ public class FunctionPlanner {
 
     ServiceSpec service = service(spec.getService(), name);
     int port = targetPort(service);
+    // an archive gets its own suffix, so that no module name can collide with the handler key
     String codeKey =
-        handler.map(h -> h.module()).orElse(name)
-            + (contentType.archive() == ContentType.Archive.NONE
-                ? runtime.map(Runtime::fileSuffix).orElse("")
-                : "");
+        handler.map(Handler::module).orElse(name)
+            + switch (contentType.archive()) {
+              case NONE -> runtime.map(Runtime::fileSuffix).orElse("");
+              case ZIP -> ".zip";
+              case TAR -> ".tar";
+            };
     String image = prebuilt ? userContainer.getImage() : runtime.orElseThrow().image();
     return new FunctionPlan(
         function,

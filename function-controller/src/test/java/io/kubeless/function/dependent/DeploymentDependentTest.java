@@ -1,11 +1,9 @@
 package io.kubeless.function.dependent;
 
+import static io.kubeless.function.TestSpecs.yaml;
 import static io.kubeless.function.dependent.TestingPlans.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -16,15 +14,11 @@ import io.kubeless.function.spec.FunctionPlan;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class DeploymentDependentTest {
-
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @Test
   void buildsTheKubelessPodLayout() {
@@ -175,26 +169,8 @@ class DeploymentDependentTest {
         .isEqualTo(4);
   }
 
-  static Stream<Arguments> changes() {
-    return Stream.of(
-        Arguments.of(
-            "code",
-            (Consumer<FunctionSpec>) s -> s.setFunction("def handler(e, c):\n  return 2\n")),
-        Arguments.of("deps", (Consumer<FunctionSpec>) s -> s.setDeps("flask\n")),
-        Arguments.of("runtime", (Consumer<FunctionSpec>) s -> s.setRuntime("nodejs20")),
-        Arguments.of("timeout", (Consumer<FunctionSpec>) s -> s.setTimeout("31")),
-        Arguments.of("handler", (Consumer<FunctionSpec>) s -> s.setHandler("hello.other")),
-        Arguments.of(
-            "deployment",
-            (Consumer<FunctionSpec>)
-                s ->
-                    s.setDeployment(
-                        yaml(
-                            "spec: {template: {spec: {containers: [{env: [{name: A, value: b}]}]}}}"))));
-  }
-
   @ParameterizedTest(name = "{0}")
-  @MethodSource("changes")
+  @MethodSource("io.kubeless.function.TestSpecs#rollingChanges")
   void everyChangeGivesANewTemplateHash(String what, Consumer<FunctionSpec> change) {
     String before = hash(plan(s -> {}));
     assertThat(hash(plan(s -> {}))).as("stable for the same spec").isEqualTo(before);
@@ -213,13 +189,5 @@ class DeploymentDependentTest {
   private static Map<String, String> env(Container container) {
     return container.getEnv().stream()
         .collect(java.util.stream.Collectors.toMap(EnvVar::getName, EnvVar::getValue));
-  }
-
-  private static ObjectNode yaml(String yaml) {
-    try {
-      return (ObjectNode) YAML.readTree(yaml);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 }

@@ -3,6 +3,7 @@ package io.kubeless.function.dependent;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
+import io.kubeless.function.TestSpecs;
 import io.kubeless.function.runtime.TestingCatalogues;
 import io.kubeless.function.spec.FunctionPlan;
 import io.kubeless.function.spec.FunctionPlanner;
@@ -15,11 +16,7 @@ final class TestingPlans {
   private TestingPlans() {}
 
   static FunctionPlan plan(Consumer<FunctionSpec> change) {
-    FunctionSpec spec = new FunctionSpec();
-    spec.setHandler("hello.handler");
-    spec.setRuntime("python3.12");
-    spec.setFunction("def handler(event, context):\n    return 'hello'\n");
-    spec.setTimeout("30");
+    FunctionSpec spec = TestSpecs.python();
     change.accept(spec);
     Function function = new Function();
     function.setMetadata(

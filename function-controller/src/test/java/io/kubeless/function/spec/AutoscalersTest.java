@@ -1,6 +1,6 @@
 package io.kubeless.function.spec;
 
-import static io.kubeless.function.spec.FunctionPlannerTest.yaml;
+import static io.kubeless.function.TestSpecs.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

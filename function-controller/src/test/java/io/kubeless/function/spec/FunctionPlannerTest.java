@@ -1,14 +1,13 @@
 package io.kubeless.function.spec;
 
+import static io.kubeless.function.TestSpecs.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
+import io.kubeless.function.TestSpecs;
 import io.kubeless.function.runtime.TestingCatalogues;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -19,7 +18,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class FunctionPlannerTest {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private final FunctionPlanner planner = new FunctionPlanner(TestingCatalogues.config(2_000));
 
   @Test
@@ -42,14 +40,14 @@ class FunctionPlannerTest {
   }
 
   @Test
-  void archivesAreStoredUnderTheModuleName() throws InvalidFunctionException {
+  void archivesAreStoredUnderTheModuleNameWithTheirOwnSuffix() throws InvalidFunctionException {
     FunctionPlan plan =
         plan(
             spec -> {
               spec.setFunctionContentType("base64+zip");
               spec.setFunction(Base64.getEncoder().encodeToString(new byte[] {'P', 'K', 3, 4}));
             });
-    assertThat(plan.codeKey()).isEqualTo("hello");
+    assertThat(plan.codeKey()).isEqualTo("hello.zip");
   }
 
   @Test
@@ -172,10 +170,8 @@ class FunctionPlannerTest {
   }
 
   private FunctionPlan plan(Consumer<FunctionSpec> change) throws InvalidFunctionException {
-    FunctionSpec spec = new FunctionSpec();
-    spec.setHandler("hello.handler");
-    spec.setRuntime("python3.12");
-    spec.setFunction("def handler(event, context):\n    return 'hello'\n");
+    FunctionSpec spec = TestSpecs.python();
+    spec.setTimeout(null);
     change.accept(spec);
     Function function = new Function();
     function.setMetadata(
@@ -195,13 +191,5 @@ class FunctionPlannerTest {
         .isInstanceOf(InvalidFunctionException.class)
         .extracting(e -> ((InvalidFunctionException) e).reason())
         .isEqualTo(reason);
-  }
-
-  static ObjectNode yaml(String yaml) {
-    try {
-      return (ObjectNode) YAML.readTree(yaml);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 }
