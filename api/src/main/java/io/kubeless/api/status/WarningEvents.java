@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ public final class WarningEvents {
 
   private final KubernetesClient client;
   private final String component;
+  private final String instance;
 
   /**
    * @param component the reporting component, e.g. {@code kubeless-function-controller}
@@ -29,6 +31,8 @@ public final class WarningEvents {
   public WarningEvents(KubernetesClient client, String component) {
     this.client = client;
     this.component = component;
+    // the pod name, so that one can tell which replica acted
+    this.instance = Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
   }
 
   /** Records a Warning Event; failures are logged, never thrown, as events are best effort. */
@@ -72,6 +76,7 @@ public final class WarningEvents {
             .withComponent(component)
             .endSource()
             .withReportingComponent(component)
+            .withReportingInstance(instance)
             .build();
     try {
       client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
