@@ -98,15 +98,13 @@ class FunctionReconcilerTest {
     client.resource(TestFunctions.python(ns, "hello")).create();
     String before = hash(awaitDeployment(client, ns, "hello"));
 
-    client
-        .resources(Function.class)
-        .inNamespace(ns)
-        .withName("hello")
-        .edit(
-            f -> {
-              change.accept(f.getSpec());
-              return f;
-            });
+    TestFunctions.edit(
+        client,
+        ns,
+        "hello",
+        f -> {
+          change.accept(f.getSpec());
+        });
 
     await()
         .atMost(TIMEOUT)
@@ -124,16 +122,15 @@ class FunctionReconcilerTest {
     client.resource(TestFunctions.python(ns, "hello")).create();
     awaitDeployment(client, ns, "hello");
 
-    client
-        .resources(Function.class)
-        .inNamespace(ns)
-        .withName("hello")
-        .edit(
-            f -> {
-              f.getSpec()
-                  .setHorizontalPodAutoscaler(
-                      yaml(
-                          """
+    TestFunctions.edit(
+        client,
+        ns,
+        "hello",
+        f -> {
+          f.getSpec()
+              .setHorizontalPodAutoscaler(
+                  yaml(
+                      """
                   apiVersion: autoscaling/v2beta1
                   kind: HorizontalPodAutoscaler
                   metadata: {name: hello, namespace: %s}
@@ -145,24 +142,21 @@ class FunctionReconcilerTest {
                     - type: Resource
                       resource: {name: cpu, targetAverageUtilization: 70}
                   """
-                              .formatted(ns)));
-              return f;
-            });
+                          .formatted(ns)));
+        });
     HorizontalPodAutoscaler hpa = await().atMost(TIMEOUT).until(() -> hpa(ns), h -> h != null);
     assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(4);
     assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("hello");
     assertThat(hpa.getSpec().getMetrics().get(0).getResource().getTarget().getAverageUtilization())
         .isEqualTo(70);
 
-    client
-        .resources(Function.class)
-        .inNamespace(ns)
-        .withName("hello")
-        .edit(
-            f -> {
-              f.getSpec().setHorizontalPodAutoscaler(null);
-              return f;
-            });
+    TestFunctions.edit(
+        client,
+        ns,
+        "hello",
+        f -> {
+          f.getSpec().setHorizontalPodAutoscaler(null);
+        });
     await().atMost(TIMEOUT).until(() -> hpa(ns) == null);
   }
 
@@ -185,15 +179,13 @@ class FunctionReconcilerTest {
     assertThat(client.services().inNamespace(ns).withName("hello").get()).isNull();
     assertThat(client.apps().deployments().inNamespace(ns).withName("hello").get()).isNull();
     // the controller does not bring back the children of a deleted Function, and keeps the rest
-    client
-        .resources(Function.class)
-        .inNamespace(ns)
-        .withName("other")
-        .edit(
-            f -> {
-              f.getSpec().setTimeout("99");
-              return f;
-            });
+    TestFunctions.edit(
+        client,
+        ns,
+        "other",
+        f -> {
+          f.getSpec().setTimeout("99");
+        });
     await()
         .atMost(TIMEOUT)
         .untilAsserted(

@@ -140,31 +140,27 @@ class InvalidFunctionTest {
     client.resource(bad).create();
     awaitCondition(client, ns, "fn", "False", "UnknownRuntime");
     // touching the Function without fixing it does not repeat the Event
-    client
-        .resources(Function.class)
-        .inNamespace(ns)
-        .withName("fn")
-        .edit(
-            f -> {
-              f.getMetadata().getLabels().put("touched", "yes");
-              f.getSpec().setTimeout("31");
-              return f;
-            });
+    TestFunctions.edit(
+        client,
+        ns,
+        "fn",
+        f -> {
+          f.getMetadata().getLabels().put("touched", "yes");
+          f.getSpec().setTimeout("31");
+        });
     await()
         .atMost(TIMEOUT)
         .until(
             () -> client.resources(Function.class).inNamespace(ns).withName("fn").get(),
             f -> f.getStatus().getObservedGeneration().equals(f.getMetadata().getGeneration()));
 
-    client
-        .resources(Function.class)
-        .inNamespace(ns)
-        .withName("fn")
-        .edit(
-            f -> {
-              f.getSpec().setRuntime("python3.12");
-              return f;
-            });
+    TestFunctions.edit(
+        client,
+        ns,
+        "fn",
+        f -> {
+          f.getSpec().setRuntime("python3.12");
+        });
 
     TestFunctions.markAvailable(client, awaitDeployment(client, ns, "fn"), 1);
     awaitCondition(client, ns, "fn", "True", "DeploymentAvailable");

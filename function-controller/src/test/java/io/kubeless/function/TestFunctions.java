@@ -7,12 +7,14 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** Builds Functions for tests and reads what the controller made of them. */
 final class TestFunctions {
@@ -59,6 +61,30 @@ final class TestFunctions {
                     && Conditions.find(f.getStatus(), Conditions.READY)
                         .filter(c -> c.getStatus().equals(status) && c.getReason().equals(reason))
                         .isPresent());
+  }
+
+  /**
+   * Changes a Function as {@code kubectl edit} does: on a conflict with a concurrent write (the
+   * controller's status), read it again and retry.
+   */
+  static void edit(
+      KubernetesClient client, String namespace, String name, Consumer<Function> change) {
+    await()
+        .atMost(TIMEOUT)
+        .ignoreException(KubernetesClientException.class)
+        .until(
+            () -> {
+              client
+                  .resources(Function.class)
+                  .inNamespace(namespace)
+                  .withName(name)
+                  .edit(
+                      f -> {
+                        change.accept(f);
+                        return f;
+                      });
+              return true;
+            });
   }
 
   /** What the cluster's Deployment controller would report once the pods are ready. */

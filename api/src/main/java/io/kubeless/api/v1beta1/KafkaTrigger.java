@@ -14,6 +14,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.topic",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Functions",
+    jsonPath = ".status.functions[*].name",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)
@@ -21,7 +25,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-public class KafkaTrigger extends CustomResource<KafkaTriggerSpec, TriggerStatus>
+public class KafkaTrigger extends CustomResource<KafkaTriggerSpec, KafkaTriggerStatus>
     implements Namespaced {
 
   @Override

@@ -1,0 +1,106 @@
+package io.kubeless.kafka.source;
+
+import io.kubeless.kafka.config.KafkaTriggerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+
+/** Turns the trigger's configuration (Kubeless's environment) into Kafka consumer properties. */
+public final class KafkaClientProperties {
+
+  private KafkaClientProperties() {}
+
+  /**
+   * The properties every consumer shares.
+   *
+   * @throws IllegalArgumentException when the TLS or SASL settings are incomplete, as Kubeless
+   *     refused them too
+   */
+  public static Map<String, Object> of(KafkaTriggerConfig config) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.brokers());
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.consumer().maxPollRecords());
+    // cooperative rebalancing moves only the partitions that change owner
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    // a trigger reads topics, it never creates them; a missing topic shows in the status
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+
+    var tls = config.tls();
+    var sasl = config.sasl();
+    String protocol =
+        sasl.enabled()
+            ? (tls.enabled() ? "SASL_SSL" : "SASL_PLAINTEXT")
+            : (tls.enabled() ? "SSL" : "PLAINTEXT");
+    props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
+    if (tls.enabled()) {
+      if (tls.cert().isPresent() != tls.key().isPresent()) {
+        throw new IllegalArgumentException(
+            "KAFKA_CERT and KAFKA_KEY go together: set both for mutual TLS, or neither");
+      }
+      tls.caCerts()
+          .ifPresent(
+              ca -> {
+                props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+                props.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, ca);
+              });
+      if (tls.cert().isPresent()) {
+        props.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
+        props.put(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, read(tls.cert().get()));
+        props.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, read(tls.key().get()));
+      }
+      if (tls.insecure()) {
+        props.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
+      }
+    }
+    if (sasl.enabled()) {
+      String user = sasl.username().filter(s -> !s.isBlank()).orElse(null);
+      String password = sasl.password().filter(s -> !s.isBlank()).orElse(null);
+      if (user == null || password == null) {
+        throw new IllegalArgumentException(
+            "KAFKA_ENABLE_SASL needs both KAFKA_USERNAME and KAFKA_PASSWORD");
+      }
+      String mechanism = sasl.mechanism().trim().toUpperCase(Locale.ROOT);
+      String module =
+          switch (mechanism) {
+            case "PLAIN" -> "org.apache.kafka.common.security.plain.PlainLoginModule";
+            case "SCRAM-SHA-256", "SCRAM-SHA-512" ->
+                "org.apache.kafka.common.security.scram.ScramLoginModule";
+            default ->
+                throw new IllegalArgumentException(
+                    "SASL mechanism "
+                        + mechanism
+                        + " is not supported; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+          };
+      props.put(SaslConfigs.SASL_MECHANISM, mechanism);
+      props.put(
+          SaslConfigs.SASL_JAAS_CONFIG,
+          "%s required username=\"%s\" password=\"%s\";"
+              .formatted(module, jaasEscape(user), jaasEscape(password)));
+    }
+    props.putAll(config.consumer().properties());
+    return props;
+  }
+
+  private static String read(String file) {
+    try {
+      return Files.readString(Path.of(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+  }
+
+  private static String jaasEscape(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"");
+  }
+}

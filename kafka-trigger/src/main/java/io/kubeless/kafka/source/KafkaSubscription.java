@@ -1,0 +1,13 @@
+package io.kubeless.kafka.source;
+
+import io.fabric8.kubernetes.api.model.LabelSelector;
+
+/**
+ * What a KafkaTrigger asks of the engine.
+ *
+ * @param topic the topic to consume
+ * @param functionSelector the functions, in the trigger's namespace, that receive every record
+ * @param initialOffset {@code latest} or {@code earliest}: where a new consumer group starts
+ */
+public record KafkaSubscription(
+    String topic, LabelSelector functionSelector, String initialOffset) {}

@@ -1,0 +1,114 @@
+package io.kubeless.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@code kubectl apply -k k8s/kafka-trigger} installs a complete, locked-down trigger. */
+class ManifestsTest {
+
+  @Test
+  void theKustomizationRendersTheTriggerWithLeastPrivilege() throws Exception {
+    Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."));
+    Process kubectl =
+        new ProcessBuilder("kubectl", "kustomize", root.resolve("k8s/kafka-trigger").toString())
+            .redirectErrorStream(true)
+            .start();
+    String rendered = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(kubectl.exitValue()).as(rendered).isZero();
+
+    List<HasMetadata> objects =
+        Arrays.stream(rendered.split("(?m)^---$"))
+            .filter(doc -> !doc.isBlank())
+            .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
+            .toList();
+
+    assertThat(objects)
+        .extracting(HasMetadata::getKind)
+        .contains(
+            "Namespace",
+            "CustomResourceDefinition",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Deployment");
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("CustomResourceDefinition"))
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactly("kafkatriggers.kubeless.io");
+
+    ClusterRole role = only(objects, ClusterRole.class);
+    // cluster-wide, the trigger reads, writes status and records Events; it creates nothing else
+    assertThat(role.getRules())
+        .allSatisfy(rule -> assertThat(rule.getVerbs()).doesNotContain("*", "delete"))
+        .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("*", "secrets"))
+        .filteredOn(rule -> !rule.getResources().contains("events"))
+        .allSatisfy(rule -> assertThat(rule.getVerbs()).doesNotContain("create"));
+    assertThat(role.getRules())
+        .anySatisfy(
+            rule ->
+                assertThat(rule)
+                    .extracting(PolicyRule::getResources, PolicyRule::getVerbs)
+                    .containsExactly(List.of("kafkatriggers"), List.of("get", "list", "watch")))
+        .anySatisfy(
+            rule ->
+                assertThat(rule)
+                    .extracting(PolicyRule::getResources, PolicyRule::getVerbs)
+                    .containsExactly(
+                        List.of("kafkatriggers/status"), List.of("get", "update", "patch")))
+        .anySatisfy(
+            rule ->
+                assertThat(rule)
+                    .extracting(PolicyRule::getResources, PolicyRule::getVerbs)
+                    .containsExactly(List.of("functions"), List.of("get", "list", "watch")));
+    // the Lease is the only thing the trigger may create, and only in its own namespace
+    Role leader = only(objects, Role.class);
+    assertThat(leader.getMetadata().getNamespace()).isEqualTo("kubeless");
+    assertThat(leader.getRules())
+        .singleElement()
+        .extracting(PolicyRule::getResources)
+        .isEqualTo(List.of("leases"));
+
+    Deployment deployment = only(objects, Deployment.class);
+    assertThat(deployment.getMetadata().getNamespace()).isEqualTo("kubeless");
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
+    assertThat(container.getVolumeMounts())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+    assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(container.getEnv())
+        .anySatisfy(e -> assertThat(e.getName()).isEqualTo("KAFKA_BROKERS"));
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/path", "/q/metrics");
+  }
+
+  private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
+    return objects.stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .reduce(
+            (a, b) -> {
+              throw new AssertionError("more than one " + type.getSimpleName());
+            })
+        .orElseThrow();
+  }
+}

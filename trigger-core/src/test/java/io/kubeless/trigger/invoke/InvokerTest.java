@@ -1,0 +1,260 @@
+package io.kubeless.trigger.invoke;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kubeless.trigger.function.FunctionEndpoint;
+import io.vertx.core.Vertx;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class InvokerTest {
+
+  private static Vertx vertx;
+  private static Invoker invoker;
+
+  private HttpServer server;
+  private final List<Map<String, String>> headers = new CopyOnWriteArrayList<>();
+  private final List<byte[]> bodies = new CopyOnWriteArrayList<>();
+  private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger status = new AtomicInteger(200);
+  private final AtomicReference<Duration> delay = new AtomicReference<>(Duration.ZERO);
+
+  @BeforeAll
+  static void client() {
+    vertx = Vertx.vertx();
+    invoker = new Invoker(vertx, Invoker.Options.defaults());
+  }
+
+  @AfterAll
+  static void closeClient() {
+    invoker.close();
+    vertx.close();
+  }
+
+  @BeforeEach
+  void startFunction() throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext(
+        "/",
+        exchange -> {
+          Map<String, String> h = new HashMap<>();
+          exchange.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(), v.getFirst()));
+          try (InputStream in = exchange.getRequestBody()) {
+            bodies.add(in.readAllBytes());
+          }
+          headers.add(h);
+          clientPorts.add(exchange.getRemoteAddress().getPort());
+          try {
+            Thread.sleep(delay.get());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.sendResponseHeaders(status.get(), -1);
+          exchange.close();
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void stopFunction() {
+    server.stop(0);
+  }
+
+  @Test
+  void sendsThePayloadUnchangedWithTheWireContractHeaders() throws Exception {
+    byte[] payload = "{\"order\":42}".getBytes(StandardCharsets.UTF_8);
+    Instant time = Instant.parse("2024-05-01T10:15:30.250Z");
+
+    Outcome outcome =
+        invoker.invoke(endpoint(Duration.ofSeconds(5)), event("orders-2-17", time, null, payload));
+
+    assertThat(outcome.kind()).isEqualTo(Outcome.Kind.SUCCESS);
+    assertThat(outcome.status()).isEqualTo(200);
+    assertThat(bodies.getFirst()).isEqualTo(payload);
+    assertThat(headers.getFirst())
+        .containsEntry("event-id", "orders-2-17")
+        .containsEntry("event-time", "2024-05-01T10:15:30.250Z")
+        .containsEntry("event-namespace", "kafkatriggers.kubeless.io")
+        .containsEntry("event-type", "application/json")
+        .containsEntry("content-type", "application/json")
+        .containsEntry("event-topic", "orders")
+        .containsEntry("ce-specversion", "1.0")
+        .containsEntry("ce-id", "orders-2-17")
+        .containsEntry("ce-source", "/test")
+        .containsEntry("ce-type", "io.kubeless.test")
+        .containsEntry("ce-time", "2024-05-01T10:15:30.250Z");
+  }
+
+  @Test
+  void a2xxIsSuccessAndAnythingElseAFunctionError() throws Exception {
+    status.set(202);
+    assertThat(send().kind()).isEqualTo(Outcome.Kind.SUCCESS);
+    status.set(500);
+    Outcome failed = send();
+    assertThat(failed.kind()).isEqualTo(Outcome.Kind.FUNCTION_ERROR);
+    assertThat(failed.status()).isEqualTo(500);
+    assertThat(failed.mayHaveReachedFunction()).isTrue();
+    status.set(404);
+    assertThat(send().kind()).isEqualTo(Outcome.Kind.FUNCTION_ERROR);
+  }
+
+  @Test
+  void aFunctionSlowerThanItsTimeoutTimesOutOnce() throws Exception {
+    delay.set(Duration.ofSeconds(2));
+    Outcome outcome =
+        invoker.invoke(
+            endpoint(Duration.ofMillis(300)), event("t-0-1", Instant.now(), null, new byte[0]));
+
+    assertThat(outcome.kind()).isEqualTo(Outcome.Kind.TIMEOUT);
+    assertThat(outcome.duration()).isBetween(Duration.ofMillis(250), Duration.ofMillis(1500));
+    Thread.sleep(2200);
+    assertThat(headers).hasSize(1);
+  }
+
+  @Test
+  void aRefusedConnectionIsUnavailableAndSafeToRetry() throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    FunctionEndpoint nowhere =
+        new FunctionEndpoint(
+            "ns",
+            "gone",
+            URI.create("http://127.0.0.1:" + closed),
+            Duration.ofSeconds(5),
+            true,
+            Map.of());
+
+    Outcome outcome = invoker.invoke(nowhere, event("t-0-1", Instant.now(), null, new byte[0]));
+
+    assertThat(outcome.kind()).isEqualTo(Outcome.Kind.UNAVAILABLE);
+    assertThat(outcome.mayHaveReachedFunction()).isFalse();
+  }
+
+  @Test
+  void aFunctionWithoutReadyEndpointIsUnavailableWithoutAnyRequest() throws Exception {
+    FunctionEndpoint notReady =
+        new FunctionEndpoint("ns", "fn", url(), Duration.ofSeconds(5), false, Map.of());
+
+    assertThat(invoker.invoke(notReady, event("t-0-1", Instant.now(), null, new byte[0])).kind())
+        .isEqualTo(Outcome.Kind.UNAVAILABLE);
+    assertThat(headers).isEmpty();
+  }
+
+  @Test
+  void aConnectionDroppedAfterTheRequestLeftIsAFunctionErrorAndIsNotRetried() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    try (ServerSocket rude = new ServerSocket(0)) {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                while (!rude.isClosed()) {
+                  try (Socket s = rude.accept()) {
+                    s.getInputStream().read(new byte[8192]);
+                    requests.incrementAndGet();
+                  } catch (Exception e) {
+                    return;
+                  }
+                }
+              });
+      FunctionEndpoint endpoint =
+          new FunctionEndpoint(
+              "ns",
+              "rude",
+              URI.create("http://127.0.0.1:" + rude.getLocalPort()),
+              Duration.ofSeconds(5),
+              true,
+              Map.of());
+
+      Outcome outcome =
+          invoker.invoke(endpoint, event("t-0-1", Instant.now(), null, "x".getBytes()));
+
+      assertThat(outcome.kind()).isEqualTo(Outcome.Kind.FUNCTION_ERROR);
+      Thread.sleep(300);
+      assertThat(requests).hasValue(1);
+    }
+  }
+
+  @Test
+  void keepsConnectionsAliveAcrossRequests() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      assertThat(send().kind()).isEqualTo(Outcome.Kind.SUCCESS);
+    }
+    // a connection returns to the pool just after its response completes, so the next request
+    // may occasionally open a second one; never one per request
+    assertThat(clientPorts).hasSizeLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void manyConcurrentRequestsShareThePool() throws Exception {
+    List<Thread> threads = new ArrayList<>();
+    AtomicInteger ok = new AtomicInteger();
+    for (int i = 0; i < 50; i++) {
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      if (send().kind() == Outcome.Kind.SUCCESS) {
+                        ok.incrementAndGet();
+                      }
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(ok).hasValue(50);
+  }
+
+  private Outcome send() throws InterruptedException {
+    return invoker.invoke(
+        endpoint(Duration.ofSeconds(5)), event("t-0-1", Instant.now(), null, new byte[] {1}));
+  }
+
+  private URI url() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private FunctionEndpoint endpoint(Duration timeout) {
+    return new FunctionEndpoint("ns", "fn", url(), timeout, true, Map.of());
+  }
+
+  private static Event event(String id, Instant time, String contentType, byte[] payload) {
+    return new Event(
+        id,
+        time,
+        "kafkatriggers.kubeless.io",
+        "orders",
+        "/test",
+        "io.kubeless.test",
+        contentType,
+        payload);
+  }
+}
