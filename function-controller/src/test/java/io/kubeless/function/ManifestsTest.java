@@ -1,38 +1,21 @@
 package io.kubeless.function;
 
+import static io.kubeless.testing.Manifests.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.Arrays;
+import io.kubeless.testing.Manifests;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** {@code kubectl apply -k k8s/function-controller} installs a complete, locked-down controller. */
 class ManifestsTest {
 
   @Test
-  void theKustomizationRendersTheControllerWithLeastPrivilege() throws Exception {
-    Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."));
-    Process kubectl =
-        new ProcessBuilder(
-                "kubectl", "kustomize", root.resolve("k8s/function-controller").toString())
-            .redirectErrorStream(true)
-            .start();
-    String rendered = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(kubectl.exitValue()).as(rendered).isZero();
-
-    List<HasMetadata> objects =
-        Arrays.stream(rendered.split("(?m)^---$"))
-            .filter(doc -> !doc.isBlank())
-            .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
-            .toList();
+  void theKustomizationRendersTheControllerWithLeastPrivilege() {
+    List<HasMetadata> objects = Manifests.render("function-controller");
 
     assertThat(objects)
         .extracting(HasMetadata::getKind)
@@ -50,22 +33,11 @@ class ManifestsTest {
         .extracting(o -> o.getMetadata().getName())
         .containsExactly("functions.kubeless.io");
 
-    ClusterRole role =
-        objects.stream()
-            .filter(ClusterRole.class::isInstance)
-            .map(ClusterRole.class::cast)
-            .findFirst()
-            .orElseThrow();
-    assertThat(role.getRules())
+    assertThat(only(objects, ClusterRole.class).getRules())
         .allSatisfy(rule -> assertThat(rule.getVerbs()).doesNotContain("*"))
         .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("*", "secrets"));
 
-    Deployment deployment =
-        objects.stream()
-            .filter(Deployment.class::isInstance)
-            .map(Deployment.class::cast)
-            .findFirst()
-            .orElseThrow();
+    Deployment deployment = only(objects, Deployment.class);
     assertThat(deployment.getMetadata().getNamespace()).isEqualTo("kubeless");
     var pod = deployment.getSpec().getTemplate().getSpec();
     var container = pod.getContainers().get(0);

@@ -3,33 +3,19 @@ package io.kubeless.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.kubeless.api.v1beta1.KafkaTrigger;
+import io.kubeless.testing.MockApiServer;
+import io.kubeless.testing.PackagedApp;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
@@ -48,34 +34,17 @@ class CrashIT {
   private static final int RECORDS = 20_000;
   private static final int PARTITIONS = 3;
   private static final int MAX_POLL_RECORDS = 100;
-  private static final Duration STARTUP = Duration.ofSeconds(90);
   private static final Duration DRAIN = Duration.ofMinutes(3);
 
-  private final Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-  private final List<Process> replicas = new ArrayList<>();
-  private KubernetesMockServer server;
+  private final List<PackagedApp> replicas = new ArrayList<>();
+  private MockApiServer api;
   private KubernetesClient client;
   private RecordingFunction function;
 
   @BeforeEach
   void start() throws IOException {
-    server =
-        new KubernetesMockServer(
-            new Context(Serialization.jsonMapper()),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init();
-    client = server.createClient();
-    for (String crd :
-        List.of(
-            "kafkatriggers/kafkatriggers.kubeless.io-v1.yml",
-            "functions/functions.kubeless.io-v1.yml")) {
-      try (InputStream in = Files.newInputStream(root().resolve("k8s/crds").resolve(crd))) {
-        client.resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
-      }
-    }
+    api = MockApiServer.withCrds("kafkatriggers", "functions");
+    client = api.client();
     function = new RecordingFunction("counter");
     // slow enough that the stream is still flowing when the kills come
     function.delay(Duration.ofMillis(1));
@@ -84,10 +53,9 @@ class CrashIT {
 
   @AfterEach
   void stop() {
-    replicas.forEach(Process::destroyForcibly);
+    replicas.forEach(PackagedApp::close);
     function.close();
-    client.close();
-    server.destroy();
+    api.close();
   }
 
   @Test
@@ -95,11 +63,11 @@ class CrashIT {
       throws Exception {
     String topic = deploy("crash");
     int kills = 3;
-    Process replica = replica("crash-0");
+    PackagedApp replica = replica("crash-0");
     for (int kill = 1; kill <= kills; kill++) {
       int threshold = kill * RECORDS / (kills + 2);
       await().atMost(DRAIN).until(() -> function.distinct() >= threshold);
-      replica.destroyForcibly().waitFor();
+      replica.kill();
       replica = replica("crash-" + kill);
     }
     Figures figures = drain(topic);
@@ -108,7 +76,7 @@ class CrashIT {
     report("crash: " + kills + " SIGKILLs", figures, bound);
     assertThat(figures.duplicates).as("event ids delivered twice").isEmpty();
     assertThat(figures.lost).as("records lost").isLessThanOrEqualTo(bound);
-    assertThat(metrics(replica)).contains("kubeless_trigger_invocations_total");
+    assertThat(replica.get("/q/metrics")).contains("kubeless_trigger_invocations_total");
   }
 
   @Test
@@ -116,11 +84,10 @@ class CrashIT {
     String topic = deploy("rebalance");
     replica("rebalance-a");
     await().atMost(DRAIN).until(() -> function.distinct() >= RECORDS / 5);
-    Process second = replica("rebalance-b");
+    PackagedApp second = replica("rebalance-b");
     await().atMost(DRAIN).until(() -> function.distinct() >= RECORDS / 2);
     // a rolling update's SIGTERM: the leaving replica hands its unsent records back
-    second.destroy();
-    assertThat(second.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(second.terminate(Duration.ofSeconds(60))).isTrue();
     Figures figures = drain(topic);
 
     report("rebalance: a replica joins, then leaves with SIGTERM", figures, 0);
@@ -193,67 +160,22 @@ class CrashIT {
         StandardOpenOption.APPEND);
   }
 
-  /** Starts the packaged trigger and waits until it is live. */
-  private Process replica(String identity) throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    Path log = Path.of("target", identity + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-Dquarkus.http.port=" + port,
-                "-Dquarkus.kubernetes-client.api-server-url=" + server.url("/"),
-                "-Dquarkus.kubernetes-client.namespace=kubeless",
-                // the mock API server rejects server-side apply, the prod default for status
-                "-Dquarkus.operator-sdk.enable-ssa=false",
-                "-Dkubeless.kafka.status-interval=2s",
-                "-Dkubeless.kafka.consumer.max-poll-records=" + MAX_POLL_RECORDS,
-                "-Dkubeless.kafka.consumer.probe-interval=1s",
-                "-Dkubeless.kafka.consumer.properties.\"session.timeout.ms\"=6000",
-                "-Dkubeless.kafka.consumer.properties.\"heartbeat.interval.ms\"=500",
-                "-Dkubeless.trigger.leader-election.lease-duration=4s",
-                "-Dkubeless.trigger.leader-election.renew-deadline=3s",
-                "-Dkubeless.trigger.leader-election.retry-period=1s",
-                "-jar",
-                System.getProperty("kubeless.trigger.jar", "target/quarkus-app/quarkus-run.jar"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    builder.environment().put("HOSTNAME", identity);
-    builder.environment().put("KAFKA_BROKERS", TestingKafka.bootstrap());
-    Process process = builder.start();
-    replicas.add(process);
-    HttpClient http = HttpClient.newHttpClient();
-    URI live = URI.create("http://localhost:" + port + "/q/health/live");
-    await()
-        .atMost(STARTUP)
-        .ignoreExceptions()
-        .until(
-            () ->
-                http.send(
-                            HttpRequest.newBuilder(live).build(),
-                            HttpResponse.BodyHandlers.discarding())
-                        .statusCode()
-                    == 200);
-    ports.put(process, port);
-    return process;
-  }
-
-  private final Map<Process, Integer> ports = new HashMap<>();
-
-  private String metrics(Process replica) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + ports.get(replica) + "/q/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
-  private static Path root() {
-    return Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."));
+  /** Starts the packaged trigger as {@code identity} and waits until it is live. */
+  private PackagedApp replica(String identity) {
+    PackagedApp replica =
+        PackagedApp.of("kubeless.trigger.jar")
+            .apiServer(api, "kubeless")
+            .env("KAFKA_BROKERS", TestingKafka.bootstrap())
+            .property("kubeless.kafka.status-interval", "2s")
+            .property("kubeless.kafka.consumer.max-poll-records", String.valueOf(MAX_POLL_RECORDS))
+            .property("kubeless.kafka.consumer.probe-interval", "1s")
+            .property("kubeless.kafka.consumer.properties.\"session.timeout.ms\"", "6000")
+            .property("kubeless.kafka.consumer.properties.\"heartbeat.interval.ms\"", "500")
+            .property("kubeless.trigger.leader-election.lease-duration", "4s")
+            .property("kubeless.trigger.leader-election.renew-deadline", "3s")
+            .property("kubeless.trigger.leader-election.retry-period", "1s")
+            .start(identity);
+    replicas.add(replica);
+    return replica;
   }
 }

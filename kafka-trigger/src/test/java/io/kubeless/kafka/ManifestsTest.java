@@ -1,5 +1,6 @@
 package io.kubeless.kafka;
 
+import static io.kubeless.testing.Manifests.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -7,33 +8,16 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.Arrays;
+import io.kubeless.testing.Manifests;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** {@code kubectl apply -k k8s/kafka-trigger} installs a complete, locked-down trigger. */
 class ManifestsTest {
 
   @Test
-  void theKustomizationRendersTheTriggerWithLeastPrivilege() throws Exception {
-    Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."));
-    Process kubectl =
-        new ProcessBuilder("kubectl", "kustomize", root.resolve("k8s/kafka-trigger").toString())
-            .redirectErrorStream(true)
-            .start();
-    String rendered = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(kubectl.exitValue()).as(rendered).isZero();
-
-    List<HasMetadata> objects =
-        Arrays.stream(rendered.split("(?m)^---$"))
-            .filter(doc -> !doc.isBlank())
-            .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
-            .toList();
+  void theKustomizationRendersTheTriggerWithLeastPrivilege() {
+    List<HasMetadata> objects = Manifests.render("kafka-trigger");
 
     assertThat(objects)
         .extracting(HasMetadata::getKind)
@@ -99,16 +83,5 @@ class ManifestsTest {
         .anySatisfy(e -> assertThat(e.getName()).isEqualTo("KAFKA_BROKERS"));
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry("prometheus.io/path", "/q/metrics");
-  }
-
-  private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
-    return objects.stream()
-        .filter(type::isInstance)
-        .map(type::cast)
-        .reduce(
-            (a, b) -> {
-              throw new AssertionError("more than one " + type.getSimpleName());
-            })
-        .orElseThrow();
   }
 }
