@@ -19,22 +19,7 @@ class ManifestsTest {
   void theKustomizationRendersTheTriggerWithLeastPrivilege() {
     List<HasMetadata> objects = Manifests.render("kafka-trigger");
 
-    assertThat(objects)
-        .extracting(HasMetadata::getKind)
-        .contains(
-            "Namespace",
-            "CustomResourceDefinition",
-            "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "Role",
-            "RoleBinding",
-            "Deployment");
-    assertThat(objects)
-        .filteredOn(o -> o.getKind().equals("CustomResourceDefinition"))
-        .extracting(o -> o.getMetadata().getName())
-        .containsExactly("kafkatriggers.kubeless.io");
-
+    Deployment deployment = Manifests.assertInstallsOnly(objects, "kafkatriggers.kubeless.io");
     ClusterRole role = only(objects, ClusterRole.class);
     // cluster-wide, the trigger reads, writes status and records Events; it creates nothing else
     assertThat(role.getRules())
@@ -67,21 +52,8 @@ class ManifestsTest {
         .extracting(PolicyRule::getResources)
         .isEqualTo(List.of("leases"));
 
-    Deployment deployment = only(objects, Deployment.class);
-    assertThat(deployment.getMetadata().getNamespace()).isEqualTo("kubeless");
-    var pod = deployment.getSpec().getTemplate().getSpec();
-    var container = pod.getContainers().get(0);
-    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
-    assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
-    assertThat(container.getVolumeMounts())
-        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
-    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
-    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
-    assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+    var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getEnv())
         .anySatisfy(e -> assertThat(e.getName()).isEqualTo("KAFKA_BROKERS"));
-    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
-        .containsEntry("prometheus.io/path", "/q/metrics");
   }
 }

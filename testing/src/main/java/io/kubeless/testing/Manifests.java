@@ -1,6 +1,12 @@
 package io.kubeless.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +44,57 @@ public final class Manifests {
         .filter(doc -> !doc.isBlank())
         .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
         .toList();
+  }
+
+  /**
+   * Asserts what every component's manifest must be (DESIGN.md, "Kubernetes behaviour"): its own
+   * CRD only, a ServiceAccount, RBAC without wildcards or Secrets, and one Deployment in namespace
+   * kubeless with health probes, resource requests, a non-root read-only container and Prometheus
+   * scrape annotations on /q/metrics. Returns the Deployment for component-specific checks.
+   */
+  public static Deployment assertInstallsOnly(List<HasMetadata> objects, String crd) {
+    assertThat(objects)
+        .extracting(HasMetadata::getKind)
+        .contains(
+            "Namespace",
+            "CustomResourceDefinition",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Deployment");
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("CustomResourceDefinition"))
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactly(crd);
+    for (var rules :
+        List.of(
+            only(objects, ClusterRole.class).getRules(), only(objects, Role.class).getRules())) {
+      assertThat(rules)
+          .allSatisfy(rule -> assertThat(rule.getVerbs()).doesNotContain("*"))
+          .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("*", "secrets"));
+    }
+
+    Deployment deployment = only(objects, Deployment.class);
+    assertThat(deployment.getMetadata().getNamespace()).isEqualTo("kubeless");
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    assertThat(pod.getServiceAccountName())
+        .isEqualTo(only(objects, ServiceAccount.class).getMetadata().getName());
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getVolumeMounts())
+        .as("a writable /tmp under a read-only root")
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+    assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/scrape", "true")
+        .containsEntry("prometheus.io/path", "/q/metrics");
+    return deployment;
   }
 
   /** The single object of a type among rendered ones. */
