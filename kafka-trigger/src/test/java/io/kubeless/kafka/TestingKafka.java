@@ -20,6 +20,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 
 /**
  * A real Kafka broker (KRaft, one combined node) inside the test JVM, started once and shared by
@@ -54,6 +55,14 @@ public final class TestingKafka {
   }
 
   private static String start() {
+    // A broker halts its JVM on a fatal fault, as it should in production; this JVM is the test
+    // run's, which must end by itself and report its results.
+    Exit.setExitProcedure(
+        (status, message) ->
+            System.err.println("Test broker asked to exit " + status + ": " + message));
+    Exit.setHaltProcedure(
+        (status, message) ->
+            System.err.println("Test broker asked to halt " + status + ": " + message));
     try {
       KafkaClusterTestKit kit =
           new KafkaClusterTestKit.Builder(

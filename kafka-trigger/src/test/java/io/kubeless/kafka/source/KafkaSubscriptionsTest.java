@@ -147,8 +147,11 @@ class KafkaSubscriptionsTest {
     // then the directory says so too
     directory.put(f.endpoint("shop", Map.of("app", "flaky"), false));
     produce(topic, 2, 100);
-    Thread.sleep(1000);
-    assertThat(f.distinct()).isEqualTo(100);
+    // while it is down, nothing more arrives
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> f.distinct() == 100);
 
     f.up();
     directory.put(f.endpoint("shop", Map.of("app", "flaky"), true));
