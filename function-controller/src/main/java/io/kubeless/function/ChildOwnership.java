@@ -24,6 +24,9 @@ import org.jboss.logging.Logger;
  */
 final class ChildOwnership {
 
+  /** The reason when a child's name is taken by an object kubeless does not manage. */
+  static final String CONFLICT = "ResourceConflict";
+
   private static final Logger LOG = Logger.getLogger(ChildOwnership.class);
 
   /** The children to check: event source name (the dependent's name) and type. */
@@ -87,7 +90,7 @@ final class ChildOwnership {
     if (!conflicts.isEmpty()) {
       conflicts.sort(null);
       throw new InvalidFunctionException(
-          "ResourceConflict",
+          CONFLICT,
           String.join(", ", conflicts)
               + " "
               + plan.namespace()

@@ -69,6 +69,7 @@ public class FunctionReconciler implements Reconciler<Function> {
   private final RuntimeCatalogue catalogue;
   private final FunctionControllerConfig.Catalogue catalogueLocation;
   private final FunctionStatuses statuses;
+  private final Duration conflictRecheck;
   private InformerEventSource<ConfigMap, Function> catalogueSource;
 
   public FunctionReconciler(
@@ -79,6 +80,7 @@ public class FunctionReconciler implements Reconciler<Function> {
     this.planner = planner;
     this.catalogue = catalogue;
     this.catalogueLocation = config.catalogue();
+    this.conflictRecheck = config.conflictRecheck();
     this.statuses = new FunctionStatuses(new WarningEvents(client, "kubeless-function-controller"));
   }
 
@@ -92,7 +94,11 @@ public class FunctionReconciler implements Reconciler<Function> {
         return UpdateControl.<Function>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }
     } catch (InvalidFunctionException e) {
-      return statuses.invalid(function, e);
+      UpdateControl<Function> invalid = statuses.invalid(function, e);
+      // nothing watches the user's conflicting object: look again for its removal
+      return ChildOwnership.CONFLICT.equals(e.reason())
+          ? invalid.rescheduleAfter(conflictRecheck)
+          : invalid;
     }
     var workflow = context.managedWorkflowAndDependentResourceContext();
     workflow.put(FunctionPlan.class, plan);

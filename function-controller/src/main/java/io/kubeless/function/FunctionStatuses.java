@@ -2,20 +2,23 @@ package io.kubeless.function;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.status.WarningEvents;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionStatus;
+import io.kubeless.function.dependent.DeploymentDependent;
 import io.kubeless.function.spec.FunctionPlan;
 import io.kubeless.function.spec.InvalidFunctionException;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * Computes a Function's status and writes it only when it changed. {@code Ready} follows the
- * Deployment's availability; an invalid spec makes it {@code False} with the problem's reason and
- * records a Warning Event once per new problem.
+ * Computes a Function's status and writes it only when it changed. {@code Ready} is true when the
+ * Deployment carries the current spec, has rolled it out to every replica and is available; an
+ * invalid spec makes it {@code False} with the problem's reason and records a Warning Event once
+ * per new problem.
  */
 final class FunctionStatuses {
 
@@ -29,34 +32,71 @@ final class FunctionStatuses {
 
   UpdateControl<Function> deployed(Function function, FunctionPlan plan, Optional<Deployment> d) {
     FunctionStatus status = copy(function.getStatus());
-    int ready = d.map(Deployment::getStatus).map(s -> s.getReadyReplicas()).orElse(0);
-    boolean available =
-        d.map(Deployment::getStatus).stream()
-            .flatMap(s -> s.getConditions().stream())
-            .filter(c -> "Available".equals(c.getType()))
-            .map(DeploymentCondition::getStatus)
-            .anyMatch("True"::equals);
+    Optional<DeploymentStatus> observed = d.map(Deployment::getStatus);
+    int ready = observed.map(DeploymentStatus::getReadyReplicas).orElse(0);
+    int updated = observed.map(DeploymentStatus::getUpdatedReplicas).orElse(0);
     int wanted = d.map(x -> x.getSpec().getReplicas()).orElse(1);
+    boolean available =
+        condition(observed, "Available").map(c -> "True".equals(c.getStatus())).orElse(false);
+    Optional<DeploymentCondition> stuck =
+        condition(observed, "Progressing")
+            .filter(c -> "False".equals(c.getStatus()))
+            .filter(c -> "ProgressDeadlineExceeded".equals(c.getReason()));
+    // the Deployment carries this spec and its controller has acted on it for every replica
+    boolean rolledOut =
+        d.flatMap(DeploymentDependent::templateHash)
+                .filter(DeploymentDependent.templateHash(plan)::equals)
+                .isPresent()
+            && observedGeneration(d) >= generation(d)
+            && updated >= wanted;
     status.setReadyReplicas(ready);
     status.setUrl(plan.url());
-    if (available && ready > 0) {
-      Conditions.set(
-          status,
-          function,
-          Conditions.READY,
-          true,
-          "DeploymentAvailable",
-          ready + "/" + wanted + " replicas ready");
-    } else {
+    String replicas = ready + "/" + wanted + " replicas ready";
+    if (available && ready > 0 && rolledOut) {
+      Conditions.set(status, function, Conditions.READY, true, "DeploymentAvailable", replicas);
+    } else if (wanted == 0) {
+      Conditions.set(status, function, Conditions.READY, false, "ScaledToZero", replicas);
+    } else if (stuck.isPresent()) {
       Conditions.set(
           status,
           function,
           Conditions.READY,
           false,
-          wanted == 0 ? "ScaledToZero" : "DeploymentNotAvailable",
-          ready + "/" + wanted + " replicas ready");
+          "RolloutFailed",
+          "the pods of the current spec do not become ready ("
+              + stuck.get().getMessage()
+              + "); "
+              + replicas
+              + ": see kubectl describe pods -l function="
+              + plan.name());
+    } else if (available && ready > 0) {
+      Conditions.set(
+          status,
+          function,
+          Conditions.READY,
+          false,
+          "RollingOut",
+          updated + "/" + wanted + " replicas run the current spec; " + replicas);
+    } else {
+      Conditions.set(status, function, Conditions.READY, false, "DeploymentNotAvailable", replicas);
     }
     return write(function, status);
+  }
+
+  private static Optional<DeploymentCondition> condition(
+      Optional<DeploymentStatus> status, String type) {
+    return status.stream()
+        .flatMap(s -> s.getConditions().stream())
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  private static long generation(Optional<Deployment> d) {
+    return d.map(x -> x.getMetadata().getGeneration()).orElse(0L);
+  }
+
+  private static long observedGeneration(Optional<Deployment> d) {
+    return d.map(Deployment::getStatus).map(DeploymentStatus::getObservedGeneration).orElse(0L);
   }
 
   UpdateControl<Function> invalid(Function function, InvalidFunctionException problem) {

@@ -13,8 +13,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
 import io.kubeless.function.dependent.DeploymentDependent;
@@ -89,6 +91,56 @@ class FunctionReconcilerTest {
     assertThat(ready.getStatus().getReadyReplicas()).isEqualTo(1);
     assertThat(ready.getStatus().getUrl())
         .isEqualTo("http://hello." + ns + ".svc.cluster.local:8080");
+  }
+
+  @Test
+  void readyWaitsForTheCurrentSpecToBeRolledOut() {
+    String ns = TestFunctions.namespace("rollout");
+    client.resource(TestFunctions.python(ns, "hello")).create();
+    Deployment first = awaitDeployment(client, ns, "hello");
+    TestFunctions.markAvailable(client, first, 1);
+    awaitCondition(client, ns, "hello", "True", "DeploymentAvailable");
+
+    TestFunctions.edit(client, ns, "hello", f -> f.getSpec().setDeps("requests==2.31.0"));
+    Deployment second =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> client.apps().deployments().inNamespace(ns).withName("hello").get(),
+                d -> !hash(d).equals(hash(first)));
+
+    // what the Deployment controller reports while the old pod serves and the new one starts
+    second.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(second.getMetadata().getGeneration())
+            .withReplicas(2)
+            .withUpdatedReplicas(0)
+            .withReadyReplicas(1)
+            .withAvailableReplicas(1)
+            .addNewCondition()
+            .withType("Available")
+            .withStatus("True")
+            .endCondition()
+            .addNewCondition()
+            .withType("Progressing")
+            .withStatus("True")
+            .withReason("ReplicaSetUpdated")
+            .endCondition()
+            .build());
+    second = client.resource(second).updateStatus();
+    Function rolling = awaitCondition(client, ns, "hello", "False", "RollingOut");
+    assertThat(rolling.getStatus().getReadyReplicas()).isEqualTo(1);
+
+    second.getStatus().getConditions().get(1).setStatus("False");
+    second.getStatus().getConditions().get(1).setReason("ProgressDeadlineExceeded");
+    second.getStatus().getConditions().get(1).setMessage("ReplicaSet has timed out progressing.");
+    second = client.resource(second).updateStatus();
+    Function failed = awaitCondition(client, ns, "hello", "False", "RolloutFailed");
+    assertThat(Conditions.find(failed.getStatus(), Conditions.READY).orElseThrow().getMessage())
+        .contains("timed out progressing");
+
+    TestFunctions.markAvailable(client, second, 1);
+    awaitCondition(client, ns, "hello", "True", "DeploymentAvailable");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -100,6 +100,11 @@ class InvalidFunctionTest {
     assertThat(after.getMetadata().getResourceVersion())
         .isEqualTo(foreign.getMetadata().getResourceVersion());
     assertThat(client.apps().deployments().inNamespace(ns).withName("taken").get()).isNull();
+
+    // the owner removes the object: the Function is deployed without being touched again
+    client.resource(after).delete();
+    awaitDeployment(client, ns, "taken");
+    awaitCondition(client, ns, "taken", "False", "DeploymentNotAvailable");
   }
 
   @Test

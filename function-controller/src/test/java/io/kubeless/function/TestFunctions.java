@@ -91,7 +91,9 @@ final class TestFunctions {
   static void markAvailable(KubernetesClient client, Deployment deployment, int ready) {
     deployment.setStatus(
         new DeploymentStatusBuilder()
+            .withObservedGeneration(deployment.getMetadata().getGeneration())
             .withReplicas(ready)
+            .withUpdatedReplicas(ready)
             .withReadyReplicas(ready)
             .withAvailableReplicas(ready)
             .withConditions(

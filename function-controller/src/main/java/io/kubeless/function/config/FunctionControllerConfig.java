@@ -3,6 +3,7 @@ package io.kubeless.function.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -47,6 +48,13 @@ public interface FunctionControllerConfig {
   /** Largest code plus dependencies a ConfigMap may carry; larger functions must use a URL. */
   @WithDefault("1000000")
   int maxConfigMapBytes();
+
+  /**
+   * How often a Function whose children's names are taken by objects kubeless does not manage
+   * checks whether they are gone (nothing else tells the controller).
+   */
+  @WithDefault("30s")
+  Duration conflictRecheck();
 
   /** One runtime of the catalogue. */
   interface RuntimeEntry {

@@ -1,5 +1,8 @@
 package io.kubeless.function.dependent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -50,6 +53,8 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
   public static final String HASH_ANNOTATION = "kubeless.io/function-hash";
 
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final ObjectMapper CANONICAL =
+      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
   private static final long RUNTIME_USER = 1000L;
 
   public DeploymentDependent() {
@@ -160,9 +165,23 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
             .endTemplate()
             .endSpec()
             .build();
-    String hash = sha256(JSON.asJson(data) + JSON.asJson(deployment.getSpec().getTemplate()));
+    String hash = sha256(canonicalJson(data) + canonicalJson(deployment.getSpec().getTemplate()));
     deployment.getSpec().getTemplate().getMetadata().getAnnotations().put(HASH_ANNOTATION, hash);
     return deployment;
+  }
+
+  /** The template hash the Deployment of this plan carries once it is up to date. */
+  public static String templateHash(FunctionPlan plan) {
+    return templateHash(build(plan, Optional.empty())).orElseThrow();
+  }
+
+  /** The template hash a Deployment carries, if any. */
+  public static Optional<String> templateHash(Deployment deployment) {
+    return Optional.ofNullable(deployment.getSpec())
+        .map(s -> s.getTemplate())
+        .map(t -> t.getMetadata())
+        .map(m -> m.getAnnotations())
+        .map(a -> a.get(HASH_ANNOTATION));
   }
 
   /**
@@ -217,7 +236,7 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
                 user.getSecurityContext() != null ? user.getSecurityContext() : restricted())
             .withImagePullPolicy(
                 user.getImagePullPolicy() != null ? user.getImagePullPolicy() : "IfNotPresent");
-    if (user.getPorts().stream().noneMatch(p -> p.getContainerPort() == plan.port())) {
+    if (user.getPorts().stream().noneMatch(p -> p.getContainerPort().equals(plan.port()))) {
       container.addToPorts(
           new ContainerPortBuilder()
               .withName("http")
@@ -243,7 +262,7 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
                     .withMountPath(PrepareScript.SOURCE_DIR)
                     .withReadOnly(true)
                     .build())
-            .withResources(user.getResources())
+            .withResources(plan.initResources().orElse(user.getResources()))
             .withSecurityContext(restricted());
     if (PrepareScript.downloads(plan.contentType())) {
       prepare.addNewEnv().withName(PrepareScript.URL_ENV).withValue(plan.code().trim()).endEnv();
@@ -268,7 +287,7 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
         .withWorkingDir(PrepareScript.INSTALL_DIR)
         .withEnv(env)
         .withVolumeMounts(mount(plan.name(), PrepareScript.INSTALL_DIR))
-        .withResources(user.getResources())
+        .withResources(plan.initResources().orElse(user.getResources()))
         .withSecurityContext(restricted())
         .build();
   }
@@ -332,6 +351,18 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
 
   private static Map<String, String> nullToEmpty(Map<String, String> map) {
     return map == null ? Map.of() : map;
+  }
+
+  /**
+   * JSON with every object's keys sorted, so that the hash depends on content only, never on the
+   * iteration order of a map (which may differ from one controller start to the next).
+   */
+  static String canonicalJson(Object value) {
+    try {
+      return CANONICAL.writeValueAsString(CANONICAL.readValue(JSON.asJson(value), Object.class));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static String sha256(String value) {

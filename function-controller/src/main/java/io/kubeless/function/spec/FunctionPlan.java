@@ -2,12 +2,14 @@ package io.kubeless.function.spec;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerSpec;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.function.runtime.Runtime;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,7 +34,10 @@ import java.util.Optional;
  * @param timeoutSeconds the invocation timeout
  * @param port the container port the function listens on
  * @param service the Service spec (given or default)
- * @param overrides {@code spec.deployment} as a typed Deployment (empty when unset)
+ * @param overrides {@code spec.deployment} as a typed Deployment (empty when unset), without the
+ *     init container that only gives resources
+ * @param initResources resources of the function's own init containers, when {@code
+ *     spec.deployment} gives them as Kubeless did: an init container with neither name nor image
  * @param autoscaler the autoscaler spec, when one is requested
  * @param provisionImage image of the init containers
  * @param url the in-cluster URL triggers call
@@ -54,6 +59,7 @@ public record FunctionPlan(
     int port,
     ServiceSpec service,
     Deployment overrides,
+    Optional<ResourceRequirements> initResources,
     Optional<HorizontalPodAutoscalerSpec> autoscaler,
     String provisionImage,
     String url) {
@@ -87,7 +93,15 @@ public record FunctionPlan(
 
   /** The selector of the Deployment: stable across spec changes, as selectors are immutable. */
   public Map<String, String> selector() {
-    return Map.of(CREATED_BY, KUBELESS, FUNCTION_LABEL, name());
+    return selector(name());
+  }
+
+  /** The labels that select the pods of the function of this name. */
+  public static Map<String, String> selector(String name) {
+    Map<String, String> selector = new LinkedHashMap<>();
+    selector.put(CREATED_BY, KUBELESS);
+    selector.put(FUNCTION_LABEL, name);
+    return selector;
   }
 
   /** The reference that makes a child the Function's: controller, blocking owner deletion. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.ServiceSpec;
@@ -21,10 +22,13 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -42,6 +46,7 @@ public class FunctionPlanner {
    */
   public static final Set<String> RESERVED_INIT_CONTAINERS = Set.of("prepare", "install");
 
+  private static final Pattern WHITE_SPACE = Pattern.compile("\\s");
   private static final Pattern CHECKSUM = Pattern.compile("sha256:([0-9a-fA-F]{64})");
   private static final Pattern TIMEOUT = Pattern.compile("[0-9]{1,9}");
   private static final ObjectMapper MAPPER =
@@ -59,7 +64,8 @@ public class FunctionPlanner {
     FunctionSpec spec = function.getSpec() == null ? new FunctionSpec() : function.getSpec();
     String name = function.getMetadata().getName();
 
-    Deployment overrides = deployment(spec.getDeployment(), name);
+    Overrides given = deployment(spec.getDeployment(), name);
+    Deployment overrides = given.deployment();
     Container userContainer = overrides.getSpec().getTemplate().getSpec().getContainers().get(0);
     boolean prebuilt = userContainer.getImage() != null && !userContainer.getImage().isBlank();
 
@@ -79,16 +85,22 @@ public class FunctionPlanner {
               + String.join(", ", runtimes.keySet()));
     }
     ContentType contentType = ContentType.parse(spec.getFunctionContentType());
+    if (contentType.encoding() == ContentType.Encoding.BASE64) {
+      // YAML folding or line wrapping may put white space into base64, which base64 -d rejects
+      code = WHITE_SPACE.matcher(code).replaceAll("");
+    }
     Optional<String> checksum = checksum(spec.getChecksum());
     if (!prebuilt) {
       checkCode(code, contentType, checksum);
     }
     String deps = spec.getDeps() == null ? "" : spec.getDeps();
-    if (code.length() + deps.length() > config.maxConfigMapBytes()) {
+    long size =
+        code.getBytes(StandardCharsets.UTF_8).length + deps.getBytes(StandardCharsets.UTF_8).length;
+    if (size > config.maxConfigMapBytes()) {
       throw new InvalidFunctionException(
           "FunctionTooLarge",
           "code and dependencies take "
-              + (code.length() + deps.length())
+              + size
               + " bytes, more than a ConfigMap holds ("
               + config.maxConfigMapBytes()
               + "); serve the code from a URL with function-content-type url");
@@ -129,6 +141,7 @@ public class FunctionPlanner {
         port,
         service,
         overrides,
+        given.initResources(),
         Autoscalers.fromFunction(spec.getHorizontalPodAutoscaler(), name, MAPPER),
         config.provisionImage().orElse(image),
         "http://%s.%s.svc.%s:%d"
@@ -183,7 +196,7 @@ public class FunctionPlanner {
           case TEXT -> code.getBytes(StandardCharsets.UTF_8);
           case BASE64 -> {
             try {
-              yield Base64.getDecoder().decode(code.replaceAll("\\s", ""));
+              yield Base64.getDecoder().decode(code);
             } catch (IllegalArgumentException e) {
               throw new InvalidFunctionException(
                   "InvalidFunctionContent", "spec.function is not valid base64: " + e.getMessage());
@@ -219,7 +232,7 @@ public class FunctionPlanner {
     }
   }
 
-  private static Deployment deployment(ObjectNode node, String name)
+  private static Overrides deployment(ObjectNode node, String name)
       throws InvalidFunctionException {
     Deployment deployment;
     try {
@@ -252,13 +265,45 @@ public class FunctionPlanner {
       throw new InvalidFunctionException(
           "InvalidDeployment", "spec.deployment.spec.replicas must not be negative");
     }
+    List<Container> initContainers = new ArrayList<>();
+    ResourceRequirements initResources = null;
     for (Container init : pod.getInitContainers()) {
+      if (init.getName() == null && init.getImage() == null) {
+        // Kubeless: a nameless, image-less init container sizes the function's own init containers
+        if (initResources != null) {
+          throw new InvalidFunctionException(
+              "InvalidDeployment",
+              "spec.deployment: only one init container without name and image may give the"
+                  + " resources of the function's init containers");
+        }
+        initResources =
+            init.getResources() != null ? init.getResources() : new ResourceRequirements();
+        continue;
+      }
+      if (init.getName() == null || init.getImage() == null) {
+        throw new InvalidFunctionException(
+            "InvalidDeployment",
+            "spec.deployment: init container '"
+                + Objects.requireNonNullElse(init.getName(), "")
+                + "' needs both a name and an image (one with neither only gives the resources"
+                + " of the function's init containers)");
+      }
       if (RESERVED_INIT_CONTAINERS.contains(init.getName())) {
         throw new InvalidFunctionException(
             "InvalidDeployment",
             "spec.deployment: init container name '"
                 + init.getName()
                 + "' is reserved for preparing the function; rename it");
+      }
+      initContainers.add(init);
+    }
+    pod.setInitContainers(initContainers);
+    for (Container container : pod.getContainers()) {
+      for (var port : container.getPorts()) {
+        if (port.getContainerPort() == null) {
+          throw new InvalidFunctionException(
+              "InvalidDeployment", "spec.deployment: every container port needs a containerPort");
+        }
       }
     }
     for (var volume : pod.getVolumes()) {
@@ -272,8 +317,11 @@ public class FunctionPlanner {
                 + "' is reserved for the function's code; rename it");
       }
     }
-    return deployment;
+    return new Overrides(deployment, Optional.ofNullable(initResources));
   }
+
+  /** {@code spec.deployment}, and the resources its template init container gives. */
+  private record Overrides(Deployment deployment, Optional<ResourceRequirements> initResources) {}
 
   private ServiceSpec service(ObjectNode node, String name) throws InvalidFunctionException {
     ServiceSpec given;
@@ -283,8 +331,7 @@ public class FunctionPlanner {
       throw new InvalidFunctionException(
           "InvalidService", "spec.service is not a valid ServiceSpec: " + firstLine(e));
     }
-    Map<String, String> selector =
-        Map.of(FunctionPlan.CREATED_BY, FunctionPlan.KUBELESS, FunctionPlan.FUNCTION_LABEL, name);
+    Map<String, String> selector = FunctionPlan.selector(name);
     if (given == null || given.getPorts() == null || given.getPorts().isEmpty()) {
       return new ServiceSpecBuilder()
           .withType("ClusterIP")

@@ -76,6 +76,40 @@ class DeploymentDependentTest {
   }
 
   @Test
+  void initContainersTakeTheResourcesOfKubelesssTemplateInitContainer() {
+    Deployment d =
+        DeploymentDependent.build(
+            plan(
+                s -> {
+                  s.setDeps("requests==2.31.0\n");
+                  s.setDeployment(
+                      yaml(
+                          """
+                          spec:
+                            template:
+                              spec:
+                                initContainers:
+                                - resources: {limits: {memory: 200Mi}}
+                                containers:
+                                - resources: {limits: {memory: 100Mi}}
+                          """));
+                }),
+            Optional.empty());
+    var pod = d.getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getInitContainers())
+        .extracting(Container::getName)
+        .containsExactly("prepare", "install");
+    assertThat(pod.getInitContainers())
+        .allSatisfy(
+            c ->
+                assertThat(c.getResources().getLimits().get("memory").toString())
+                    .isEqualTo("200Mi"));
+    assertThat(pod.getContainers().get(0).getResources().getLimits().get("memory").toString())
+        .isEqualTo("100Mi");
+  }
+
+  @Test
   void theUsersDeploymentValuesWin() {
     Deployment d =
         DeploymentDependent.build(
@@ -175,6 +209,30 @@ class DeploymentDependentTest {
     String before = hash(plan(s -> {}));
     assertThat(hash(plan(s -> {}))).as("stable for the same spec").isEqualTo(before);
     assertThat(hash(plan(change))).as("changed by %s", what).isNotEqualTo(before);
+  }
+
+  @Test
+  void theTemplateHashDependsOnContentNotOnMapOrder() {
+    String ab =
+        hash(
+            plan(
+                s ->
+                    s.setDeployment(
+                        yaml(
+                            "spec: {template: {metadata: {labels: {a: '1', b: '2'},"
+                                + " annotations: {x: '1', y: '2'}}}}"))));
+    String ba =
+        hash(
+            plan(
+                s ->
+                    s.setDeployment(
+                        yaml(
+                            "spec: {template: {metadata: {labels: {b: '2', a: '1'},"
+                                + " annotations: {y: '2', x: '1'}}}}"))));
+
+    assertThat(ba).isEqualTo(ab);
+    assertThat(DeploymentDependent.canonicalJson(Map.of("b", 1, "a", Map.of("d", 2, "c", 3))))
+        .isEqualTo("{\"a\":{\"c\":3,\"d\":2},\"b\":1}");
   }
 
   private static String hash(FunctionPlan plan) {

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs the {@code prepare} init container's script with a real shell, the ConfigMap's files in a
@@ -142,6 +144,30 @@ class PrepareScriptTest {
             s -> {
               s.setFunctionContentType("url+compressedtar");
               s.setFunction("http://127.0.0.1:" + server.getAddress().getPort() + "/fn.tar.gz");
+            });
+
+    assertThat(run(plan).exitCode).isZero();
+    assertThat(install.resolve("hello.py")).hasContent(CODE);
+  }
+
+  @ParameterizedTest(name = "tar {0}")
+  @ValueSource(strings = {"z", "j", "J"})
+  void unpacksGzipBzip2AndXzTarsAsKubelessDid(String compression) throws Exception {
+    Path tree = Files.createDirectories(work.resolve("tree-" + compression));
+    Files.writeString(tree.resolve("hello.py"), CODE);
+    Path tar = work.resolve("fn-" + compression + ".tar");
+    Process p =
+        new ProcessBuilder(
+                "tar", "c" + compression + "f", tar.toString(), "-C", tree.toString(), "hello.py")
+            .start();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    String code = base64(Files.readAllBytes(tar));
+    FunctionPlan plan =
+        plan(
+            s -> {
+              s.setFunctionContentType("base64+compressedtar");
+              s.setFunction(code);
             });
 
     assertThat(run(plan).exitCode).isZero();

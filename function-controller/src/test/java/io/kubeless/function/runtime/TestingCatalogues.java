@@ -74,6 +74,11 @@ public final class TestingCatalogues {
       }
 
       @Override
+      public java.time.Duration conflictRecheck() {
+        return java.time.Duration.ofSeconds(1);
+      }
+
+      @Override
       public int maxConfigMapBytes() {
         return maxConfigMapBytes;
       }

@@ -141,6 +141,53 @@ class FunctionPlannerTest {
         },
         "InvalidFunctionContent");
     assertInvalid(spec -> spec.setFunction("x".repeat(3_000)), "FunctionTooLarge");
+    // the limit is in bytes: 800 three-byte characters are 2,400 bytes
+    assertInvalid(spec -> spec.setFunction("€".repeat(800)), "FunctionTooLarge");
+  }
+
+  @Test
+  void base64CodeIsStoredWithoutTheWhiteSpaceOfFoldedYaml() throws InvalidFunctionException {
+    String encoded =
+        Base64.getEncoder().encodeToString("def handler(e, c):\n  return 1\n".getBytes());
+    String folded =
+        encoded.substring(0, 10)
+            + " "
+            + encoded.substring(10, 20)
+            + "\r\n\t"
+            + encoded.substring(20);
+
+    FunctionPlan plan =
+        plan(
+            spec -> {
+              spec.setFunctionContentType("base64");
+              spec.setFunction(folded);
+            });
+
+    assertThat(plan.code()).isEqualTo(encoded);
+  }
+
+  @Test
+  void aNamelessImagelessInitContainerSizesTheFunctionsOwnInitContainers()
+      throws InvalidFunctionException {
+    FunctionPlan plan =
+        plan(
+            spec ->
+                spec.setDeployment(
+                    yaml(
+                        """
+                        spec:
+                          template:
+                            spec:
+                              initContainers:
+                              - resources: {limits: {cpu: 200m, memory: 200Mi}}
+                              - {name: warm-cache, image: busybox}
+                        """)));
+
+    assertThat(plan.initResources().orElseThrow().getLimits().get("memory").toString())
+        .isEqualTo("200Mi");
+    assertThat(plan.overrides().getSpec().getTemplate().getSpec().getInitContainers())
+        .extracting(c -> c.getName())
+        .containsExactly("warm-cache");
   }
 
   @Test
@@ -151,6 +198,19 @@ class FunctionPlannerTest {
         spec ->
             spec.setDeployment(
                 yaml("spec: {template: {spec: {initContainers: [{name: prepare, image: x}]}}}")),
+        "InvalidDeployment");
+    assertInvalid(
+        spec -> spec.setDeployment(yaml("spec: {template: {spec: {initContainers: [{name: x}]}}}")),
+        "InvalidDeployment");
+    assertInvalid(
+        spec ->
+            spec.setDeployment(
+                yaml("spec: {template: {spec: {initContainers: [{resources: {}}, {}]}}}")),
+        "InvalidDeployment");
+    assertInvalid(
+        spec ->
+            spec.setDeployment(
+                yaml("spec: {template: {spec: {containers: [{ports: [{name: http}]}]}}}")),
         "InvalidDeployment");
     assertInvalid(
         spec ->
