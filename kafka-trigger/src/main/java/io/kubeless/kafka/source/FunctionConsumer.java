@@ -73,14 +73,24 @@ final class FunctionConsumer {
   private final TriggerMetrics.Binding metrics;
   private final ConsumerSettings settings;
   private final Runnable onStateChange;
+  private final java.util.function.Consumer<FunctionConsumer> onExit;
   private final String source;
   private final FailureLog failures;
   private final Delivery delivery = new Delivery();
 
   private final Map<TopicPartition, PartitionBatch> batches = new ConcurrentHashMap<>();
+
+  /**
+   * The partitions assigned now, each with the number of its assignment: a batch is handed back
+   * only by the assignment it was polled in, never after the partition was lost or assigned anew.
+   */
+  private final Map<TopicPartition, Long> owned = new ConcurrentHashMap<>();
+
+  private long assignments;
   private final AtomicInteger waitingForFunction = new AtomicInteger();
   private final AtomicBoolean polling = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile BindingState state;
@@ -98,20 +108,19 @@ final class FunctionConsumer {
       Invoker invoker,
       TriggerMetrics metrics,
       ConsumerSettings settings,
-      Runnable onStateChange) {
+      Runnable onStateChange,
+      java.util.function.Consumer<FunctionConsumer> onExit) {
     this.trigger = trigger;
     this.function = function;
     this.topic = subscription.topic();
     this.groupId = groupId(trigger, function, topic);
-    this.initialOffset =
-        subscription.initialOffset() == null || subscription.initialOffset().isBlank()
-            ? settings.defaultInitialOffset()
-            : subscription.initialOffset();
+    this.initialOffset = initialOffset(subscription, settings);
     this.directory = directory;
     this.invoker = invoker;
     this.metrics = metrics.binding(trigger.namespace(), trigger.name(), function);
     this.settings = settings;
     this.onStateChange = onStateChange;
+    this.onExit = onExit;
     this.source =
         "/apis/kubeless.io/v1beta1/namespaces/%s/kafkatriggers/%s"
             .formatted(trigger.namespace(), trigger.name());
@@ -124,6 +133,13 @@ final class FunctionConsumer {
     return trigger.namespace() + "_" + trigger.name() + "_" + function + "_" + topic;
   }
 
+  /** Where a new group starts: the trigger's {@code initialOffset}, else the default. */
+  static String initialOffset(KafkaSubscription subscription, ConsumerSettings settings) {
+    return subscription.initialOffset() == null || subscription.initialOffset().isBlank()
+        ? settings.defaultInitialOffset()
+        : subscription.initialOffset();
+  }
+
   void start() {
     Thread.ofPlatform().name("kafka-" + groupId).start(this::run);
   }
@@ -131,6 +147,7 @@ final class FunctionConsumer {
   /** Asks the consumer to stop: batches in flight are stopped and their unsent rest handed back. */
   void stop() {
     running = false;
+    stopRequested.countDown();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
@@ -150,18 +167,26 @@ final class FunctionConsumer {
     return new BindingState(s.function(), s.phase(), s.message(), lag < 0 ? null : lag);
   }
 
+  /**
+   * The poll thread. The consumer is created inside the retry loop: a broker address that does not
+   * resolve yet (or any other failure to construct it) is reported as a broker problem and retried
+   * with back-off, never ends the thread. Should the thread end anyway (an Error), {@code onExit}
+   * tells the engine, which starts a new consumer while the binding is still wanted.
+   */
   private void run() {
     KafkaConsumer<byte[], byte[]> c = null;
     try {
-      c = new KafkaConsumer<>(properties());
-      consumer = c;
-      if (!running) {
-        return;
-      }
-      c.subscribe(List.of(topic), new Rebalances(c));
       long backoff = 100;
       while (running) {
         try {
+          if (c == null) {
+            c = new KafkaConsumer<>(properties());
+            consumer = c;
+            if (!running) {
+              break;
+            }
+            c.subscribe(List.of(topic), new Rebalances(c));
+          }
           loop(c);
           backoff = 100;
         } catch (WakeupException e) {
@@ -169,21 +194,28 @@ final class FunctionConsumer {
         } catch (InterruptException e) {
           Thread.interrupted();
         } catch (KafkaException e) {
-          brokerProblem = e.getClass().getSimpleName() + ": " + e.getMessage();
+          brokerProblem = describe(e);
           updateState();
           failures.warn("KafkaTrigger " + trigger + " -> " + function + ": " + brokerProblem);
-          sleep(backoff);
+          pause(backoff);
           backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
         } catch (RuntimeException e) {
           // a bug must not silently end this function's delivery: log it and go on
           LOG.errorf(e, "KafkaTrigger %s -> %s: unexpected failure", trigger, function);
-          sleep(backoff);
+          pause(backoff);
           backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
         }
       }
-      handBack(c, new ArrayList<>(batches.keySet()), true);
-    } catch (RuntimeException e) {
-      LOG.errorf(e, "KafkaTrigger %s: the consumer of %s stopped", trigger, function);
+      if (c != null) {
+        handBack(c, new ArrayList<>(batches.keySet()), true);
+      }
+    } catch (Throwable e) {
+      LOG.errorf(
+          e,
+          "KafkaTrigger %s: the consumer of %s stopped%s",
+          trigger,
+          function,
+          running ? "; a new one will be started" : "");
     } finally {
       consumer = null;
       if (c != null) {
@@ -195,7 +227,28 @@ final class FunctionConsumer {
       }
       metrics.close();
       stopped.countDown();
+      try {
+        onExit.accept(this);
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "KafkaTrigger %s: reporting the end of %s failed", trigger, groupId);
+      }
     }
+  }
+
+  /**
+   * A broker problem for the status: the root cause when there is one ("No resolvable bootstrap
+   * urls" rather than "Failed to construct kafka consumer"), so the consumer and the probe report
+   * the same text and the status does not flap between two.
+   */
+  static String describe(KafkaException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root == e || root.getMessage() == null) {
+      return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   private Map<String, Object> properties() {
@@ -282,12 +335,30 @@ final class FunctionConsumer {
       return;
     }
     metrics.received(records.count());
+    List<PartitionBatch> started = new ArrayList<>();
     for (TopicPartition tp : records.partitions()) {
-      batches.put(tp, new PartitionBatch(tp, records.records(tp), delivery, TIMERS));
+      PartitionBatch batch =
+          new PartitionBatch(
+              tp, owned.getOrDefault(tp, -1L), records.records(tp), delivery, TIMERS);
+      PartitionBatch previous = batches.put(tp, batch);
+      if (previous != null && !previous.isDone()) {
+        // cannot happen while the partition is paused; never two batches on one partition
+        LOG.warnf("KafkaTrigger %s -> %s: a batch of %s was still running", trigger, function, tp);
+        previous.stop();
+      }
+      started.add(batch);
     }
     c.pause(records.partitions());
-    for (TopicPartition tp : records.partitions()) {
-      batches.get(tp).start();
+    for (PartitionBatch batch : started) {
+      try {
+        batch.start();
+      } catch (RuntimeException e) {
+        // committed already: the rest of this batch is lost, the other partitions go on
+        LOG.errorf(
+            e, "KafkaTrigger %s -> %s: delivering %s failed", trigger, function, batch.partition);
+        batch.stop();
+        batches.remove(batch.partition, batch);
+      }
     }
   }
 
@@ -435,7 +506,9 @@ final class FunctionConsumer {
       try {
         long wait = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         long unsent = batch.awaitFirstUnsent(wait);
-        if (unsent >= 0) {
+        // only a batch of the partition's current assignment: after a loss, another member may
+        // have committed further, and handing back an older offset would send records twice
+        if (unsent >= 0 && Long.valueOf(batch.assignment).equals(owned.get(batch.partition))) {
           rewind.put(batch.partition, new OffsetAndMetadata(unsent));
         }
       } catch (InterruptedException e) {
@@ -511,15 +584,19 @@ final class FunctionConsumer {
     }
   }
 
-  private static void sleep(long millis) {
+  /** Backs off before trying again; stop() ends the wait. */
+  private void pause(long millis) {
     try {
-      Thread.sleep(millis);
+      stopRequested.await(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
-  /** Hands back the unsent rest of revoked partitions; lost partitions finish their batch. */
+  /**
+   * Hands back the unsent rest of revoked partitions; stops the batches of lost partitions without
+   * committing anything; records where a new group starts as soon as it is assigned a partition.
+   */
   private final class Rebalances implements ConsumerRebalanceListener {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -530,19 +607,66 @@ final class FunctionConsumer {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      handBack(consumer, partitions, true);
+      try {
+        handBack(consumer, partitions, true);
+      } finally {
+        partitions.forEach(owned::remove);
+      }
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       LOG.debugf("KafkaTrigger %s -> %s: assigned %s", trigger, function, partitions);
+      assignments++;
+      for (TopicPartition tp : partitions) {
+        owned.put(tp, assignments);
+      }
+      if (!partitions.isEmpty()) {
+        commitStartOffsets(partitions);
+      }
+    }
+
+    /**
+     * A partition the group has no offset for starts at {@code initialOffset}; that position is
+     * committed at once, before anything is sent from it (so at most once still holds), so that the
+     * records produced from then on wait in the topic even if the function is unavailable and the
+     * partition moves, or the trigger restarts, before anything was delivered: without it the next
+     * owner would start at {@code latest} again and skip them.
+     */
+    private void commitStartOffsets(Collection<TopicPartition> partitions) {
+      boolean wasPolling = polling.getAndSet(false);
+      try {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            consumer.committed(Set.copyOf(partitions), settings.commitTimeout());
+        Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+          if (committed.get(tp) == null) {
+            start.put(tp, new OffsetAndMetadata(consumer.position(tp, settings.commitTimeout())));
+          }
+        }
+        if (!start.isEmpty()) {
+          commit(consumer, start);
+          LOG.debugf("KafkaTrigger %s -> %s: starts at %s", trigger, function, start);
+        }
+      } catch (KafkaException e) {
+        // the next poll starts there all the same; only a move before the first delivery would
+        // start again from initialOffset
+        failures.warn(
+            "KafkaTrigger %s -> %s: could not record the start offsets of %s (%s)"
+                .formatted(trigger, function, partitions, describe(e)));
+      } finally {
+        polling.set(wasPolling);
+      }
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      // Another member may own them already, from the offsets this one committed: the batches
-      // in flight were committed, so they finish, and nothing is committed back.
+      // This member was fenced or its session expired: another member may own them already and
+      // have committed further. Their batches stop (the request in flight completes) and nothing
+      // is committed back; what they had not sent yet is lost, as in a crash.
       LOG.infof("KafkaTrigger %s -> %s: lost %s", trigger, function, partitions);
+      partitions.forEach(owned::remove);
+      handBack(consumer, partitions, false);
     }
   }
 }

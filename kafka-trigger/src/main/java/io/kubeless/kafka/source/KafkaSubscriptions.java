@@ -15,8 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -38,9 +37,9 @@ public final class KafkaSubscriptions implements AutoCloseable {
   private final Invoker invoker;
   private final TriggerMetrics metrics;
   private final ConsumerSettings settings;
-  private final ExecutorService control =
-      Executors.newSingleThreadExecutor(
-          r -> Thread.ofPlatform().name("kafka-control").unstarted(r));
+  private static final Duration RESTART_DELAY = Duration.ofSeconds(1);
+
+  private final ScheduledThreadPoolExecutor control = control();
   private final Map<TriggerId, KafkaSubscription> subscriptions = new ConcurrentHashMap<>();
   private final Map<TriggerId, Map<String, FunctionConsumer>> consumers = new ConcurrentHashMap<>();
   private final List<FunctionConsumer> stopping = new CopyOnWriteArrayList<>();
@@ -61,6 +60,15 @@ public final class KafkaSubscriptions implements AutoCloseable {
         new TopicProbe(settings.properties(), settings.probeInterval(), settings.commitTimeout());
     this.directorySubscription =
         directory.subscribe((namespace, name) -> submit(() -> refreshNamespace(namespace)));
+  }
+
+  /** One thread, in submission order; delayed restarts are dropped at close. */
+  private static ScheduledThreadPoolExecutor control() {
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1, r -> Thread.ofPlatform().name("kafka-control").unstarted(r));
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    return executor;
   }
 
   /** Starts or updates the consumers of a trigger. Idempotent; returns at once. */
@@ -126,6 +134,17 @@ public final class KafkaSubscriptions implements AutoCloseable {
     return Set.copyOf(subscriptions.keySet());
   }
 
+  /** Consumers asked to stop and not known to have stopped yet, for tests. */
+  int stoppingConsumers() {
+    return stopping.size();
+  }
+
+  /** The initial offset of each consumer of a trigger, by function name, for tests. */
+  Map<String, String> initialOffsets(TriggerId trigger) {
+    return consumers.getOrDefault(trigger, Map.of()).values().stream()
+        .collect(Collectors.toMap(c -> c.function, FunctionConsumer::initialOffset));
+  }
+
   /** Consumers running or still stopping, for tests and health: none may outlive its binding. */
   public int runningConsumers() {
     stopping.removeIf(FunctionConsumer::isStopped);
@@ -156,6 +175,7 @@ public final class KafkaSubscriptions implements AutoCloseable {
    * tells the listeners when anything changed or {@code notify} says so.
    */
   private void refresh(TriggerId trigger, boolean notify) {
+    stopping.removeIf(FunctionConsumer::isStopped);
     KafkaSubscription subscription = subscriptions.get(trigger);
     Map<String, FunctionConsumer> current = consumers.getOrDefault(trigger, Map.of());
     Map<String, FunctionConsumer> next = new HashMap<>();
@@ -170,7 +190,13 @@ public final class KafkaSubscriptions implements AutoCloseable {
       for (FunctionEndpoint function : functions) {
         String group = FunctionConsumer.groupId(trigger, function.name(), subscription.topic());
         FunctionConsumer consumer = current.get(function.name());
-        if (consumer == null || !consumer.groupId.equals(group)) {
+        if (consumer == null
+            || !consumer.groupId.equals(group)
+            || !consumer
+                .initialOffset()
+                .equals(FunctionConsumer.initialOffset(subscription, settings))
+            || consumer.isStopped()) {
+          // new, changed, or its thread ended although the binding is still wanted
           consumer =
               new FunctionConsumer(
                   trigger,
@@ -180,7 +206,8 @@ public final class KafkaSubscriptions implements AutoCloseable {
                   invoker,
                   metrics,
                   settings,
-                  () -> changed(trigger));
+                  () -> changed(trigger),
+                  c -> exited(trigger, c));
           consumer.start();
           probe.add(consumer);
           changed = true;
@@ -192,11 +219,13 @@ public final class KafkaSubscriptions implements AutoCloseable {
     }
     for (FunctionConsumer consumer : current.values()) {
       if (next.get(consumer.function) != consumer) {
-        LOG.infof("KafkaTrigger %s: stopping %s", trigger, consumer.groupId);
-        consumer.stop();
         probe.remove(consumer);
-        stopping.add(consumer);
         changed = true;
+        if (!consumer.isStopped()) {
+          LOG.infof("KafkaTrigger %s: stopping %s", trigger, consumer.groupId);
+          consumer.stop();
+          stopping.add(consumer);
+        }
       }
     }
     if (next.isEmpty()) {
@@ -207,6 +236,31 @@ public final class KafkaSubscriptions implements AutoCloseable {
     if (changed) {
       // only then: every reconcile subscribes, and an unchanged one must not cause another
       changed(trigger);
+    }
+  }
+
+  /**
+   * A consumer's thread ended: forget it if it was asked to stop; if it is still wanted (its thread
+   * died), a new one starts after a short delay.
+   */
+  private void exited(TriggerId trigger, FunctionConsumer consumer) {
+    submit(
+        () -> {
+          stopping.remove(consumer);
+          if (consumers.getOrDefault(trigger, Map.of()).get(consumer.function) == consumer) {
+            LOG.warnf(
+                "KafkaTrigger %s: the consumer %s ended; starting a new one in %s",
+                trigger, consumer.groupId, RESTART_DELAY);
+            schedule(() -> refresh(trigger, true), RESTART_DELAY);
+          }
+        });
+  }
+
+  private void schedule(Runnable change, Duration delay) {
+    try {
+      control.schedule(change, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.debug("The engine is stopped; change ignored");
     }
   }
 

@@ -2,7 +2,9 @@ package io.kubeless.kafka.source;
 
 import io.kubeless.trigger.function.FunctionEndpoint;
 import io.kubeless.trigger.invoke.Outcome;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * The records of one partition from one poll, already committed, sent in order to one function.
@@ -22,13 +25,18 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class PartitionBatch {
 
+  private static final Logger LOG = Logger.getLogger(PartitionBatch.class);
+
   /** How a batch reaches its function. */
   interface Delivery {
 
     /** Where to send now, or null while the function has no ready endpoint. */
     FunctionEndpoint endpoint();
 
-    /** Sends one record; the future always succeeds, with the outcome. */
+    /**
+     * Sends one record; the future should succeed with the outcome. Should it throw or fail, the
+     * record counts as dropped (it may have left) and the batch goes on.
+     */
     Future<Outcome> send(FunctionEndpoint endpoint, ConsumerRecord<byte[], byte[]> record);
 
     /** Counts and, for failures, logs one outcome. */
@@ -45,6 +53,10 @@ final class PartitionBatch {
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
   final TopicPartition partition;
+
+  /** Which assignment of the partition this batch belongs to (see FunctionConsumer). */
+  final long assignment;
+
   private final List<ConsumerRecord<byte[], byte[]>> records;
   private final Delivery delivery;
   private final ScheduledExecutorService timers;
@@ -61,10 +73,12 @@ final class PartitionBatch {
 
   PartitionBatch(
       TopicPartition partition,
+      long assignment,
       List<ConsumerRecord<byte[], byte[]>> records,
       Delivery delivery,
       ScheduledExecutorService timers) {
     this.partition = partition;
+    this.assignment = assignment;
     this.records = records;
     this.delivery = delivery;
     this.timers = timers;
@@ -99,25 +113,60 @@ final class PartitionBatch {
       } finally {
         lock.unlock();
       }
-      Future<Outcome> sent = delivery.send(endpoint, record);
+      Future<Outcome> sent;
+      try {
+        sent = delivery.send(endpoint, record);
+      } catch (RuntimeException e) {
+        // whether it left is unknown: dropped, like any failure that may have reached the function
+        sent = Future.succeededFuture(failed(e));
+      }
       if (!sent.isComplete()) {
         sent.onComplete(
             result -> {
-              if (handle(record, result.result())) {
-                advance();
+              try {
+                if (handle(record, outcome(result))) {
+                  advance();
+                }
+              } catch (RuntimeException e) {
+                // a bug must not leave the partition paused for ever: the rest is dropped
+                LOG.errorf(
+                    e,
+                    "Delivering %s stopped unexpectedly; the rest of its batch is lost",
+                    partition);
+                finish();
               }
             });
         return;
       }
-      if (!handle(record, sent.result())) {
+      if (!handle(record, outcome(sent))) {
         return;
       }
     }
   }
 
+  private static Outcome outcome(AsyncResult<Outcome> result) {
+    if (result.succeeded() && result.result() != null) {
+      return result.result();
+    }
+    return failed(
+        result.cause() == null ? new IllegalStateException("no outcome") : result.cause());
+  }
+
+  private static Outcome failed(Throwable error) {
+    return new Outcome(
+        Outcome.Kind.FUNCTION_ERROR,
+        0,
+        Duration.ZERO,
+        "not delivered: " + error.getClass().getSimpleName() + ": " + error.getMessage());
+  }
+
   /** Returns whether to go on with the next record now. */
   private boolean handle(ConsumerRecord<byte[], byte[]> record, Outcome outcome) {
-    delivery.completed(record, outcome);
+    try {
+      delivery.completed(record, outcome);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "Counting the outcome of %s-%d failed", partition, record.offset());
+    }
     if (!outcome.mayHaveReachedFunction()) {
       // provably never left: the only safe retry
       retryLater(outcome.detail());
@@ -125,7 +174,7 @@ final class PartitionBatch {
     }
     if (waiting) {
       waiting = false;
-      delivery.waiting(false, "");
+      notifyWaiting(false, "");
     }
     backoff = FIRST_BACKOFF_MILLIS;
     firstUnsent = record.offset() + 1;
@@ -133,10 +182,18 @@ final class PartitionBatch {
     return true;
   }
 
+  private void notifyWaiting(boolean now, String why) {
+    try {
+      delivery.waiting(now, why);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "Reporting the wait of %s failed", partition);
+    }
+  }
+
   private void retryLater(String why) {
     if (!waiting) {
       waiting = true;
-      delivery.waiting(true, why);
+      notifyWaiting(true, why);
     }
     if (stopRequested) {
       finish();
@@ -153,10 +210,14 @@ final class PartitionBatch {
     if (finished.compareAndSet(false, true)) {
       if (waiting) {
         waiting = false;
-        delivery.waiting(false, "");
+        notifyWaiting(false, "");
       }
       done.countDown();
-      delivery.done();
+      try {
+        delivery.done();
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "Reporting the end of the batch of %s failed", partition);
+      }
     }
   }
 

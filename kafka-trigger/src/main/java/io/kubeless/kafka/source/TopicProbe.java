@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
@@ -30,8 +31,12 @@ final class TopicProbe implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(TopicProbe.class);
 
-  private final Admin admin;
+  private final Map<String, Object> adminProperties;
   private final Duration timeout;
+
+  /** Created on the probe thread when first needed, and again after it could not be. */
+  private volatile Admin admin;
+
   private final Set<FunctionConsumer> consumers = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
@@ -42,7 +47,9 @@ final class TopicProbe implements AutoCloseable {
     // only what an Admin client understands: connection and security settings
     props.keySet().removeIf(k -> ConsumerConfig.configNames().contains(k) && !shared(k));
     props.put("client.id", "kubeless-kafka-trigger-probe");
-    this.admin = Admin.create(props);
+    // not created here: a broker address that does not resolve (yet) makes creating it throw,
+    // which must show as BrokerUnavailable rather than stop the application
+    this.adminProperties = Map.copyOf(props);
     this.timeout = timeout;
     thread.scheduleWithFixedDelay(
         this::probeAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -83,6 +90,13 @@ final class TopicProbe implements AutoCloseable {
       return;
     }
     try {
+      Admin admin;
+      try {
+        admin = admin();
+      } catch (KafkaException e) {
+        consumer.probed(false, FunctionConsumer.describe(e), -1);
+        return;
+      }
       TopicDescription topic;
       try {
         topic =
@@ -140,9 +154,23 @@ final class TopicProbe implements AutoCloseable {
     }
   }
 
+  private Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(adminProperties);
+    }
+    return admin;
+  }
+
   @Override
   public void close() {
     thread.shutdownNow();
-    admin.close(Duration.ofSeconds(5));
+    try {
+      thread.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+    }
   }
 }

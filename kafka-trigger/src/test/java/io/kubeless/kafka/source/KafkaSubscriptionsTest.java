@@ -247,6 +247,12 @@ class KafkaSubscriptionsTest {
     await()
         .atMost(TIMEOUT)
         .until(() -> engine.groups().equals(java.util.Set.of("shop_follow_a_" + first)));
+    // only the initial offset changes: same group, a new consumer that starts there
+    engine.subscribe(trigger, new KafkaSubscription(first, selector("app", "x"), "latest"));
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> engine.initialOffsets(trigger).equals(Map.of("a", "latest")));
+    assertThat(engine.groups()).containsExactly("shop_follow_a_" + first);
 
     // the selector changes: a out, b in
     engine.subscribe(trigger, new KafkaSubscription(first, selector("app", "y"), "earliest"));
@@ -275,6 +281,8 @@ class KafkaSubscriptionsTest {
         .until(() -> engine.groups().equals(java.util.Set.of("shop_follow_b_" + second)));
     // the trigger is deleted
     engine.unsubscribe(trigger);
+    // stopped consumers are forgotten as they stop, not only when someone counts them
+    await().atMost(TIMEOUT).until(() -> engine.stoppingConsumers() == 0);
     await().atMost(TIMEOUT).until(() -> engine.runningConsumers() == 0);
     assertThat(engine.state(trigger)).isEmpty();
     for (String group :
@@ -328,20 +336,7 @@ class KafkaSubscriptionsTest {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    Map<String, Object> props = new HashMap<>();
-    props.put("bootstrap.servers", "127.0.0.1:" + closedPort);
-    KafkaSubscriptions engine =
-        new KafkaSubscriptions(
-            directory,
-            invoker,
-            new TriggerMetrics(registry),
-            new ConsumerSettings(
-                props,
-                "latest",
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1)));
-    engines.add(engine);
+    KafkaSubscriptions engine = engineFor("127.0.0.1:" + closedPort);
     TriggerId trigger = new TriggerId("shop", "nowhere");
     engine.subscribe(trigger, new KafkaSubscription("orders", selector("app", "lonely"), null));
 
@@ -369,9 +364,203 @@ class KafkaSubscriptionsTest {
     awaitConsuming(engine, trigger);
   }
 
+  @Test
+  void aMalformedContentTypeHeaderOrFunctionUrlDropsOnlyThoseRequestsAndThePartitionKeepsFlowing()
+      throws Exception {
+    String topic = topic("malformed", 1);
+    RecordingFunction f = function("tolerant", Map.of("app", "malformed"));
+    // a URL the HTTP client cannot use: every request is dropped, none is retried, nothing stalls
+    directory.put(
+        new io.kubeless.trigger.function.FunctionEndpoint(
+            "shop",
+            "unusable",
+            java.net.URI.create("gopher://127.0.0.1:1"),
+            Duration.ofSeconds(5),
+            true,
+            Map.of("app", "malformed")));
+    KafkaSubscriptions engine = engine();
+    TriggerId trigger = new TriggerId("shop", "malformed");
+    engine.subscribe(
+        trigger, new KafkaSubscription(topic, selector("app", "malformed"), "earliest"));
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (String declared :
+        List.of("application/json\u0000", "application/json\nX-Injected: 1", "text/plain\r")) {
+      ProducerRecord<byte[], byte[]> r = TestingKafka.record(topic, 0, "{\"a\":1}".getBytes());
+      r.headers().add(new RecordHeader("content-type", declared.getBytes(StandardCharsets.UTF_8)));
+      records.add(r);
+    }
+    TestingKafka.produce(records);
+    produce(topic, 1, 20);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 23);
+    assertThat(f.duplicates()).isEmpty();
+    assertInPartitionOrder(f);
+    for (RecordingFunction.Request r : f.requests().subList(0, 3)) {
+      assertThat(r.headers())
+          .containsEntry("content-type", "application/json")
+          .containsEntry("event-type", "application/json")
+          .doesNotContainKey("x-injected");
+    }
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> counter("kubeless.trigger.invocations", "unusable", "function_error") == 23);
+    assertThat(counter("kubeless.trigger.invocations", "unusable", "unavailable")).isZero();
+    assertThat(TestingKafka.committed("shop_malformed_unusable_" + topic))
+        .containsEntry(partition(topic, 0), 23L);
+  }
+
+  @Test
+  void aBrokerAddressThatDoesNotResolveShowsAsBrokerUnavailableAndTheEngineLivesOn()
+      throws Exception {
+    function("unresolved", Map.of("app", "unresolved"));
+    // constructing the engine (and its Admin client) must not throw
+    KafkaSubscriptions engine = engineFor("nonexistent.invalid:9092");
+    TriggerId trigger = new TriggerId("shop", "unresolved");
+    engine.subscribe(trigger, new KafkaSubscription("orders", selector("app", "unresolved"), null));
+
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> phases(engine, trigger).equals(List.of(BindingState.Phase.BrokerUnavailable)));
+    assertThat(engine.state(trigger).orElseThrow().getFirst().message()).contains("resolvable");
+    // the consumer keeps trying rather than ending, and the status does not turn Ready
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                engine.runningConsumers() == 1
+                    && phases(engine, trigger)
+                        .equals(List.of(BindingState.Phase.BrokerUnavailable)));
+  }
+
+  @Test
+  void aConsumerThatCouldNotBeCreatedAtFirstIsCreatedAgainAndDelivers() throws Exception {
+    String topic = topic("retry-create", 1);
+    RecordingFunction f = function("patient", Map.of("app", "patient"));
+    String group = "shop_retry-create_patient_" + topic;
+    ControlledInterceptor.failConstruction(group, 2);
+    KafkaSubscriptions engine =
+        engine(
+            Map.of("interceptor.classes", ControlledInterceptor.class.getName()),
+            Duration.ofSeconds(5));
+    TriggerId trigger = new TriggerId("shop", "retry-create");
+    engine.subscribe(trigger, new KafkaSubscription(topic, selector("app", "patient"), "earliest"));
+    produce(topic, 1, 10);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 10);
+    assertThat(ControlledInterceptor.constructions(group)).isEqualTo(3);
+    awaitConsuming(engine, trigger);
+    assertThat(f.duplicates()).isEmpty();
+  }
+
+  @Test
+  void recordsProducedWhileANewGroupWaitsForItsFunctionSurviveARestart() throws Exception {
+    String topic = topic("waits", 2);
+    RecordingFunction f = new RecordingFunction("sleepy");
+    functions.add(f);
+    directory.put(f.endpoint("shop", Map.of("app", "sleepy"), false));
+    TriggerId trigger = new TriggerId("shop", "waits");
+    KafkaSubscription subscription =
+        new KafkaSubscription(topic, selector("app", "sleepy"), "latest");
+    String group = "shop_waits_sleepy_" + topic;
+    produce(topic, 2, 10); // before the trigger: 'latest' skips these
+    KafkaSubscriptions first = engine();
+    first.subscribe(trigger, subscription);
+    // assigned: where the group starts is recorded although nothing could be delivered yet
+    await().atMost(TIMEOUT).until(() -> TestingKafka.committed(group).size() == 2);
+    assertThat(TestingKafka.committed(group)).containsValues(5L, 5L);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> phases(first, trigger).equals(List.of(BindingState.Phase.FunctionUnavailable)));
+    produce(topic, 2, 30);
+
+    // the trigger restarts before the function is ever ready
+    first.close();
+    engines.remove(first);
+    KafkaSubscriptions second = engine();
+    second.subscribe(trigger, subscription);
+    await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).size() == 1);
+    directory.put(f.endpoint("shop", Map.of("app", "sleepy"), true));
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 30);
+    assertThat(f.requests()).allMatch(r -> r.offset() >= 5);
+    assertThat(f.duplicates()).isEmpty();
+    assertInPartitionOrder(f);
+  }
+
+  @Test
+  void lostPartitionsStopTheirBatchesAndNeverHandBackAStaleOffset() throws Exception {
+    String topic = topic("lost", 2);
+    RecordingFunction f = function("stalled", Map.of("app", "stalled"));
+    java.util.concurrent.CountDownLatch unblock = new java.util.concurrent.CountDownLatch(1);
+    f.answer(
+        r -> {
+          if (r.partition() == 0 && r.offset() == 0) {
+            try {
+              unblock.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return 200;
+        });
+    String group = "shop_lost_stalled_" + topic;
+    KafkaSubscriptions engine =
+        engine(
+            Map.of(
+                "interceptor.classes",
+                ControlledInterceptor.class.getName(),
+                "max.poll.interval.ms",
+                3000),
+            Duration.ofSeconds(1));
+    TriggerId trigger = new TriggerId("shop", "lost");
+    engine.subscribe(trigger, new KafkaSubscription(topic, selector("app", "stalled"), "earliest"));
+    awaitConsuming(engine, trigger);
+    List<ProducerRecord<byte[], byte[]>> first = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      first.add(TestingKafka.record(topic, 0, ("{\"n\":" + i + "}").getBytes()));
+    }
+    TestingKafka.produce(first);
+    // the batch of partition 0 (offsets 0-9) is committed and its first request hangs
+    await().atMost(TIMEOUT).until(() -> f.receivedId(topic + "-0-0"));
+    assertThat(TestingKafka.committed(group)).containsEntry(partition(topic, 0), 10L);
+
+    // the poll thread stalls past max.poll.interval.ms: the member leaves and loses both partitions
+    ControlledInterceptor.blockOn(group, partition(topic, 1));
+    List<ProducerRecord<byte[], byte[]>> second = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      second.add(TestingKafka.record(topic, 1, ("{\"n\":" + i + "}").getBytes()));
+    }
+    TestingKafka.produce(second);
+    await().atMost(TIMEOUT).until(() -> ControlledInterceptor.blocked(group));
+    await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).isEmpty());
+    ControlledInterceptor.release(group);
+
+    // it rejoins and gets both back; partition 1 flows
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 6);
+    // stopping now must not commit the lost batch's first unsent offset (1) over the group's 10
+    engine.close();
+    engines.remove(engine);
+    assertThat(TestingKafka.committed(group))
+        .containsEntry(partition(topic, 0), 10L)
+        .containsEntry(partition(topic, 1), 5L);
+    // the lost batch was stopped: when the hung request returns, none of the rest is sent
+    unblock.countDown();
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> f.requests().stream().filter(r -> r.partition() == 0).count() == 1);
+    assertThat(f.duplicates()).isEmpty();
+  }
+
   // --- helpers ---------------------------------------------------------------------------
 
   private KafkaSubscriptions engine() {
+    return engine(Map.of(), Duration.ofSeconds(5));
+  }
+
+  private KafkaSubscriptions engine(Map<String, Object> extra, Duration stopTimeout) {
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", TestingKafka.bootstrap());
     props.put("max.poll.records", 50);
@@ -382,17 +571,14 @@ class KafkaSubscriptionsTest {
         "partition.assignment.strategy",
         org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
     props.put("max.partition.fetch.bytes", 1024 * 1024);
+    props.putAll(extra);
     KafkaSubscriptions engine =
         new KafkaSubscriptions(
             directory,
             invoker,
             new TriggerMetrics(registry),
             new ConsumerSettings(
-                props,
-                "latest",
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(1)));
+                props, "latest", Duration.ofSeconds(10), stopTimeout, Duration.ofSeconds(1)));
     engines.add(engine);
     return engine;
   }
@@ -445,6 +631,25 @@ class KafkaSubscriptionsTest {
                     .state(trigger)
                     .map(s -> !s.isEmpty() && s.stream().allMatch(BindingState::ready))
                     .orElse(false));
+  }
+
+  /** An engine whose brokers are at the given address, with short timeouts. */
+  private KafkaSubscriptions engineFor(String bootstrapServers) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrapServers);
+    KafkaSubscriptions engine =
+        new KafkaSubscriptions(
+            directory,
+            invoker,
+            new TriggerMetrics(registry),
+            new ConsumerSettings(
+                props,
+                "latest",
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1)));
+    engines.add(engine);
+    return engine;
   }
 
   private static List<BindingState.Phase> phases(KafkaSubscriptions engine, TriggerId trigger) {

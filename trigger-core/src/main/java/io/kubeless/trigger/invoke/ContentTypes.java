@@ -5,11 +5,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
+import java.util.regex.Pattern;
 
 /**
- * The wire contract's content type rule: the source's declared type when it has one; otherwise
- * {@code application/json} for a JSON object or array, {@code text/plain; charset=utf-8} for valid
- * UTF-8, and {@code application/octet-stream} for anything else.
+ * The wire contract's content type rule: the source's declared type when it has one and it is a
+ * plausible media type ({@code type/subtype}, optional parameters, printable ASCII only, so it is
+ * always a valid header value); otherwise {@code application/json} for a JSON object or array,
+ * {@code text/plain; charset=utf-8} for valid UTF-8, and {@code application/octet-stream} for
+ * anything else.
  */
 public final class ContentTypes {
 
@@ -27,17 +30,45 @@ public final class ContentTypes {
                   .build())
           .build();
 
+  /** {@code type/subtype} as RFC 9110 tokens, then parameters of printable ASCII (or tabs). */
+  private static final Pattern MEDIA_TYPE =
+      Pattern.compile(
+          "[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \\t]*;[\\x20-\\x7e\\t]*)?");
+
   private ContentTypes() {}
 
-  /** The content type of {@code payload}, given what the source declared (may be null). */
+  /**
+   * The content type of {@code payload}, given what the source declared (may be null). A declared
+   * type that is not a plausible media type (control characters, line breaks, no {@code /}) is
+   * ignored and the payload sniffed instead: it could not be sent as a header.
+   */
   public static String of(String declared, byte[] payload) {
-    if (declared != null && !declared.isBlank()) {
-      return declared.trim();
+    String type = declared == null ? null : trimWhitespace(declared);
+    if (type != null && isMediaType(type)) {
+      return type;
     }
     if (looksLikeJsonContainer(payload) && isJson(payload)) {
       return JSON;
     }
     return isUtf8(payload) ? TEXT : BINARY;
+  }
+
+  /** Without leading and trailing spaces and tabs (only those: a control character stays). */
+  private static String trimWhitespace(String value) {
+    int from = 0;
+    int to = value.length();
+    while (from < to && (value.charAt(from) == ' ' || value.charAt(from) == '\t')) {
+      from++;
+    }
+    while (to > from && (value.charAt(to - 1) == ' ' || value.charAt(to - 1) == '\t')) {
+      to--;
+    }
+    return value.substring(from, to);
+  }
+
+  /** Whether {@code value} is a media type that can be sent as it is as a header value. */
+  static boolean isMediaType(String value) {
+    return value.length() <= 1024 && MEDIA_TYPE.matcher(value).matches();
   }
 
   private static boolean looksLikeJsonContainer(byte[] payload) {

@@ -1,6 +1,7 @@
 package io.kubeless.trigger.invoke;
 
 import io.kubeless.trigger.function.FunctionEndpoint;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -79,32 +80,95 @@ public final class Invoker implements AutoCloseable {
     }
   }
 
-  /** Sends {@code event}; the future always succeeds, with the outcome. */
+  /**
+   * Sends {@code event}; the future always completes, successfully, with the outcome, and this
+   * method never throws. A request that cannot be built (a malformed URL or header value) is a
+   * {@link Outcome.Kind#FUNCTION_ERROR}: it never left, but it would fail the same way every time,
+   * so it must be dropped, not retried.
+   */
   public Future<Outcome> send(FunctionEndpoint function, Event event) {
-    if (!function.ready()) {
-      return Future.succeededFuture(Outcome.unavailable("no ready endpoint"));
-    }
     long start = System.nanoTime();
-    RequestOptions options =
-        new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(function.url().toString())
-            .setHeaders(headers(event))
-            // bounds the wait for a pooled connection too: a request that never got one never left
-            .setConnectTimeout(connectTimeoutMillis);
-    Promise<Outcome> result = Promise.promise();
-    client
-        .request(options)
-        .onComplete(
-            connected -> {
-              if (connected.failed()) {
-                // no connection, so nothing was written: the function cannot have seen it
-                result.complete(Outcome.unavailable(describe(connected.cause())));
-                return;
-              }
-              exchange(connected.result(), function, event, start, result);
-            });
-    return result.future();
+    try {
+      if (!function.ready()) {
+        return Future.succeededFuture(Outcome.unavailable("no ready endpoint"));
+      }
+      MultiMap headers = headers(event);
+      String invalid = invalidHeader(headers);
+      if (invalid != null) {
+        return Future.succeededFuture(notSent(start, "invalid value of header " + invalid));
+      }
+      RequestOptions options =
+          new RequestOptions()
+              .setMethod(HttpMethod.POST)
+              .setAbsoluteURI(function.url().toString())
+              .setHeaders(headers)
+              // bounds the wait for a pooled connection too: a request that never got one never
+              // left
+              .setConnectTimeout(connectTimeoutMillis);
+      Promise<Outcome> result = Promise.promise();
+      client
+          .request(options)
+          .onComplete(connected -> connected(connected, function, event, start, result));
+      return result.future();
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(notSent(start, describe(e)));
+    }
+  }
+
+  private void connected(
+      AsyncResult<HttpClientRequest> connected,
+      FunctionEndpoint function,
+      Event event,
+      long start,
+      Promise<Outcome> result) {
+    if (connected.failed()) {
+      Throwable cause = connected.cause();
+      if (cause instanceof IllegalArgumentException) {
+        // the client refused the request itself: it would refuse it again
+        result.tryComplete(notSent(start, describe(cause)));
+      } else {
+        // no connection, so nothing was written: the function cannot have seen it
+        result.tryComplete(Outcome.unavailable(describe(cause)));
+      }
+      return;
+    }
+    try {
+      exchange(connected.result(), function, event, start, result);
+    } catch (RuntimeException e) {
+      // whether anything was written is unknown: drop it; reset frees the pooled connection
+      try {
+        connected.result().reset(0, e);
+      } catch (RuntimeException ignored) {
+        // the request is gone either way
+      }
+      result.tryComplete(notSent(start, describe(e)));
+    }
+  }
+
+  /** A request that could not be sent as built; never retried, it would fail again. */
+  private static Outcome notSent(long start, String why) {
+    return new Outcome(
+        Outcome.Kind.FUNCTION_ERROR,
+        0,
+        Duration.ofNanos(System.nanoTime() - start),
+        "request not sent: " + why);
+  }
+
+  /**
+   * The name of the first header whose value is not a valid field value (control characters other
+   * than tab, characters beyond Latin-1), or null.
+   */
+  static String invalidHeader(MultiMap headers) {
+    for (var header : headers) {
+      String value = header.getValue();
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+          return header.getKey();
+        }
+      }
+    }
+    return null;
   }
 
   private void exchange(
@@ -132,21 +196,21 @@ public final class Invoker implements AutoCloseable {
               if (done.succeeded()) {
                 int status = done.result();
                 boolean ok = status >= 200 && status < 300;
-                result.complete(
+                result.tryComplete(
                     new Outcome(
                         ok ? Outcome.Kind.SUCCESS : Outcome.Kind.FUNCTION_ERROR,
                         status,
                         took,
                         ok ? "" : "HTTP " + status));
               } else if (timedOut.get()) {
-                result.complete(
+                result.tryComplete(
                     new Outcome(
                         Outcome.Kind.TIMEOUT,
                         0,
                         took,
                         "no response within " + function.timeout().toSeconds() + "s"));
               } else {
-                result.complete(
+                result.tryComplete(
                     new Outcome(Outcome.Kind.FUNCTION_ERROR, 0, took, describe(done.cause())));
               }
             });

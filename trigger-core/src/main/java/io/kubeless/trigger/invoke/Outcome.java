@@ -16,7 +16,11 @@ public record Outcome(Kind kind, int status, Duration duration, String detail) {
   public enum Kind {
     /** The function answered 2xx. */
     SUCCESS,
-    /** The function answered something else, or the exchange broke after the request left. */
+    /**
+     * The function answered something else, the exchange broke after the request left, or the
+     * request could not be built (a malformed URL or header): it would fail again, so it is dropped
+     * like the others.
+     */
     FUNCTION_ERROR,
     /** No answer within the function's timeout; the function may have run. */
     TIMEOUT,

@@ -47,6 +47,34 @@ class ContentTypesTest {
     assertThat(ContentTypes.of(declared, "{\"a\":1}".getBytes())).isEqualTo(declared);
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "text/plain\u0000",
+        "application/json\nX-Injected: 1",
+        "application/json\r",
+        "json",
+        "text/ plain",
+        "text/plain; charset=\u00e9",
+        "tëxt/plain",
+        " ",
+      })
+  void aDeclaredTypeThatIsNoValidMediaTypeIsIgnored(String declared) {
+    assertThat(ContentTypes.of(declared, "{\"a\":1}".getBytes())).isEqualTo(ContentTypes.JSON);
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "text/plain; charset=utf-8",
+        "text/plain;charset=\"utf-8\"",
+        "application/vnd.api+json",
+        " text/csv\t"
+      })
+  void wellFormedMediaTypesWithParametersAreKept(String declared) {
+    assertThat(ContentTypes.of(declared, new byte[] {1})).isEqualTo(declared.trim());
+  }
+
   @org.junit.jupiter.api.Test
   void fourByteCharactersAreText() {
     assertThat(ContentTypes.of(null, "emoji 😀".getBytes(StandardCharsets.UTF_8)))

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -203,6 +204,71 @@ class InvokerTest {
           .atMost(Duration.ofSeconds(3))
           .until(() -> requests.get() == 1);
     }
+  }
+
+  @Test
+  void aMalformedDeclaredContentTypeIsIgnoredAndThePayloadSniffed() throws Exception {
+    for (String declared : List.of("text/plain\u0000", "application/json\nX-Injected: 1", "json")) {
+      Outcome outcome =
+          invoker.invoke(
+              endpoint(Duration.ofSeconds(5)),
+              event("t-0-1", Instant.now(), declared, "{\"a\":1}".getBytes()));
+
+      assertThat(outcome.kind()).as(declared).isEqualTo(Outcome.Kind.SUCCESS);
+      assertThat(headers.getLast())
+          .as(declared)
+          .containsEntry("content-type", "application/json")
+          .containsEntry("event-type", "application/json")
+          .doesNotContainKey("x-injected");
+    }
+  }
+
+  @Test
+  void aFunctionUrlTheClientCannotUseIsDroppedNotRetriedAndSendNeverThrows() throws Exception {
+    for (String url :
+        List.of(
+            "gopher://127.0.0.1:" + server.getAddress().getPort(),
+            "unknown-scheme:/nowhere",
+            "/relative/only")) {
+      FunctionEndpoint bad =
+          new FunctionEndpoint("ns", "bad", URI.create(url), Duration.ofSeconds(5), true, Map.of());
+
+      var sent = invoker.send(bad, event("t-0-1", Instant.now(), null, "x".getBytes()));
+
+      Outcome outcome = sent.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertThat(outcome.kind()).as(url).isEqualTo(Outcome.Kind.FUNCTION_ERROR);
+      assertThat(outcome.mayHaveReachedFunction()).as("never retried: %s", url).isTrue();
+      assertThat(outcome.detail()).as(url).startsWith("request not sent");
+    }
+    assertThat(headers).isEmpty();
+  }
+
+  @Test
+  void anEventWithAHeaderValueHttpCannotCarryIsDroppedWithoutAnyRequest() throws Exception {
+    Event broken =
+        new Event(
+            "t-0-1",
+            Instant.now(),
+            "kafkatriggers.kubeless.io",
+            "orders\r\nX-Injected: 1",
+            "/test",
+            "io.kubeless.test",
+            null,
+            "x".getBytes());
+
+    Outcome outcome =
+        invoker
+            .send(endpoint(Duration.ofSeconds(5)), broken)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+
+    assertThat(outcome.kind()).isEqualTo(Outcome.Kind.FUNCTION_ERROR);
+    assertThat(outcome.mayHaveReachedFunction()).isTrue();
+    assertThat(outcome.detail()).contains("event-topic");
+    // the pool is not left holding a connection: the next event goes through
+    assertThat(send().kind()).isEqualTo(Outcome.Kind.SUCCESS);
+    assertThat(headers).hasSize(1);
   }
 
   @Test
