@@ -4,13 +4,13 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.status.WarningEvents;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionStatus;
 import io.kubeless.function.dependent.DeploymentDependent;
 import io.kubeless.function.spec.FunctionPlan;
-import io.kubeless.function.spec.InvalidFunctionException;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 

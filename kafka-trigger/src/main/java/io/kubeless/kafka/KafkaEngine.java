@@ -1,46 +1,57 @@
 package io.kubeless.kafka;
 
+import io.kubeless.api.v1beta1.KafkaTriggerSpec;
 import io.kubeless.kafka.config.KafkaTriggerConfig;
 import io.kubeless.kafka.source.ConsumerSettings;
 import io.kubeless.kafka.source.KafkaClientProperties;
-import io.kubeless.kafka.source.KafkaSubscriptions;
-import io.kubeless.trigger.function.FunctionDirectory;
-import io.kubeless.trigger.invoke.Invoker;
-import io.kubeless.trigger.metrics.TriggerMetrics;
+import io.kubeless.kafka.source.KafkaSource;
+import io.kubeless.kafka.source.KafkaSubscription;
+import io.kubeless.trigger.engine.Bindings;
+import io.kubeless.trigger.engine.TriggerEngine;
+import io.kubeless.trigger.kubernetes.TriggerConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** Builds the Kafka engine from the configuration, and stops it gracefully on shutdown. */
+/** Kafka as the engine's source, from the configuration; stopped gracefully on shutdown. */
 @Singleton
 public class KafkaEngine {
 
   @Produces
   @Singleton
-  KafkaSubscriptions subscriptions(
-      FunctionDirectory directory,
-      Invoker invoker,
-      TriggerMetrics metrics,
-      KafkaTriggerConfig config) {
+  KafkaSource source(TriggerEngine engine, KafkaTriggerConfig config) {
     var consumer = config.consumer();
-    return new KafkaSubscriptions(
-        directory,
-        invoker,
-        metrics,
+    return new KafkaSource(
+        engine,
         new ConsumerSettings(
             KafkaClientProperties.of(config),
             consumer.initialOffset(),
             consumer.commitTimeout(),
             consumer.stopTimeout(),
-            consumer.probeInterval()));
+            consumer.probeInterval(),
+            consumer.idlePollInterval(),
+            consumer.positionsTopic().orElse("")));
+  }
+
+  void closeSource(@Disposes KafkaSource source) {
+    source.close();
+  }
+
+  @Produces
+  @Singleton
+  Bindings<KafkaTriggerSpec, KafkaSubscription> bindings(
+      TriggerEngine engine, KafkaSource source, TriggerConfig config) {
+    return new Bindings<>(engine, source, config.statusInterval());
   }
 
   /**
    * Before the HTTP client goes: requests in flight complete and unsent records go back to their
    * groups, so a rolling update loses nothing.
    */
-  void stop(@Observes ShutdownEvent event, KafkaSubscriptions subscriptions) throws Exception {
-    subscriptions.close();
+  void stop(@Observes ShutdownEvent event, Bindings<KafkaTriggerSpec, KafkaSubscription> bindings)
+      throws Exception {
+    bindings.close();
   }
 }

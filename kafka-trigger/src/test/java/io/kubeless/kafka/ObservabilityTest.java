@@ -1,6 +1,6 @@
 package io.kubeless.kafka;
 
-import static io.kubeless.kafka.TestFunctions.TIMEOUT;
+import static io.kubeless.testing.TestFunctions.TIMEOUT;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +9,9 @@ import static org.hamcrest.Matchers.equalTo;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.KafkaTrigger;
+import io.kubeless.testing.BrokerTest;
+import io.kubeless.testing.RecordingFunction;
+import io.kubeless.testing.TestFunctions;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -20,6 +23,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
+@BrokerTest
 @WithKubernetesTestServer(crud = true)
 @QuarkusTestResource(TestingKafkaResource.class)
 class ObservabilityTest {
@@ -34,7 +38,7 @@ class ObservabilityTest {
     try (RecordingFunction f = new RecordingFunction("metered")) {
       f.answer(r -> r.offset() == 0 ? 500 : 200);
       TestFunctions.create(client, ns, f, Map.of("app", "metered"), true);
-      client.resource(TestFunctions.trigger(ns, "m", topic, Map.of("app", "metered"))).create();
+      client.resource(TestingKafka.trigger(ns, "m", topic, Map.of("app", "metered"))).create();
       KafkaTriggerReconcilerTest.produce(topic, 1, 5);
       await().atMost(TIMEOUT).until(() -> f.distinct() == 5);
 
@@ -56,6 +60,7 @@ class ObservabilityTest {
                               + ",outcome=\"function_error\",trigger=\"m\"} 1.0")
                       .contains("kubeless_trigger_invocation_duration_seconds_count{" + tags)
                       .contains("kubeless_trigger_lag{" + tags + ",trigger=\"m\"} 0.0")
+                      .contains("kubeless_trigger_events_skipped_total{" + tags)
                       .contains("operator_sdk_reconciliations_started_total")
                       .doesNotContain("resource_name=\"m\""));
     }
@@ -68,7 +73,7 @@ class ObservabilityTest {
     TestingKafka.createTopic(topic, 1);
     try (RecordingFunction f = new RecordingFunction("idle")) {
       TestFunctions.create(client, ns, f, Map.of("app", "idle"), true);
-      client.resource(TestFunctions.trigger(ns, "idle", topic, Map.of("app", "idle"))).create();
+      client.resource(TestingKafka.trigger(ns, "idle", topic, Map.of("app", "idle"))).create();
       await()
           .atMost(TIMEOUT)
           .until(

@@ -1,5 +1,9 @@
 package io.kubeless.kafka;
 
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.kubeless.api.v1beta1.KafkaTrigger;
+import io.kubeless.api.v1beta1.KafkaTriggerSpec;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -23,38 +27,177 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.common.utils.Exit;
 
 /**
- * A real Kafka broker (KRaft, one combined node) inside the test JVM, started once and shared by
- * every test of the JVM; each test uses its own topics.
+ * Real Kafka brokers (KRaft, one combined node) inside the test JVM. {@link #shared()} is started
+ * once and shared by every test of the JVM, each using its own topics; {@link #start} starts one
+ * with settings of its own. The static methods act on the shared broker.
  */
 public final class TestingKafka {
-
-  private static KafkaClusterTestKit cluster;
-  private static Admin admin;
-  private static KafkaProducer<byte[], byte[]> producer;
-
-  private TestingKafka() {}
 
   /** Set when another class loader of this JVM (a Quarkus test resource) started the broker. */
   static final String PROPERTY = "kubeless.test.kafka.bootstrap";
 
-  private static String bootstrap;
+  private static Broker shared;
 
-  /** The broker's bootstrap address, starting it on first use. */
-  public static synchronized String bootstrap() {
-    if (bootstrap != null) {
+  private TestingKafka() {}
+
+  /** One broker and its clients. */
+  public static final class Broker implements AutoCloseable {
+
+    private final KafkaClusterTestKit cluster;
+    private final String bootstrap;
+    private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    private Broker(KafkaClusterTestKit cluster, String bootstrap) {
+      this.cluster = cluster;
+      this.bootstrap = bootstrap;
+      this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+      this.producer =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrap,
+                  ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                  false,
+                  ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                  1,
+                  ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                  ByteArraySerializer.class,
+                  ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                  ByteArraySerializer.class,
+                  ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                  8 * 1024 * 1024,
+                  ProducerConfig.LINGER_MS_CONFIG,
+                  5));
+    }
+
+    public String bootstrap() {
       return bootstrap;
     }
-    String running = System.getProperty(PROPERTY);
-    if (running == null) {
-      running = start();
-      System.setProperty(PROPERTY, running);
+
+    public Admin admin() {
+      return admin;
     }
-    clients(running);
-    bootstrap = running;
-    return bootstrap;
+
+    public void createTopic(String topic, int partitions) {
+      try {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** Sends records and waits until the broker has them all. */
+    public void produce(Collection<ProducerRecord<byte[], byte[]>> records) {
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      for (ProducerRecord<byte[], byte[]> record : records) {
+        sent.add(producer.send(record));
+      }
+      producer.flush();
+      try {
+        for (var f : sent) {
+          f.get();
+        }
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** Sends one record without waiting, for steady-rate producers. */
+    public void produceAsync(ProducerRecord<byte[], byte[]> record) {
+      producer.send(record);
+    }
+
+    /** The group's committed offsets. */
+    public Map<TopicPartition, Long> committed(String group) {
+      try {
+        return admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get()
+            .entrySet()
+            .stream()
+            .filter(e -> e.getValue() != null)
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** The log end offset of every partition of a topic. */
+    public Map<TopicPartition, Long> endOffsets(String topic, int partitions) {
+      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      try {
+        return admin.listOffsets(request).all().get().entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** The members of a consumer group; empty when nobody consumes with it. */
+    public Set<String> members(String group) {
+      try {
+        ConsumerGroupDescription d =
+            admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
+        return d.members().stream().map(m -> m.consumerId()).collect(Collectors.toSet());
+      } catch (InterruptedException | ExecutionException e) {
+        return Set.of();
+      }
+    }
+
+    /** The consumer groups the broker knows. */
+    public Set<String> groups() {
+      try {
+        return admin.listGroups().all().get().stream()
+            .map(g -> g.groupId())
+            .collect(Collectors.toSet());
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      producer.close();
+      admin.close();
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
   }
 
-  private static String start() {
+  /** The broker every test of the JVM shares, started on first use. */
+  public static synchronized Broker shared() {
+    if (shared != null) {
+      return shared;
+    }
+    String running = System.getProperty(PROPERTY);
+    if (running != null) {
+      shared = new Broker(null, running);
+    } else {
+      shared = start(Map.of());
+      System.setProperty(PROPERTY, shared.bootstrap());
+      Broker broker = shared;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      broker.cluster.close();
+                    } catch (Exception e) {
+                      // the JVM is going anyway
+                    }
+                  }));
+    }
+    return shared;
+  }
+
+  /** A broker of its own, with {@code config} over the test defaults; the caller closes it. */
+  public static Broker start(Map<String, String> config) {
     // A broker halts its JVM on a fatal fault, as it should in production; this JVM is the test
     // run's, which must end by itself and report its results.
     Exit.setExitProcedure(
@@ -64,7 +207,7 @@ public final class TestingKafka {
         (status, message) ->
             System.err.println("Test broker asked to halt " + status + ": " + message));
     try {
-      KafkaClusterTestKit kit =
+      KafkaClusterTestKit.Builder builder =
           new KafkaClusterTestKit.Builder(
                   baseDirectory(new TestKitNodes.Builder())
                       .setCombined(true)
@@ -78,23 +221,13 @@ public final class TestingKafka {
               .setConfigProp("group.initial.rebalance.delay.ms", "0")
               .setConfigProp("group.min.session.timeout.ms", "1000")
               .setConfigProp("auto.create.topics.enable", "false")
-              .setConfigProp("message.max.bytes", String.valueOf(8 * 1024 * 1024))
-              .build();
+              .setConfigProp("message.max.bytes", String.valueOf(8 * 1024 * 1024));
+      config.forEach(builder::setConfigProp);
+      KafkaClusterTestKit kit = builder.build();
       kit.format();
       kit.startup();
       kit.waitForReadyBrokers();
-      cluster = kit;
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    try {
-                      kit.close();
-                    } catch (Exception e) {
-                      // the JVM is going anyway
-                    }
-                  }));
-      return kit.bootstrapServers();
+      return new Broker(kit, kit.bootstrapServers());
     } catch (Exception e) {
       throw new IllegalStateException("Could not start the test broker", e);
     }
@@ -116,112 +249,55 @@ public final class TestingKafka {
     return builder;
   }
 
-  private static void clients(String servers) {
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers));
-    producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                servers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                false,
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
-                1,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                8 * 1024 * 1024,
-                ProducerConfig.LINGER_MS_CONFIG,
-                5));
+  // --- the shared broker -------------------------------------------------------------------
+
+  /** The shared broker's bootstrap address, starting it on first use. */
+  public static String bootstrap() {
+    return shared().bootstrap();
   }
 
   public static void createTopic(String topic, int partitions) {
-    bootstrap();
-    try {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
-    } catch (InterruptedException | ExecutionException e) {
-      throw new IllegalStateException(e);
-    }
+    shared().createTopic(topic, partitions);
   }
 
-  /** Sends records and waits until the broker has them all. */
   public static void produce(Collection<ProducerRecord<byte[], byte[]>> records) {
-    bootstrap();
-    List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-    for (ProducerRecord<byte[], byte[]> record : records) {
-      sent.add(producer.send(record));
-    }
-    producer.flush();
-    try {
-      for (var f : sent) {
-        f.get();
-      }
-    } catch (InterruptedException | ExecutionException e) {
-      throw new IllegalStateException(e);
-    }
+    shared().produce(records);
   }
 
-  /** Sends one record without waiting, for steady-rate producers. */
   public static void produceAsync(ProducerRecord<byte[], byte[]> record) {
-    bootstrap();
-    producer.send(record);
+    shared().produceAsync(record);
   }
 
   public static ProducerRecord<byte[], byte[]> record(String topic, int partition, byte[] value) {
     return new ProducerRecord<>(topic, partition, null, value);
   }
 
-  /** The group's committed offsets. */
   public static Map<TopicPartition, Long> committed(String group) {
-    try {
-      return admin
-          .listConsumerGroupOffsets(group)
-          .partitionsToOffsetAndMetadata()
-          .get()
-          .entrySet()
-          .stream()
-          .filter(e -> e.getValue() != null)
-          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    } catch (InterruptedException | ExecutionException e) {
-      throw new IllegalStateException(e);
-    }
+    return shared().committed(group);
   }
 
-  /** The log end offset of every partition of a topic. */
   public static Map<TopicPartition, Long> endOffsets(String topic, int partitions) {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < partitions; p++) {
-      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    try {
-      return admin.listOffsets(request).all().get().entrySet().stream()
-          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    } catch (InterruptedException | ExecutionException e) {
-      throw new IllegalStateException(e);
-    }
+    return shared().endOffsets(topic, partitions);
   }
 
-  /** The members of a consumer group; empty when nobody consumes with it. */
   public static Set<String> members(String group) {
-    try {
-      ConsumerGroupDescription d =
-          admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
-      return d.members().stream().map(m -> m.consumerId()).collect(Collectors.toSet());
-    } catch (InterruptedException | ExecutionException e) {
-      return Set.of();
-    }
+    return shared().members(group);
   }
 
-  /** The consumer groups the broker knows. */
   public static Set<String> groups() {
-    try {
-      return admin.listGroups().all().get().stream()
-          .map(g -> g.groupId())
-          .collect(Collectors.toSet());
-    } catch (InterruptedException | ExecutionException e) {
-      throw new IllegalStateException(e);
-    }
+    return shared().groups();
+  }
+
+  /** A KafkaTrigger of {@code topic} for the functions labelled {@code selector}, from earliest. */
+  public static KafkaTrigger trigger(
+      String namespace, String name, String topic, Map<String, String> selector) {
+    KafkaTriggerSpec spec = new KafkaTriggerSpec();
+    spec.setTopic(topic);
+    spec.setFunctionSelector(new LabelSelectorBuilder().withMatchLabels(selector).build());
+    spec.setInitialOffset("earliest");
+    KafkaTrigger trigger = new KafkaTrigger();
+    trigger.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    trigger.setSpec(spec);
+    return trigger;
   }
 }

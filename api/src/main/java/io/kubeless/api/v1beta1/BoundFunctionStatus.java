@@ -17,22 +17,17 @@ public class BoundFunctionStatus {
   private Boolean ready;
 
   @JsonPropertyDescription(
-      "Why the function does or does not receive events, in CamelCase, e.g. Consuming or"
-          + " FunctionUnavailable.")
+      "Why the function does or does not receive events, in CamelCase, e.g. Consuming,"
+          + " FunctionUnavailable or DuplicateBinding. How far a function lags behind its source"
+          + " is a metric (kubeless_trigger_lag), not status.")
   private String reason;
-
-  @JsonPropertyDescription(
-      "Events of the source not yet taken for this function (for Kafka: records behind the"
-          + " committed offsets of its consumer group), when the source can tell.")
-  private Long lag;
 
   public BoundFunctionStatus() {}
 
-  public BoundFunctionStatus(String name, Boolean ready, String reason, Long lag) {
+  public BoundFunctionStatus(String name, Boolean ready, String reason) {
     this.name = name;
     this.ready = ready;
     this.reason = reason;
-    this.lag = lag;
   }
 
   public String getName() {
@@ -59,25 +54,16 @@ public class BoundFunctionStatus {
     this.reason = reason;
   }
 
-  public Long getLag() {
-    return lag;
-  }
-
-  public void setLag(Long lag) {
-    this.lag = lag;
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof BoundFunctionStatus that
         && Objects.equals(name, that.name)
         && Objects.equals(ready, that.ready)
-        && Objects.equals(reason, that.reason)
-        && Objects.equals(lag, that.lag);
+        && Objects.equals(reason, that.reason);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, ready, reason, lag);
+    return Objects.hash(name, ready, reason);
   }
 }

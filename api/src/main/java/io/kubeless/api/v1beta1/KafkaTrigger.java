@@ -25,7 +25,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-public class KafkaTrigger extends CustomResource<KafkaTriggerSpec, KafkaTriggerStatus>
+public class KafkaTrigger extends CustomResource<KafkaTriggerSpec, TriggerStatus>
     implements Namespaced {
 
   @Override

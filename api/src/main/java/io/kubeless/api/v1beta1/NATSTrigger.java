@@ -14,6 +14,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.topic",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Functions",
+    jsonPath = ".status.functions[*].name",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)

@@ -1,7 +1,37 @@
 package io.kubeless.api.v1beta1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 
-/** Observed state of a trigger: conditions and observed generation, shared by all trigger kinds. */
+/**
+ * Observed state of a trigger, the same for all five kinds: conditions, observed generation, and
+ * one entry per bound function.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class TriggerStatus extends KubelessStatus {}
+public class TriggerStatus extends KubelessStatus {
+
+  @JsonPropertyDescription(
+      "The functions the trigger is bound to, by name, each with whether it receives events.")
+  private List<BoundFunctionStatus> functions = new ArrayList<>();
+
+  public List<BoundFunctionStatus> getFunctions() {
+    return functions;
+  }
+
+  public void setFunctions(List<BoundFunctionStatus> functions) {
+    this.functions = functions == null ? new ArrayList<>() : functions;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return super.equals(o) && Objects.equals(functions, ((TriggerStatus) o).functions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(super.hashCode(), functions);
+  }
+}

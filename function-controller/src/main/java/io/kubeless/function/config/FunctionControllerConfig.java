@@ -33,14 +33,6 @@ public interface FunctionControllerConfig {
    */
   Optional<String> provisionImage();
 
-  /** Seconds a function may run when {@code spec.timeout} is empty (Kubeless's default). */
-  @WithDefault("180")
-  int defaultTimeout();
-
-  /** Port the function listens on and its Service exposes when {@code spec.service} has none. */
-  @WithDefault("8080")
-  int defaultPort();
-
   /** DNS suffix of the cluster, used for {@code status.url}. */
   @WithDefault("cluster.local")
   String clusterDomain();

@@ -1,5 +1,6 @@
 package io.kubeless.function.spec;
 
+import io.kubeless.api.function.InvalidFunctionException;
 import java.util.LinkedHashSet;
 import java.util.Set;
 

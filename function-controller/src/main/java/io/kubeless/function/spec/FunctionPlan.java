@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerSpec;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.kubeless.api.function.Handler;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.function.runtime.Runtime;
 import java.util.LinkedHashMap;

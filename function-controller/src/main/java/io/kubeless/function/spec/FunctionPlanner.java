@@ -13,6 +13,9 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.ServiceSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.kubeless.api.function.FunctionFields;
+import io.kubeless.api.function.Handler;
+import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
 import io.kubeless.function.config.FunctionControllerConfig;
@@ -48,7 +51,6 @@ public class FunctionPlanner {
 
   private static final Pattern WHITE_SPACE = Pattern.compile("\\s");
   private static final Pattern CHECKSUM = Pattern.compile("sha256:([0-9a-fA-F]{64})");
-  private static final Pattern TIMEOUT = Pattern.compile("[0-9]{1,9}");
   private static final ObjectMapper MAPPER =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -74,7 +76,7 @@ public class FunctionPlanner {
         prebuilt && isBlank(spec.getHandler())
             ? Optional.empty()
             : Optional.of(Handler.parse(spec.getHandler()));
-    int timeout = timeout(spec.getTimeout());
+    int timeout = (int) FunctionFields.timeout(spec).toSeconds();
     Optional<Runtime> runtime = Optional.ofNullable(runtimes.get(nullToEmpty(spec.getRuntime())));
     if (runtime.isEmpty() && !prebuilt) {
       throw new InvalidFunctionException(
@@ -144,12 +146,12 @@ public class FunctionPlanner {
         given.initResources(),
         Autoscalers.fromFunction(spec.getHorizontalPodAutoscaler(), name, MAPPER),
         config.provisionImage().orElse(image),
-        "http://%s.%s.svc.%s:%d"
-            .formatted(
+        FunctionFields.serviceUrl(
                 name,
                 function.getMetadata().getNamespace(),
-                config.clusterDomain(),
-                service.getPorts().get(0).getPort()));
+                service.getPorts().get(0).getPort(),
+                config.clusterDomain())
+            .toString());
   }
 
   /** {@code FUNC_MEMORY_LIMIT}: the container's memory limit as Kubeless printed it. */
@@ -159,17 +161,6 @@ public class FunctionPlanner {
     }
     Quantity memory = container.getResources().getLimits().get("memory");
     return memory == null ? "0" : memory.toString();
-  }
-
-  private int timeout(String value) throws InvalidFunctionException {
-    if (isBlank(value)) {
-      return config.defaultTimeout();
-    }
-    if (!TIMEOUT.matcher(value.trim()).matches() || Integer.parseInt(value.trim()) == 0) {
-      throw new InvalidFunctionException(
-          "InvalidTimeout", "spec.timeout '" + value + "' must be a whole number of seconds > 0");
-    }
-    return Integer.parseInt(value.trim());
   }
 
   private static Optional<String> checksum(String value) throws InvalidFunctionException {
@@ -338,10 +329,10 @@ public class FunctionPlanner {
           .withSelector(selector)
           .withPorts(
               new ServicePortBuilder()
-                  .withName("http-function-port")
+                  .withName(FunctionFields.PORT_NAME)
                   .withProtocol("TCP")
-                  .withPort(config.defaultPort())
-                  .withTargetPort(new IntOrString(config.defaultPort()))
+                  .withPort(FunctionFields.DEFAULT_PORT)
+                  .withTargetPort(new IntOrString(FunctionFields.DEFAULT_PORT))
                   .build())
           .build();
     }

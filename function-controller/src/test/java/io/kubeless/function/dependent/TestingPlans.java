@@ -1,13 +1,13 @@
 package io.kubeless.function.dependent;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
 import io.kubeless.function.TestSpecs;
 import io.kubeless.function.runtime.TestingCatalogues;
 import io.kubeless.function.spec.FunctionPlan;
 import io.kubeless.function.spec.FunctionPlanner;
-import io.kubeless.function.spec.InvalidFunctionException;
 import java.util.function.Consumer;
 
 /** Plans for builder tests, from a Python Function that each test adjusts. */

@@ -59,16 +59,6 @@ public final class TestingCatalogues {
       }
 
       @Override
-      public int defaultTimeout() {
-        return 180;
-      }
-
-      @Override
-      public int defaultPort() {
-        return 8080;
-      }
-
-      @Override
       public String clusterDomain() {
         return "cluster.local";
       }

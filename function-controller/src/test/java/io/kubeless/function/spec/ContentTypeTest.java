@@ -3,6 +3,7 @@ package io.kubeless.function.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.function.spec.ContentType.Archive;
 import io.kubeless.function.spec.ContentType.Encoding;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.kubeless.api.function.Handler;
+import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
 import io.kubeless.function.TestSpecs;

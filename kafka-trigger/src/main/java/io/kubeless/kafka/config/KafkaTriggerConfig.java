@@ -26,13 +26,6 @@ public interface KafkaTriggerConfig {
   /** How records are consumed and delivered. */
   Consumer consumer();
 
-  /**
-   * How often the status of every trigger is refreshed (lag per function) when nothing else
-   * changes.
-   */
-  @WithDefault("30s")
-  Duration statusInterval();
-
   /** TLS settings, Kubeless's PEM files. */
   interface Tls {
 
@@ -95,7 +88,7 @@ public interface KafkaTriggerConfig {
     String initialOffset();
 
     /** How long a synchronous offset commit may take before the batch is given up (not sent). */
-    @WithDefault("15s")
+    @WithDefault("10s")
     Duration commitTimeout();
 
     /**
@@ -108,6 +101,22 @@ public interface KafkaTriggerConfig {
     /** How often each consumer checks its topic and measures its group's lag. */
     @WithDefault("10s")
     Duration probeInterval();
+
+    /**
+     * The longest pause between two polls of a consumer that found nothing: what an idle binding
+     * adds to the latency of its next record, and what keeps idle bindings cheap. Polls never block
+     * a thread.
+     */
+    @WithDefault("100ms")
+    Duration idlePollInterval();
+
+    /**
+     * A compacted topic (created when first needed) where each group's position is kept beyond the
+     * brokers' {@code offsets.retention.minutes}, so that a binding away for longer does not start
+     * again at its {@code initialOffset}; empty to keep none.
+     */
+    @WithDefault("kubeless-trigger-positions")
+    Optional<String> positionsTopic();
 
     /**
      * Further Kafka consumer properties, e.g. {@code

@@ -1,15 +1,13 @@
 package io.kubeless.kafka.source;
 
-import io.kubeless.kafka.source.BindingState.Phase;
-import io.kubeless.trigger.FailureLog;
 import io.kubeless.trigger.TriggerId;
-import io.kubeless.trigger.function.FunctionDirectory;
-import io.kubeless.trigger.function.FunctionEndpoint;
+import io.kubeless.trigger.delivery.Batch;
+import io.kubeless.trigger.engine.BindingState;
+import io.kubeless.trigger.engine.BindingState.Phase;
+import io.kubeless.trigger.engine.SourceWorker;
+import io.kubeless.trigger.engine.TriggerEngine;
+import io.kubeless.trigger.engine.TriggerSource;
 import io.kubeless.trigger.invoke.Event;
-import io.kubeless.trigger.invoke.Invoker;
-import io.kubeless.trigger.invoke.Outcome;
-import io.kubeless.trigger.metrics.TriggerMetrics;
-import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,111 +19,86 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
 /**
  * Delivers a topic to one function, at most once, with its own consumer group ({@code
- * <ns>_<trigger>_<function>_<topic>}). One platform thread polls and commits; the records of each
- * partition go, in order, to the function as a {@link PartitionBatch} whose requests are chained on
- * the HTTP client's callbacks. See DESIGN.md in this package.
+ * <ns>_<trigger>_<function>_<topic>}): polls without blocking, commits each poll before sending it,
+ * and hands each partition's records to the binding's delivery as a {@link Batch}. See DESIGN.md in
+ * this package.
  */
-final class FunctionConsumer {
+final class FunctionConsumer extends SourceWorker {
 
   private static final Logger LOG = Logger.getLogger(FunctionConsumer.class);
-  private static final String EVENT_NAMESPACE = "kafkatriggers.kubeless.io";
-  private static final String EVENT_TYPE = "io.kubeless.kafka.record";
-  private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
   private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
 
-  /** Runs the retries of batches waiting for their function. */
-  private static final ScheduledExecutorService TIMERS =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> Thread.ofPlatform().daemon().name("kafka-retries").unstarted(r));
-
-  final TriggerId trigger;
-  final String function;
-  final String topic;
-  final String groupId;
-  private final String initialOffset;
-  private final FunctionDirectory directory;
-  private final Invoker invoker;
-  private final TriggerMetrics.Binding metrics;
+  private final KafkaSubscription subscription;
+  private final String groupId;
   private final ConsumerSettings settings;
-  private final Runnable onStateChange;
-  private final java.util.function.Consumer<FunctionConsumer> onExit;
-  private final String source;
-  private final FailureLog failures;
-  private final Delivery delivery = new Delivery();
+  private final PositionStore positions;
 
-  private final Map<TopicPartition, PartitionBatch> batches = new ConcurrentHashMap<>();
+  /** The batch in flight of each partition, with the assignment of the partition it came from. */
+  private final Map<TopicPartition, Held> batches = new ConcurrentHashMap<>();
 
-  /**
-   * The partitions assigned now, each with the number of its assignment: a batch is handed back
-   * only by the assignment it was polled in, never after the partition was lost or assigned anew.
-   */
+  /** The partitions assigned now, by the number of their assignment (see handBack). */
   private final Map<TopicPartition, Long> owned = new ConcurrentHashMap<>();
 
+  /** Partitions whose last commit has an unknown outcome: a graceful stop commits them back. */
+  private final Set<TopicPartition> uncertain = new HashSet<>();
+
+  private KafkaConsumer<byte[], byte[]> consumer;
   private long assignments;
-  private final AtomicInteger waitingForFunction = new AtomicInteger();
-  private final AtomicBoolean polling = new AtomicBoolean();
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final CountDownLatch stopRequested = new CountDownLatch(1);
-  private volatile boolean running = true;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private volatile BindingState state;
-  private volatile long lag = -1;
-  private volatile boolean topicMissing;
-  private volatile String brokerProblem;
-  private volatile boolean probed;
-  private volatile boolean resubscribe;
+  private Boolean topicExistedAtStart;
+  private Collection<TopicPartition> unstarted;
+  private Map<TopicPartition, Long> outOfRange;
+  private long nextCheck;
+  private boolean topicMissing;
+  private String brokerProblem;
+  private boolean checked;
+  private boolean joined;
+
+  /** The committed records of one partition from one poll, being sent. */
+  private record Held(
+      TopicPartition partition,
+      long assignment,
+      List<ConsumerRecord<byte[], byte[]>> records,
+      Batch batch) {}
 
   FunctionConsumer(
-      TriggerId trigger,
-      String function,
-      KafkaSubscription subscription,
-      FunctionDirectory directory,
-      Invoker invoker,
-      TriggerMetrics metrics,
+      TriggerSource.Binding<KafkaSubscription> binding,
+      TriggerEngine engine,
       ConsumerSettings settings,
-      Runnable onStateChange,
-      java.util.function.Consumer<FunctionConsumer> onExit) {
-    this.trigger = trigger;
-    this.function = function;
-    this.topic = subscription.topic();
-    this.groupId = groupId(trigger, function, topic);
-    this.initialOffset = initialOffset(subscription, settings);
-    this.directory = directory;
-    this.invoker = invoker;
-    this.metrics = metrics.binding(trigger.namespace(), trigger.name(), function);
+      PositionStore positions) {
+    super(
+        engine,
+        "KafkaTrigger",
+        "kafkatriggers",
+        "io.kubeless.kafka.record",
+        binding,
+        binding.subscription().delivery(),
+        "joining " + groupId(binding.trigger(), binding.function(), binding.subscription().topic()),
+        "its records wait in the topic",
+        settings.idlePollInterval());
+    this.subscription = binding.subscription();
+    this.groupId = groupId(trigger, function, subscription.topic());
     this.settings = settings;
-    this.onStateChange = onStateChange;
-    this.onExit = onExit;
-    this.source =
-        "/apis/kubeless.io/v1beta1/namespaces/%s/kafkatriggers/%s"
-            .formatted(trigger.namespace(), trigger.name());
-    this.failures = new FailureLog(LOG, Duration.ofSeconds(10));
-    this.state = new BindingState(function, Phase.Starting, "joining " + groupId, null);
+    this.positions = positions;
   }
 
   /** Kubeless's group name, so groups survive a migration from Kubeless. */
@@ -133,122 +106,105 @@ final class FunctionConsumer {
     return trigger.namespace() + "_" + trigger.name() + "_" + function + "_" + topic;
   }
 
-  /** Where a new group starts: the trigger's {@code initialOffset}, else the default. */
-  static String initialOffset(KafkaSubscription subscription, ConsumerSettings settings) {
-    return subscription.initialOffset() == null || subscription.initialOffset().isBlank()
-        ? settings.defaultInitialOffset()
-        : subscription.initialOffset();
+  String groupId() {
+    return groupId;
   }
 
-  void start() {
-    Thread.ofPlatform().name("kafka-" + groupId).start(this::run);
+  void start(TriggerEngine engine) {
+    start(engine, "kafka-" + groupId);
   }
 
-  /** Asks the consumer to stop: batches in flight are stopped and their unsent rest handed back. */
-  void stop() {
-    running = false;
-    stopRequested.countDown();
+  /** One round: settles positions the last poll found missing, checks, polls, delivers. */
+  @Override
+  protected int poll() {
+    if (consumer == null) {
+      consumer = new KafkaConsumer<>(properties());
+      consumer.subscribe(List.of(subscription.topic()), new Rebalances());
+    }
     KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
+    if (topicExistedAtStart == null) {
+      topicExistedAtStart =
+          !c.partitionsFor(subscription.topic(), ConsumerSettings.REQUEST_TIMEOUT).isEmpty();
+    }
+    if (unstarted != null) {
+      startPositions(c, unstarted);
+      unstarted = null;
+      joined = true;
+    }
+    if (outOfRange != null) {
+      resume(c, outOfRange);
+      outOfRange = null;
+    }
+    check(c);
+    batches.values().removeIf(held -> held.batch().isDone());
+    pauseBusyPartitions(c, available());
+    updateState();
+    ConsumerRecords<byte[], byte[]> records;
+    try {
+      records = c.poll(Duration.ZERO);
+    } catch (OffsetOutOfRangeException e) {
+      outOfRange = e.offsetOutOfRangePartitions();
+      return 1;
+    } catch (NoOffsetForPartitionException e) {
+      unstarted = e.partitions();
+      return 1;
+    }
+    if (!records.isEmpty()) {
+      deliver(c, records);
+    }
+    return records.count();
+  }
+
+  @Override
+  protected void failed(Exception error) {
+    if (error instanceof InterruptException) {
+      Thread.interrupted();
+    } else if (error instanceof KafkaException e) {
+      brokerProblem = describe(e);
+      metrics.lag(-1);
+      updateState();
+      delivery.failures().warn(label + ": " + brokerProblem);
+    } else {
+      // a bug must not silently end this function's delivery: log it and go on
+      LOG.errorf(error, "%s: unexpected failure", label);
     }
   }
 
-  boolean awaitStopped(Duration timeout) throws InterruptedException {
-    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  boolean isStopped() {
-    return stopped.getCount() == 0;
-  }
-
-  BindingState state() {
-    BindingState s = state;
-    return new BindingState(s.function(), s.phase(), s.message(), lag < 0 ? null : lag);
-  }
-
-  /**
-   * The poll thread. The consumer is created inside the retry loop: a broker address that does not
-   * resolve yet (or any other failure to construct it) is reported as a broker problem and retried
-   * with back-off, never ends the thread. Should the thread end anyway (an Error), {@code onExit}
-   * tells the engine, which starts a new consumer while the binding is still wanted.
-   */
-  private void run() {
-    KafkaConsumer<byte[], byte[]> c = null;
+  /** A graceful end: the unsent rest of every batch goes back to the group; then it leaves. */
+  @Override
+  protected void finish() {
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c == null) {
+      return;
+    }
     try {
-      long backoff = 100;
-      while (running) {
-        try {
-          if (c == null) {
-            c = new KafkaConsumer<>(properties());
-            consumer = c;
-            if (!running) {
-              break;
-            }
-            c.subscribe(List.of(topic), new Rebalances(c));
-          }
-          loop(c);
-          backoff = 100;
-        } catch (WakeupException e) {
-          // a batch finished or stop() was called: look again
-        } catch (InterruptException e) {
-          Thread.interrupted();
-        } catch (KafkaException e) {
-          brokerProblem = describe(e);
-          updateState();
-          failures.warn("KafkaTrigger " + trigger + " -> " + function + ": " + brokerProblem);
-          pause(backoff);
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-        } catch (RuntimeException e) {
-          // a bug must not silently end this function's delivery: log it and go on
-          LOG.errorf(e, "KafkaTrigger %s -> %s: unexpected failure", trigger, function);
-          pause(backoff);
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-        }
-      }
-      if (c != null) {
-        handBack(c, new ArrayList<>(batches.keySet()), true);
-      }
-    } catch (Throwable e) {
-      LOG.errorf(
-          e,
-          "KafkaTrigger %s: the consumer of %s stopped%s",
-          trigger,
-          function,
-          running ? "; a new one will be started" : "");
+      Set<TopicPartition> all = new HashSet<>(batches.keySet());
+      all.addAll(c.assignment());
+      handBack(c, all, true);
+      positions.flush();
     } finally {
-      consumer = null;
-      if (c != null) {
-        try {
-          c.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-        } catch (RuntimeException e) {
-          LOG.debugf(e, "Closing the consumer of %s", groupId);
-        }
-      }
-      metrics.close();
-      stopped.countDown();
+      // batches of lost partitions still running: nothing is committed for them
+      batches.values().forEach(held -> held.batch().stop());
       try {
-        onExit.accept(this);
+        c.close(CloseOptions.timeout(ConsumerSettings.CLOSE_TIMEOUT));
       } catch (RuntimeException e) {
-        LOG.errorf(e, "KafkaTrigger %s: reporting the end of %s failed", trigger, groupId);
+        LOG.debugf(e, "Closing the consumer of %s", groupId);
       }
     }
   }
 
   /**
    * A broker problem for the status: the root cause when there is one ("No resolvable bootstrap
-   * urls" rather than "Failed to construct kafka consumer"), so the consumer and the probe report
-   * the same text and the status does not flap between two.
+   * urls" rather than "Failed to construct kafka consumer"), so that every failure of the same
+   * cause reports the same text and the status does not flap.
    */
   static String describe(KafkaException e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    if (root == e || root.getMessage() == null) {
-      return e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+    Throwable shown = root == e || root.getMessage() == null ? e : root;
+    return shown.getClass().getSimpleName() + ": " + shown.getMessage();
   }
 
   private Map<String, Object> properties() {
@@ -256,59 +212,26 @@ final class FunctionConsumer {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + CLIENT_IDS.incrementAndGet());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, initialOffset);
+    // where a partition starts is decided here, never silently by the client (see DESIGN.md)
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return props;
   }
 
-  private void loop(KafkaConsumer<byte[], byte[]> c) {
-    batches.values().removeIf(PartitionBatch::isDone);
-    boolean available = available();
-    pauseBusyPartitions(c, available);
-    updateState(available);
-    ConsumerRecords<byte[], byte[]> records;
-    polling.set(true);
-    try {
-      // a batch that finished after the pauses were computed but before polling was set did not
-      // wake the consumer up: do not wait a whole poll timeout with its partition still paused
-      boolean finished = batches.values().stream().anyMatch(PartitionBatch::isDone);
-      records = c.poll(finished ? Duration.ZERO : POLL_TIMEOUT);
-    } finally {
-      polling.set(false);
-    }
-    if (!records.isEmpty()) {
-      deliver(c, records);
-    }
-    if (resubscribe) {
-      resubscribe = false;
-      c.subscribe(List.of(topic), new Rebalances(c));
-    }
-  }
-
-  /**
-   * A partition with a batch in flight is paused, so each partition has at most one committed but
-   * unsent batch; all are paused while the function is unavailable, so nothing is committed then.
-   * Polling goes on either way, which keeps the consumer in its group.
-   */
+  /** Pauses partitions with a batch in flight, and all while the function is unavailable. */
   private void pauseBusyPartitions(KafkaConsumer<byte[], byte[]> c, boolean available) {
-    Set<TopicPartition> assigned = c.assignment();
     Set<TopicPartition> pause = new HashSet<>();
-    for (TopicPartition tp : assigned) {
+    for (TopicPartition tp : c.assignment()) {
       if (!available || batches.containsKey(tp)) {
         pause.add(tp);
       }
     }
-    Set<TopicPartition> paused = c.paused();
-    Set<TopicPartition> resume = new HashSet<>(paused);
+    Set<TopicPartition> resume = new HashSet<>(c.paused());
     resume.removeAll(pause);
-    pause.removeAll(paused);
-    if (!pause.isEmpty()) {
-      c.pause(pause);
-    }
-    if (!resume.isEmpty()) {
-      c.resume(resume);
-    }
+    pause.removeAll(c.paused());
+    c.pause(pause);
+    c.resume(resume);
   }
 
   /** The commit point: offsets of the whole poll are committed before any record is sent. */
@@ -319,142 +242,59 @@ final class FunctionConsumer {
       rewind(c, records);
       return;
     }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition tp : records.partitions()) {
-      offsets.put(tp, new OffsetAndMetadata(records.records(tp).getLast().offset() + 1));
-    }
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    records.partitions().forEach(tp -> offsets.put(tp, records.records(tp).getLast().offset() + 1));
     try {
-      commit(c, offsets);
+      commit(c, offsets, settings.commitTimeout());
     } catch (KafkaException e) {
-      // Not committed, or not known to be: send nothing. If the partitions moved to another
-      // member, it starts from the last commit; if they are still ours, read them again.
-      failures.warn(
-          "KafkaTrigger %s -> %s: commit of %d records failed (%s); none of them was sent"
-              .formatted(trigger, function, records.count(), e.getClass().getSimpleName()));
+      // Not committed, or not known to be: send nothing. If the partitions moved, their new owner
+      // starts from the last commit; if still ours, they are read again, and a graceful stop
+      // before that commits their position back.
+      delivery
+          .failures()
+          .warn(
+              "%s: commit of %d records failed (%s); none of them was sent"
+                  .formatted(label, records.count(), e.getClass().getSimpleName()));
+      uncertain.addAll(records.partitions());
       rewind(c, records);
       return;
     }
     metrics.received(records.count());
-    List<PartitionBatch> started = new ArrayList<>();
+    List<Held> started = new ArrayList<>();
     for (TopicPartition tp : records.partitions()) {
-      PartitionBatch batch =
-          new PartitionBatch(
-              tp, owned.getOrDefault(tp, -1L), records.records(tp), delivery, TIMERS);
-      PartitionBatch previous = batches.put(tp, batch);
-      if (previous != null && !previous.isDone()) {
-        // cannot happen while the partition is paused; never two batches on one partition
-        LOG.warnf("KafkaTrigger %s -> %s: a batch of %s was still running", trigger, function, tp);
-        previous.stop();
+      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+      List<Batch.Item> items = new ArrayList<>(list.size());
+      for (ConsumerRecord<byte[], byte[]> record : list) {
+        String key =
+            record.key() == null ? null : new String(record.key(), StandardCharsets.ISO_8859_1);
+        items.add(new Batch.Item(key, event(record)));
       }
-      started.add(batch);
+      Held held = new Held(tp, owned.getOrDefault(tp, -1L), list, delivery.batch(items));
+      batches.put(tp, held);
+      started.add(held);
     }
     c.pause(records.partitions());
-    for (PartitionBatch batch : started) {
-      try {
-        batch.start();
-      } catch (RuntimeException e) {
-        // committed already: the rest of this batch is lost, the other partitions go on
-        LOG.errorf(
-            e, "KafkaTrigger %s -> %s: delivering %s failed", trigger, function, batch.partition);
-        batch.stop();
-        batches.remove(batch.partition, batch);
-      }
-    }
+    started.forEach(held -> held.batch().start());
   }
 
   /** Positions the partitions still assigned back at the first record of the poll. */
   private static void rewind(
       KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
-    Set<TopicPartition> assigned = c.assignment();
     for (TopicPartition tp : records.partitions()) {
-      if (assigned.contains(tp)) {
+      if (c.assignment().contains(tp)) {
         c.seek(tp, records.records(tp).getFirst().offset());
       }
     }
   }
 
-  private boolean available() {
-    FunctionEndpoint endpoint = directory.find(trigger.namespace(), function).orElse(null);
-    return endpoint != null && endpoint.ready() && waitingForFunction.get() == 0;
-  }
-
-  /**
-   * A wakeup (a batch finished, or stop()) may interrupt a commit that the broker then applies
-   * anyway: the commit is repeated rather than given up, since giving up would leave records
-   * committed but never sent. The repeat is harmless: the offsets are the same.
-   */
+  /** Commits, and keeps the positions beyond the offsets' retention. */
   private void commit(
-      KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, OffsetAndMetadata> offsets) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        c.commitSync(offsets, settings.commitTimeout());
-        return;
-      } catch (WakeupException e) {
-        if (attempt == 5) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private void batchDone() {
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null && polling.get()) {
-      c.wakeup();
-    }
-  }
-
-  /** How batches reach the function: the shared invoker, with this binding's metrics and log. */
-  private final class Delivery implements PartitionBatch.Delivery {
-
-    @Override
-    public FunctionEndpoint endpoint() {
-      return directory
-          .find(trigger.namespace(), function)
-          .filter(FunctionEndpoint::ready)
-          .orElse(null);
-    }
-
-    @Override
-    public Future<Outcome> send(FunctionEndpoint endpoint, ConsumerRecord<byte[], byte[]> record) {
-      return invoker.send(endpoint, event(record));
-    }
-
-    @Override
-    public void completed(ConsumerRecord<byte[], byte[]> record, Outcome outcome) {
-      metrics.invoked(outcome);
-      if (outcome.mayHaveReachedFunction() && outcome.kind() != Outcome.Kind.SUCCESS) {
-        failures.warn(
-            "KafkaTrigger %s -> %s: event %s-%d-%d dropped: %s %s"
-                .formatted(
-                    trigger,
-                    function,
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    outcome.kind().label(),
-                    outcome.detail()));
-      }
-    }
-
-    @Override
-    public void waiting(boolean waiting, String why) {
-      if (waiting) {
-        if (waitingForFunction.getAndIncrement() == 0) {
-          LOG.infof(
-              "KafkaTrigger %s: function %s is unavailable (%s); its records wait until it is back",
-              trigger, function, why);
-          onStateChange.run();
-        }
-      } else if (waitingForFunction.decrementAndGet() == 0) {
-        onStateChange.run();
-      }
-    }
-
-    @Override
-    public void done() {
-      batchDone();
-    }
+      KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> offsets, Duration timeout) {
+    Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+    offsets.forEach((tp, offset) -> commits.put(tp, new OffsetAndMetadata(offset)));
+    c.commitSync(commits, timeout);
+    uncertain.removeAll(offsets.keySet());
+    positions.committed(groupId, offsets);
   }
 
   private Event event(ConsumerRecord<byte[], byte[]> record) {
@@ -462,13 +302,10 @@ final class FunctionConsumer {
     if (declared == null) {
       declared = record.headers().lastHeader("Content-Type");
     }
-    return new Event(
+    return event(
         record.topic() + "-" + record.partition() + "-" + record.offset(),
         record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : Instant.now(),
-        EVENT_NAMESPACE,
         record.topic(),
-        source,
-        EVENT_TYPE,
         declared == null || declared.value() == null
             ? null
             : new String(declared.value(), StandardCharsets.UTF_8),
@@ -476,134 +313,168 @@ final class FunctionConsumer {
   }
 
   /**
-   * Stops the batches of {@code partitions} and, when {@code commit}, commits the first unsent
-   * offset of each, so the next owner starts exactly where this one stopped.
+   * Stops the batches of {@code partitions} of their current assignment and commits the first
+   * unsent offset of each, and the position of partitions whose last commit had an unknown outcome.
+   * Batches of an earlier (lost) assignment go on: no other member will read their records.
    */
   private void handBack(
       KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions, boolean commit) {
-    // the batches stopped here must not wake the consumer up in the middle of the commit below
-    boolean wasPolling = polling.getAndSet(false);
-    try {
-      handBackNow(c, partitions, commit);
-    } finally {
-      polling.set(wasPolling);
-    }
-  }
-
-  private void handBackNow(
-      KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions, boolean commit) {
-    List<PartitionBatch> stopping = new ArrayList<>();
+    List<Held> stopping = new ArrayList<>();
     for (TopicPartition tp : partitions) {
-      PartitionBatch batch = batches.remove(tp);
-      if (batch != null) {
-        batch.stop();
-        stopping.add(batch);
+      Held held = batches.get(tp);
+      if (held != null && Long.valueOf(held.assignment()).equals(owned.get(tp))) {
+        batches.remove(tp);
+        held.batch().stop();
+        stopping.add(held);
       }
     }
-    Map<TopicPartition, OffsetAndMetadata> rewind = new HashMap<>();
+    Map<TopicPartition, Long> rewind = new HashMap<>();
     long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
-    for (PartitionBatch batch : stopping) {
+    for (Held held : stopping) {
       try {
-        long wait = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        long unsent = batch.awaitFirstUnsent(wait);
-        // only a batch of the partition's current assignment: after a loss, another member may
-        // have committed further, and handing back an older offset would send records twice
-        if (unsent >= 0 && Long.valueOf(batch.assignment).equals(owned.get(batch.partition))) {
-          rewind.put(batch.partition, new OffsetAndMetadata(unsent));
+        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        int unsent = held.batch().awaitFirstUnsent(left);
+        if (unsent >= 0) {
+          rewind.put(held.partition(), held.records().get(unsent).offset());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+    for (TopicPartition tp : partitions) {
+      if (uncertain.contains(tp) && c.assignment().contains(tp) && !rewind.containsKey(tp)) {
+        rewind.put(tp, c.position(tp, ConsumerSettings.CLOSE_TIMEOUT));
       }
     }
     if (!commit || rewind.isEmpty()) {
       return;
     }
     try {
-      commit(c, rewind);
-      LOG.debugf("KafkaTrigger %s -> %s: handed back %s", trigger, function, rewind);
+      commit(c, rewind, ConsumerSettings.CLOSE_TIMEOUT);
+      LOG.debugf("%s: handed back %s", label, rewind);
     } catch (KafkaException e) {
       LOG.warnf(
-          "KafkaTrigger %s -> %s: could not hand back the unsent records from %s (%s); they"
-              + " are lost",
-          trigger, function, rewind, e.getMessage());
+          "%s: could not hand back the unsent records from %s (%s); they are lost",
+          label, rewind, e);
     }
   }
 
-  /**
-   * What the {@link TopicProbe} found, off the poll thread: whether the topic exists, whether the
-   * brokers answer, and the group's lag (-1 when unknown).
-   */
-  void probed(boolean missing, String problem, long groupLag) {
+  /** Where partitions without a committed offset start, committed at once (see DESIGN.md). */
+  private void startPositions(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> given) {
+    Duration timeout = ConsumerSettings.REQUEST_TIMEOUT;
+    Set<TopicPartition> partitions = new HashSet<>(given);
+    partitions.retainAll(c.assignment());
+    Set<TopicPartition> all = new HashSet<>(partitions);
+    c.partitionsFor(subscription.topic(), timeout)
+        .forEach(p -> all.add(new TopicPartition(subscription.topic(), p.partition())));
+    Map<TopicPartition, OffsetAndMetadata> committed = c.committed(all, timeout);
+    boolean groupKnown = committed.values().stream().anyMatch(o -> o != null);
+    partitions.removeIf(tp -> committed.get(tp) != null);
+    if (partitions.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, Long> beginnings = c.beginningOffsets(partitions, timeout);
+    Map<TopicPartition, Long> ends = c.endOffsets(partitions, timeout);
+    Map<TopicPartition, Long> start = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      var kept = positions.lookup(groupId, tp, timeout);
+      long offset;
+      if (kept.isPresent()) {
+        offset = Math.min(Math.max(kept.get(), beginnings.get(tp)), ends.get(tp));
+        skipped(tp, kept.get(), beginnings.get(tp));
+      } else if ("earliest".equals(subscription.initialOffset())
+          || groupKnown
+          || Boolean.FALSE.equals(topicExistedAtStart)) {
+        offset = beginnings.get(tp);
+      } else {
+        offset = ends.get(tp);
+      }
+      c.seek(tp, offset);
+      start.put(tp, offset);
+    }
+    try {
+      commit(c, start, settings.commitTimeout());
+    } catch (KafkaException e) {
+      // the consumer starts there all the same; only a move before the first delivery would
+      // decide the start again
+      delivery.failures().warn("%s: could not record the start %s (%s)".formatted(label, start, e));
+    }
+  }
+
+  /** Positions no longer in the log: resumes at the earliest record there, or at the end. */
+  private void resume(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> lost) {
+    Set<TopicPartition> partitions = new HashSet<>(lost.keySet());
+    partitions.retainAll(c.assignment());
+    var beginnings = c.beginningOffsets(partitions, ConsumerSettings.REQUEST_TIMEOUT);
+    var ends = c.endOffsets(partitions, ConsumerSettings.REQUEST_TIMEOUT);
+    for (TopicPartition tp : partitions) {
+      long position = lost.get(tp);
+      boolean deleted = position < beginnings.get(tp);
+      skipped(tp, position, beginnings.get(tp));
+      if (!deleted) {
+        LOG.warnf(
+            "%s: offset %d of %s is beyond the end of the log; resuming there",
+            label, position, tp);
+      }
+      c.seek(tp, deleted ? beginnings.get(tp) : ends.get(tp));
+    }
+  }
+
+  private void skipped(TopicPartition tp, long position, long beginning) {
+    if (position < beginning) {
+      LOG.warnf(
+          "%s: records %d to %d of %s were deleted by retention before they could be delivered;"
+              + " resuming at %d",
+          label, position, beginning - 1, tp, beginning);
+      metrics.skipped(beginning - position);
+    }
+  }
+
+  /** Every probe interval: does the topic exist, do the brokers answer, how far is the lag. */
+  private void check(KafkaConsumer<byte[], byte[]> c) {
+    if (checked && System.nanoTime() - nextCheck < 0) {
+      return;
+    }
+    nextCheck = System.nanoTime() + settings.probeInterval().toNanos();
+    boolean missing =
+        c.partitionsFor(subscription.topic(), ConsumerSettings.REQUEST_TIMEOUT).isEmpty();
     if (topicMissing && !missing) {
-      // the topic appeared: the poll thread subscribes again, so the consumer sees it now
-      resubscribe = true;
+      c.subscribe(List.of(subscription.topic()), new Rebalances());
     }
     topicMissing = missing;
-    brokerProblem = problem;
-    lag = groupLag;
-    metrics.lag(groupLag);
-    probed = problem == null;
-    updateState();
-  }
-
-  String initialOffset() {
-    return initialOffset;
+    brokerProblem = null;
+    checked = true;
+    long lag = 0;
+    try {
+      for (var end : c.endOffsets(c.assignment(), ConsumerSettings.REQUEST_TIMEOUT).entrySet()) {
+        lag += Math.max(0, end.getValue() - c.position(end.getKey()));
+      }
+    } catch (InvalidOffsetException e) {
+      lag = -1; // a partition has no position yet: the next round settles it
+    }
+    metrics.lag(joined ? lag : -1);
   }
 
   private void updateState() {
-    updateState(available());
-  }
-
-  private synchronized void updateState(boolean available) {
-    BindingState next;
-    if (brokerProblem != null) {
-      next = new BindingState(function, Phase.BrokerUnavailable, brokerProblem, null);
+    String problem = brokerProblem;
+    if (problem != null) {
+      health.source(Phase.SOURCE_UNAVAILABLE, "BrokerUnavailable", problem);
     } else if (topicMissing) {
-      next =
-          new BindingState(
-              function, Phase.TopicNotFound, "topic " + topic + " does not exist", null);
-    } else if (!available) {
-      next =
-          new BindingState(
-              function,
-              Phase.FunctionUnavailable,
-              "function " + function + " has no ready endpoint; consumption is paused",
-              null);
-    } else if (!probed) {
-      next = new BindingState(function, Phase.Starting, "joining " + groupId, null);
+      health.source(
+          Phase.SOURCE_MISSING,
+          "TopicNotFound",
+          "topic "
+              + subscription.topic()
+              + " does not exist; consumption starts when it is created");
+    } else if (!checked || !joined) {
+      health.source(Phase.STARTING, BindingState.STARTING, "joining " + groupId);
     } else {
-      next = new BindingState(function, Phase.Consuming, "consuming " + topic, null);
-    }
-    BindingState previous = state;
-    state = next;
-    if (previous.phase() != next.phase() || !previous.message().equals(next.message())) {
-      if (next.phase() != Phase.Consuming && next.phase() != Phase.Starting) {
-        LOG.infof("KafkaTrigger %s -> %s: %s", trigger, function, next.message());
-      }
-      onStateChange.run();
+      health.source(Phase.ACTIVE, "Consuming", "consuming topic " + subscription.topic());
     }
   }
 
-  /** Backs off before trying again; stop() ends the wait. */
-  private void pause(long millis) {
-    try {
-      stopRequested.await(millis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * Hands back the unsent rest of revoked partitions; stops the batches of lost partitions without
-   * committing anything; records where a new group starts as soon as it is assigned a partition.
-   */
+  /** Hands back revoked partitions, forgets lost ones, starts assigned ones. */
   private final class Rebalances implements ConsumerRebalanceListener {
-
-    private final KafkaConsumer<byte[], byte[]> consumer;
-
-    Rebalances(KafkaConsumer<byte[], byte[]> consumer) {
-      this.consumer = consumer;
-    }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -611,62 +482,28 @@ final class FunctionConsumer {
         handBack(consumer, partitions, true);
       } finally {
         partitions.forEach(owned::remove);
+        uncertain.removeAll(partitions);
       }
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      LOG.debugf("KafkaTrigger %s -> %s: assigned %s", trigger, function, partitions);
       assignments++;
-      for (TopicPartition tp : partitions) {
-        owned.put(tp, assignments);
-      }
+      partitions.forEach(tp -> owned.put(tp, assignments));
       if (!partitions.isEmpty()) {
-        commitStartOffsets(partitions);
+        startPositions(consumer, partitions);
       }
-    }
-
-    /**
-     * A partition the group has no offset for starts at {@code initialOffset}; that position is
-     * committed at once, before anything is sent from it (so at most once still holds), so that the
-     * records produced from then on wait in the topic even if the function is unavailable and the
-     * partition moves, or the trigger restarts, before anything was delivered: without it the next
-     * owner would start at {@code latest} again and skip them.
-     */
-    private void commitStartOffsets(Collection<TopicPartition> partitions) {
-      boolean wasPolling = polling.getAndSet(false);
-      try {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            consumer.committed(Set.copyOf(partitions), settings.commitTimeout());
-        Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-          if (committed.get(tp) == null) {
-            start.put(tp, new OffsetAndMetadata(consumer.position(tp, settings.commitTimeout())));
-          }
-        }
-        if (!start.isEmpty()) {
-          commit(consumer, start);
-          LOG.debugf("KafkaTrigger %s -> %s: starts at %s", trigger, function, start);
-        }
-      } catch (KafkaException e) {
-        // the next poll starts there all the same; only a move before the first delivery would
-        // start again from initialOffset
-        failures.warn(
-            "KafkaTrigger %s -> %s: could not record the start offsets of %s (%s)"
-                .formatted(trigger, function, partitions, describe(e)));
-      } finally {
-        polling.set(wasPolling);
-      }
+      joined = true;
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      // This member was fenced or its session expired: another member may own them already and
-      // have committed further. Their batches stop (the request in flight completes) and nothing
-      // is committed back; what they had not sent yet is lost, as in a crash.
-      LOG.infof("KafkaTrigger %s -> %s: lost %s", trigger, function, partitions);
+      // Fenced, or the session expired: another member may own them already and have committed
+      // further, so nothing is committed back. Their batches go on: their records are committed,
+      // and no other member will read them.
+      LOG.infof("%s: lost %s", label, partitions);
       partitions.forEach(owned::remove);
-      handBack(consumer, partitions, false);
+      uncertain.removeAll(partitions);
     }
   }
 }

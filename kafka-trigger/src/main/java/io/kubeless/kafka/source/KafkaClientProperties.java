@@ -26,15 +26,9 @@ public final class KafkaClientProperties {
    *     refused them too
    */
   public static Map<String, Object> of(KafkaTriggerConfig config) {
-    Map<String, Object> props = new HashMap<>();
+    Map<String, Object> props = defaults();
     props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.brokers());
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.consumer().maxPollRecords());
-    // cooperative rebalancing moves only the partitions that change owner
-    props.put(
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        CooperativeStickyAssignor.class.getName());
-    // a trigger reads topics, it never creates them; a missing topic shows in the status
-    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
 
     var tls = config.tls();
     var sasl = config.sasl();
@@ -90,6 +84,37 @@ public final class KafkaClientProperties {
     }
     props.putAll(config.consumer().properties());
     return props;
+  }
+
+  /** What the engine sets on every consumer before the configuration's own properties. */
+  public static Map<String, Object> defaults() {
+    Map<String, Object> props = new HashMap<>();
+    // cooperative rebalancing moves only the partitions that change owner
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    // a trigger reads topics, it never creates them; a missing topic shows in the status
+    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    // partitions added to a topic are noticed within seconds, not after Kafka's 5 minutes
+    props.put(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 5_000);
+    // what a consumer buffers is bounded per binding (a larger single record still comes whole)
+    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 2 * 1024 * 1024);
+    return props;
+  }
+
+  /** Whether a client property is about the connection (brokers, security), not consuming. */
+  static boolean shared(String key) {
+    return key.startsWith("bootstrap")
+        || key.startsWith("security")
+        || key.startsWith("ssl")
+        || key.startsWith("sasl")
+        || key.startsWith("client.dns")
+        || key.startsWith("socket")
+        || key.startsWith("reconnect")
+        || key.startsWith("retry")
+        || key.startsWith("metadata")
+        || key.startsWith("connections")
+        || key.equals("request.timeout.ms");
   }
 
   private static String read(String file) {

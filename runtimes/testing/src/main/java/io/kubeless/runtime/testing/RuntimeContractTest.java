@@ -5,11 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubeless.trigger.invoke.Invoker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -284,6 +288,56 @@ public abstract class RuntimeContractTest {
 
     assertThat(tooLarge.statusCode()).isEqualTo(413);
     assertThat(fits.statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * The trigger keeps a connection idle for its keep-alive timeout and then closes it itself; the
+   * runtime must keep an idle connection open for longer, with a margin of 10 s (the client evicts
+   * expired connections lazily), or a trigger's request could be written to a connection the
+   * runtime is closing (such a request may or may not have arrived, and is never sent again).
+   */
+  @Test
+  void keepsAnIdleConnectionOpenLongerThanTheTriggersKeepAlive() throws Exception {
+    RuntimeProcess runtime = start("hello", Map.of());
+    Duration longest = Invoker.Options.defaults().keepAliveTimeout().plusSeconds(10);
+    try (Socket socket = new Socket(runtime.uri("/").getHost(), runtime.uri("/").getPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      String head = readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 200");
+      Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+      assertThat(length.find()).as("a kept-alive answer has a length: %s", head).isTrue();
+      assertThat(in.readNBytes(Integer.parseInt(length.group(1)))).isNotEmpty();
+
+      // the connection is idle now: the runtime must not close it before the trigger would
+      socket.setSoTimeout((int) longest.toMillis());
+      long idleSince = System.nanoTime();
+      try {
+        int read = in.read();
+        Duration idle = Duration.ofNanos(System.nanoTime() - idleSince);
+        assertThat(read)
+            .as("the runtime closed an idle connection after %s", idle)
+            .isNotEqualTo(-1);
+      } catch (SocketTimeoutException e) {
+        // still open after the trigger's keep-alive and a margin
+      }
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
   }
 
   @Test

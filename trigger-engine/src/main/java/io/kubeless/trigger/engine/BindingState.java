@@ -1,0 +1,47 @@
+package io.kubeless.trigger.engine;
+
+/**
+ * What one binding (a trigger and one of its functions) is doing, in words every source shares;
+ * each source names its own reasons (a Kafka binding is {@code Consuming}, its source {@code
+ * TopicNotFound} or {@code BrokerUnavailable}).
+ *
+ * @param function the function's name
+ * @param phase what the binding is doing
+ * @param reason the status reason, CamelCase
+ * @param message details for a person, never a payload
+ */
+public record BindingState(String function, Phase phase, String reason, String message) {
+
+  /** The phases, in the order the trigger's {@code Ready} condition reports them. */
+  public enum Phase {
+    /** The source cannot be reached, or refused the trigger; it keeps trying. */
+    SOURCE_UNAVAILABLE,
+    /** What the trigger reads does not exist (yet); it starts when it appears. */
+    SOURCE_MISSING,
+    /** Another trigger, created earlier, delivers the same events to this function. */
+    DUPLICATE,
+    /**
+     * The function has no ready endpoint: delivery waits (or, for a source that keeps nothing,
+     * drops and counts).
+     */
+    FUNCTION_UNAVAILABLE,
+    /** Connecting to the source. */
+    STARTING,
+    /** Delivering. */
+    ACTIVE
+  }
+
+  /** Reason of {@link Phase#STARTING}. */
+  public static final String STARTING = "Starting";
+
+  /** Reason of {@link Phase#FUNCTION_UNAVAILABLE}. */
+  public static final String FUNCTION_UNAVAILABLE = "FunctionUnavailable";
+
+  /** Reason of {@link Phase#DUPLICATE}. */
+  public static final String DUPLICATE_BINDING = "DuplicateBinding";
+
+  /** Whether the function receives events through this binding now. */
+  public boolean ready() {
+    return phase == Phase.ACTIVE;
+  }
+}

@@ -1,0 +1,253 @@
+package io.kubeless.trigger.invoke;
+
+import io.kubeless.trigger.function.FunctionEndpoint;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Sends one event to one function by the wire contract: {@code POST} to the function's URL with the
+ * payload as the body, the Kubeless {@code event-*} headers and the CloudEvents binary-mode {@code
+ * ce-*} headers. One Vert.x HTTP client serves every function, so connections are kept alive and
+ * reused. The request is bounded by the function's timeout and is never retried here: whether a
+ * retry is safe is the caller's decision, from {@link Outcome#mayHaveReachedFunction()}.
+ *
+ * <p>Vert.x was chosen over the JDK client by measurement: sequential 1 KB POSTs on one kept-alive
+ * connection ran 2 to 4 times faster (trigger-engine/README.md).
+ */
+public final class Invoker implements AutoCloseable {
+
+  /**
+   * Settings of the shared client.
+   *
+   * @param connectTimeout how long establishing a TCP connection may take
+   * @param keepAliveTimeout how long an idle connection is kept; it must stay below every function
+   *     server's own idle timeout (the Java runtime's is 30 s), so that the client always closes an
+   *     idle connection first and never writes a request to one the server is closing
+   * @param maxConnectionsPerFunction the pool size per function address
+   * @param timeoutGrace added to a function's timeout to bound a request, so that the runtime's own
+   *     408 arrives first
+   */
+  public record Options(
+      Duration connectTimeout,
+      Duration keepAliveTimeout,
+      int maxConnectionsPerFunction,
+      Duration timeoutGrace) {
+
+    public static Options defaults() {
+      return new Options(Duration.ofSeconds(5), Duration.ofSeconds(15), 64, Duration.ofSeconds(2));
+    }
+  }
+
+  private static final String USER_AGENT = "kubeless-trigger/1";
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final Duration timeoutGrace;
+
+  public Invoker(Vertx vertx, Options options) {
+    this.vertx = vertx;
+    this.timeoutGrace = options.timeoutGrace();
+    this.client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout((int) Math.max(1, options.keepAliveTimeout().toSeconds()))
+                .setConnectTimeout((int) options.connectTimeout().toMillis())
+                .setTcpNoDelay(true)
+                .setDecompressionSupported(false),
+            new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerFunction()));
+  }
+
+  /**
+   * Sends {@code event} and waits for the outcome. Call it from a worker or virtual thread, never
+   * from a Vert.x event loop.
+   */
+  public Outcome invoke(FunctionEndpoint function, Event event) throws InterruptedException {
+    try {
+      return send(function, event).toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      // send() always completes with an outcome; this is a bug, not a delivery result
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /**
+   * Sends {@code event}; the future always completes, successfully, with the outcome, and this
+   * method never throws. A request that cannot be built (a malformed URL or header value) is a
+   * {@link Outcome.Kind#FUNCTION_ERROR}: it never left, but it would fail the same way every time,
+   * so it must be dropped, not retried.
+   */
+  public Future<Outcome> send(FunctionEndpoint function, Event event) {
+    long start = System.nanoTime();
+    try {
+      if (!function.ready()) {
+        return Future.succeededFuture(Outcome.unavailable("no ready endpoint"));
+      }
+      MultiMap headers = headers(event);
+      String invalid = invalidHeader(headers);
+      if (invalid != null) {
+        return Future.succeededFuture(notSent(start, "invalid value of header " + invalid));
+      }
+      RequestOptions options =
+          new RequestOptions()
+              .setMethod(HttpMethod.POST)
+              .setAbsoluteURI(function.url().toString())
+              .setHeaders(headers);
+      Promise<Outcome> result = Promise.promise();
+      client
+          .request(options)
+          .onComplete(connected -> connected(connected, function, event, start, result));
+      return result.future();
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(notSent(start, describe(e)));
+    }
+  }
+
+  private void connected(
+      AsyncResult<HttpClientRequest> connected,
+      FunctionEndpoint function,
+      Event event,
+      long start,
+      Promise<Outcome> result) {
+    if (connected.failed()) {
+      Throwable cause = connected.cause();
+      if (cause instanceof IllegalArgumentException) {
+        // the client refused the request itself: it would refuse it again
+        result.tryComplete(notSent(start, describe(cause)));
+      } else {
+        // no connection, so nothing was written: the function cannot have seen it
+        result.tryComplete(Outcome.unavailable(describe(cause)));
+      }
+      return;
+    }
+    try {
+      exchange(connected.result(), function, event, start, result);
+    } catch (RuntimeException e) {
+      // whether anything was written is unknown: drop it; reset frees the pooled connection
+      try {
+        connected.result().reset(0, e);
+      } catch (RuntimeException ignored) {
+        // the request is gone either way
+      }
+      result.tryComplete(notSent(start, describe(e)));
+    }
+  }
+
+  /** A request that could not be sent as built; never retried, it would fail again. */
+  private static Outcome notSent(long start, String why) {
+    return new Outcome(
+        Outcome.Kind.FUNCTION_ERROR,
+        0,
+        Duration.ofNanos(System.nanoTime() - start),
+        "request not sent: " + why);
+  }
+
+  /**
+   * The name of the first header whose value is not a valid field value (control characters other
+   * than tab, characters beyond Latin-1), or null.
+   */
+  static String invalidHeader(MultiMap headers) {
+    for (var header : headers) {
+      String value = header.getValue();
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+          return header.getKey();
+        }
+      }
+    }
+    return null;
+  }
+
+  private void exchange(
+      HttpClientRequest request,
+      FunctionEndpoint function,
+      Event event,
+      long start,
+      Promise<Outcome> result) {
+    AtomicBoolean timedOut = new AtomicBoolean();
+    Duration bound = function.timeout().plus(timeoutGrace);
+    long timeoutMillis = Math.max(1, bound.toMillis());
+    long timer =
+        vertx.setTimer(
+            timeoutMillis,
+            id -> {
+              timedOut.set(true);
+              request.reset(0, new TimeoutException("no response within " + bound));
+            });
+    request
+        .send(Buffer.buffer(event.payload()))
+        .compose(response -> response.end().map(v -> response.statusCode()))
+        .onComplete(
+            done -> {
+              vertx.cancelTimer(timer);
+              Duration took = Duration.ofNanos(System.nanoTime() - start);
+              if (done.succeeded()) {
+                int status = done.result();
+                boolean ok = status >= 200 && status < 300;
+                result.tryComplete(
+                    new Outcome(
+                        ok ? Outcome.Kind.SUCCESS : Outcome.Kind.FUNCTION_ERROR,
+                        status,
+                        took,
+                        ok ? "" : "HTTP " + status));
+              } else if (timedOut.get()) {
+                result.tryComplete(
+                    new Outcome(
+                        Outcome.Kind.TIMEOUT,
+                        0,
+                        took,
+                        "no response within " + function.timeout().toSeconds() + "s"));
+              } else {
+                result.tryComplete(
+                    new Outcome(Outcome.Kind.FUNCTION_ERROR, 0, took, describe(done.cause())));
+              }
+            });
+  }
+
+  static MultiMap headers(Event event) {
+    String contentType = ContentTypes.of(event.contentType(), event.payload());
+    String time = DateTimeFormatter.ISO_INSTANT.format(event.time());
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    headers.set("User-Agent", USER_AGENT);
+    headers.set("Content-Type", contentType);
+    headers.set("event-id", event.id());
+    headers.set("event-time", time);
+    headers.set("event-namespace", event.namespace());
+    headers.set("event-type", contentType);
+    if (event.topic() != null) {
+      headers.set("event-topic", event.topic());
+    }
+    headers.set("ce-specversion", "1.0");
+    headers.set("ce-id", event.id());
+    headers.set("ce-source", event.source());
+    headers.set("ce-type", event.type());
+    headers.set("ce-time", time);
+    return headers;
+  }
+
+  private static String describe(Throwable error) {
+    String message = error.getMessage();
+    return error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,81 @@
+package io.kubeless.trigger.kubernetes;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubeless.api.v1beta1.Function;
+import io.kubeless.trigger.function.InMemoryFunctionDirectory;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/**
+ * The function directory of a cluster: one informer over every {@code Function}, each turned into
+ * an endpoint once per change, so that resolving a selector or a name never calls the API server.
+ */
+public final class KubernetesFunctionDirectory extends InMemoryFunctionDirectory
+    implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(KubernetesFunctionDirectory.class);
+
+  private final SharedIndexInformer<Function> informer;
+
+  /**
+   * Starts the informer and waits up to {@code syncTimeout} for its first list, so that a trigger
+   * reconciled right after start-up does not find an empty directory.
+   */
+  public KubernetesFunctionDirectory(
+      KubernetesClient client, String clusterDomain, Duration syncTimeout) {
+    this.informer = client.resources(Function.class).inAnyNamespace().runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Function f) {
+            put(f, clusterDomain);
+          }
+
+          @Override
+          public void onUpdate(Function before, Function after) {
+            put(after, clusterDomain);
+          }
+
+          @Override
+          public void onDelete(Function f, boolean deletedFinalStateUnknown) {
+            remove(f.getMetadata().getNamespace(), f.getMetadata().getName());
+          }
+        });
+    try {
+      informer.start().toCompletableFuture().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while listing Functions", e);
+    } catch (ExecutionException | TimeoutException e) {
+      // the informer keeps trying; triggers find their functions once the list arrives
+      LOG.warnf("Functions are not listed yet (%s); triggers bind them when they are", e);
+    }
+  }
+
+  /** A Function whose fields cannot even be read (a malformed URL) is left out, and logged. */
+  private void put(Function function, String clusterDomain) {
+    try {
+      put(FunctionEndpoints.of(function, clusterDomain));
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "Function %s/%s cannot be invoked (%s); triggers skip it",
+          function.getMetadata().getNamespace(), function.getMetadata().getName(), e.getMessage());
+      remove(function.getMetadata().getNamespace(), function.getMetadata().getName());
+    }
+  }
+
+  /** Whether the first list of Functions has arrived. */
+  public boolean synced() {
+    return informer.hasSynced();
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}

@@ -1,0 +1,149 @@
+package io.kubeless.trigger.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubeless.api.status.Conditions;
+import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.FunctionSpec;
+import io.kubeless.api.v1beta1.FunctionStatus;
+import io.kubeless.trigger.function.FunctionEndpoint;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class KubernetesFunctionDirectoryTest {
+
+  static KubernetesClient client;
+
+  private KubernetesFunctionDirectory directory;
+  private final List<String> changes = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    Path crd =
+        Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."))
+            .resolve("k8s/crds/functions/functions.kubeless.io-v1.yml");
+    try (InputStream in = Files.newInputStream(crd)) {
+      client
+          .resource(Serialization.unmarshal(in, CustomResourceDefinition.class))
+          .createOr(r -> r.update());
+    }
+    directory = new KubernetesFunctionDirectory(client, "cluster.local", Duration.ofSeconds(10));
+    directory.subscribe((ns, name) -> changes.add(ns + "/" + name));
+  }
+
+  @AfterEach
+  void stop() {
+    directory.close();
+  }
+
+  @Test
+  void followsFunctionsTheirReadinessAndTheirLabels() {
+    Function hello =
+        client.resource(function("shop", "hello", "30", Map.of("app", "shop"))).create();
+    client.resource(function("shop", "other", null, Map.of("app", "billing"))).create();
+    client.resource(function("elsewhere", "hello", null, Map.of("app", "shop"))).create();
+    status(hello, "http://hello.shop.svc.cluster.local:8080", 1);
+
+    var selector = new LabelSelectorBuilder().withMatchLabels(Map.of("app", "shop")).build();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> directory.select("shop", selector).stream().anyMatch(FunctionEndpoint::ready));
+    FunctionEndpoint endpoint = directory.select("shop", selector).getFirst();
+    assertThat(directory.select("shop", selector)).hasSize(1);
+    assertThat(endpoint.url()).isEqualTo(URI.create("http://hello.shop.svc.cluster.local:8080"));
+    assertThat(endpoint.timeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(changes).contains("shop/hello", "shop/other", "elsewhere/hello");
+
+    status(
+        client.resources(Function.class).inNamespace("shop").withName("hello").get(),
+        "http://hello.shop.svc.cluster.local:8080",
+        0);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !directory.find("shop", "hello").orElseThrow().ready());
+
+    client.resources(Function.class).inNamespace("shop").withName("hello").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> directory.find("shop", "hello").isEmpty());
+    assertThat(directory.select("shop", selector)).isEmpty();
+  }
+
+  @Test
+  void aFunctionWithoutStatusGetsKubelessAddressAndDefaultTimeout() {
+    client.resource(function("legacy", "old", "", Map.of())).create();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> directory.find("legacy", "old").isPresent());
+    FunctionEndpoint endpoint = directory.find("legacy", "old").orElseThrow();
+    assertThat(endpoint.url()).isEqualTo(URI.create("http://old.legacy.svc.cluster.local:8080"));
+    assertThat(endpoint.timeout()).isEqualTo(Duration.ofSeconds(180));
+    assertThat(endpoint.ready()).isTrue();
+  }
+
+  @Test
+  void aFunctionWithoutStatusIsReachedOnItsServicePortAndAMalformedUrlIsSkippedNotThrown() {
+    Function custom = function("legacy", "custom", "7", Map.of());
+    custom
+        .getSpec()
+        .setService(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode()
+                .set(
+                    "ports",
+                    new com.fasterxml.jackson.databind.ObjectMapper()
+                        .createArrayNode()
+                        .add(
+                            new com.fasterxml.jackson.databind.ObjectMapper()
+                                .createObjectNode()
+                                .put("port", 9090))));
+    client.resource(custom).create();
+    Function broken = client.resource(function("legacy", "broken", null, Map.of())).create();
+    status(broken, "http://bad host:80", 1);
+    client.resource(function("legacy", "after", null, Map.of())).create();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> directory.find("legacy", "after").isPresent());
+    FunctionEndpoint endpoint = directory.find("legacy", "custom").orElseThrow();
+    assertThat(endpoint.url()).isEqualTo(URI.create("http://custom.legacy.svc.cluster.local:9090"));
+    assertThat(endpoint.timeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(directory.find("legacy", "broken")).isEmpty();
+  }
+
+  private static Function function(
+      String ns, String name, String timeout, Map<String, String> labels) {
+    FunctionSpec spec = new FunctionSpec();
+    spec.setRuntime("python3.12");
+    spec.setHandler("h.handle");
+    spec.setTimeout(timeout);
+    Function f = new Function();
+    f.setMetadata(
+        new ObjectMetaBuilder().withNamespace(ns).withName(name).withLabels(labels).build());
+    f.setSpec(spec);
+    return f;
+  }
+
+  private static void status(Function f, String url, int ready) {
+    FunctionStatus status = new FunctionStatus();
+    status.setUrl(url);
+    status.setReadyReplicas(ready);
+    Conditions.set(status, f, Conditions.READY, ready > 0, "Test", "");
+    f.setStatus(status);
+    client.resource(f).updateStatus();
+  }
+}
