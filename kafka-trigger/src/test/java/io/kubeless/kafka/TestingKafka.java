@@ -38,6 +38,21 @@ public final class TestingKafka {
 
   private static Broker shared;
 
+  /**
+   * Outside a Quarkus application nothing configures the log levels, and the JBoss LogManager then
+   * lets every Kafka client and broker log at TRACE: a third of the JVM's CPU. These handles keep
+   * the levels set.
+   */
+  private static final List<java.util.logging.Logger> QUIET =
+      List.of(
+          java.util.logging.Logger.getLogger("org.apache.kafka"),
+          java.util.logging.Logger.getLogger("kafka"),
+          java.util.logging.Logger.getLogger("state.change.logger"));
+
+  static {
+    QUIET.forEach(logger -> logger.setLevel(java.util.logging.Level.WARNING));
+  }
+
   private TestingKafka() {}
 
   /** One broker and its clients. */

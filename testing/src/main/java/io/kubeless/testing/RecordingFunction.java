@@ -81,18 +81,23 @@ public final class RecordingFunction implements AutoCloseable {
     requests.add(request);
     counts.computeIfAbsent(request.eventId(), id -> new AtomicInteger()).incrementAndGet();
     mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    int status = 500;
     try {
       Duration wait = delay.apply(request);
       if (!wait.isZero()) {
         // the function's own work: a handler that takes this long
         Thread.sleep(wait);
       }
-      int status = behaviour.apply(request);
-      exchange.sendResponseHeaders(status, -1);
+      status = behaviour.apply(request);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      // before answering: once answered, the client may send the next request at once
       inFlight.decrementAndGet();
+    }
+    try {
+      exchange.sendResponseHeaders(status, -1);
+    } finally {
       exchange.close();
     }
   }

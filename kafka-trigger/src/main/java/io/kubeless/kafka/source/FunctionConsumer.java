@@ -53,11 +53,23 @@ final class FunctionConsumer extends SourceWorker {
   private final ConsumerSettings settings;
   private final PositionStore positions;
 
-  /** The batch in flight of each partition, with the assignment of the partition it came from. */
-  private final Map<TopicPartition, Held> batches = new ConcurrentHashMap<>();
+  /**
+   * The batches in flight of each partition, oldest first, each with the assignment of the
+   * partition it came from: a partition takes its next batch once the last one has sent every
+   * record, so only the newest can have records not sent yet; the older ones wait for requests in
+   * flight (at most the binding's maxInFlight, one with partition ordering).
+   */
+  private final Map<TopicPartition, List<Held>> batches = new ConcurrentHashMap<>();
 
   /** The partitions assigned now, by the number of their assignment (see handBack). */
   private final Map<TopicPartition, Long> owned = new ConcurrentHashMap<>();
+
+  /**
+   * Records polled but not committed yet, one poll's worth per partition at most: they wait while
+   * the partition's last batch is still sending, so that fetching overlaps sending. Nothing is
+   * committed for them, so nothing of them is lost if the process dies.
+   */
+  private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> polled = new HashMap<>();
 
   /** Partitions whose last commit has an unknown outcome: a graceful stop commits them back. */
   private final Set<TopicPartition> uncertain = new HashSet<>();
@@ -136,7 +148,8 @@ final class FunctionConsumer extends SourceWorker {
       outOfRange = null;
     }
     check(c);
-    batches.values().removeIf(held -> held.batch().isDone());
+    batches.values().forEach(chain -> chain.removeIf(held -> held.batch().isDone()));
+    batches.values().removeIf(List::isEmpty);
     pauseBusyPartitions(c, available());
     updateState();
     ConsumerRecords<byte[], byte[]> records;
@@ -149,10 +162,8 @@ final class FunctionConsumer extends SourceWorker {
       unstarted = e.partitions();
       return 1;
     }
-    if (!records.isEmpty()) {
-      deliver(c, records);
-    }
-    return records.count();
+    records.partitions().forEach(tp -> polled.put(tp, records.records(tp)));
+    return deliver(c) + records.count();
   }
 
   @Override
@@ -184,7 +195,7 @@ final class FunctionConsumer extends SourceWorker {
       positions.flush();
     } finally {
       // batches of lost partitions still running: nothing is committed for them
-      batches.values().forEach(held -> held.batch().stop());
+      batches.values().forEach(chain -> chain.forEach(held -> held.batch().stop()));
       try {
         c.close(CloseOptions.timeout(ConsumerSettings.CLOSE_TIMEOUT));
       } catch (RuntimeException e) {
@@ -219,11 +230,11 @@ final class FunctionConsumer extends SourceWorker {
     return props;
   }
 
-  /** Pauses partitions with a batch in flight, and all while the function is unavailable. */
+  /** Pauses partitions holding polled records, and all while the function is unavailable. */
   private void pauseBusyPartitions(KafkaConsumer<byte[], byte[]> c, boolean available) {
     Set<TopicPartition> pause = new HashSet<>();
     for (TopicPartition tp : c.assignment()) {
-      if (!available || batches.containsKey(tp)) {
+      if (!available || polled.containsKey(tp)) {
         pause.add(tp);
       }
     }
@@ -234,16 +245,29 @@ final class FunctionConsumer extends SourceWorker {
     c.resume(resume);
   }
 
-  /** The commit point: offsets of the whole poll are committed before any record is sent. */
-  private void deliver(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
-    if (!available()) {
-      // partitions assigned during this poll were not paused yet: nothing is committed while the
-      // function is unavailable, so these are read again when it is back
-      rewind(c, records);
-      return;
+  /**
+   * The commit point: the polled records of every partition whose last batch has sent all its
+   * records are committed together, before any of them is sent, and become the partitions' next
+   * batches. Returns how many records it started.
+   */
+  private int deliver(KafkaConsumer<byte[], byte[]> c) {
+    if (polled.isEmpty() || !available()) {
+      return 0; // nothing is committed while the function is unavailable: they wait
+    }
+    Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> ready = new HashMap<>();
+    for (var entry : polled.entrySet()) {
+      List<Held> chain = batches.get(entry.getKey());
+      if (chain == null || chain.getLast().batch().isSent()) {
+        ready.put(entry.getKey(), entry.getValue());
+      }
+    }
+    if (ready.isEmpty()) {
+      return 0;
     }
     Map<TopicPartition, Long> offsets = new HashMap<>();
-    records.partitions().forEach(tp -> offsets.put(tp, records.records(tp).getLast().offset() + 1));
+    ready.forEach((tp, list) -> offsets.put(tp, list.getLast().offset() + 1));
+    int count = ready.values().stream().mapToInt(List::size).sum();
+    ready.keySet().forEach(polled::remove);
     try {
       commit(c, offsets, settings.commitTimeout());
     } catch (KafkaException e) {
@@ -254,36 +278,39 @@ final class FunctionConsumer extends SourceWorker {
           .failures()
           .warn(
               "%s: commit of %d records failed (%s); none of them was sent"
-                  .formatted(label, records.count(), e.getClass().getSimpleName()));
-      uncertain.addAll(records.partitions());
-      rewind(c, records);
-      return;
+                  .formatted(label, count, e.getClass().getSimpleName()));
+      uncertain.addAll(ready.keySet());
+      ready.forEach((tp, list) -> rewind(c, tp, list));
+      return 0;
     }
-    metrics.received(records.count());
+    metrics.received(count);
     List<Held> started = new ArrayList<>();
-    for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-      List<Batch.Item> items = new ArrayList<>(list.size());
-      for (ConsumerRecord<byte[], byte[]> record : list) {
-        String key =
-            record.key() == null ? null : new String(record.key(), StandardCharsets.ISO_8859_1);
-        items.add(new Batch.Item(key, event(record)));
-      }
-      Held held = new Held(tp, owned.getOrDefault(tp, -1L), list, delivery.batch(items));
-      batches.put(tp, held);
-      started.add(held);
-    }
-    c.pause(records.partitions());
+    ready.forEach(
+        (tp, list) -> {
+          List<Batch.Item> items = new ArrayList<>(list.size());
+          for (ConsumerRecord<byte[], byte[]> record : list) {
+            String key =
+                record.key() == null ? null : new String(record.key(), StandardCharsets.ISO_8859_1);
+            items.add(new Batch.Item(key, event(record)));
+          }
+          List<Held> chain = batches.computeIfAbsent(tp, p -> new ArrayList<>());
+          Batch previous = chain.isEmpty() ? null : chain.getLast().batch();
+          Held held =
+              new Held(tp, owned.getOrDefault(tp, -1L), list, delivery.batch(items, previous));
+          chain.add(held);
+          started.add(held);
+        });
     started.forEach(held -> held.batch().start());
+    return count;
   }
 
-  /** Positions the partitions still assigned back at the first record of the poll. */
+  /** Positions a partition still assigned back at the first of {@code records}. */
   private static void rewind(
-      KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
-    for (TopicPartition tp : records.partitions()) {
-      if (c.assignment().contains(tp)) {
-        c.seek(tp, records.records(tp).getFirst().offset());
-      }
+      KafkaConsumer<byte[], byte[]> c,
+      TopicPartition tp,
+      List<ConsumerRecord<byte[], byte[]>> records) {
+    if (c.assignment().contains(tp)) {
+      c.seek(tp, records.getFirst().offset());
     }
   }
 
@@ -313,37 +340,51 @@ final class FunctionConsumer extends SourceWorker {
   }
 
   /**
-   * Stops the batches of {@code partitions} of their current assignment and commits the first
-   * unsent offset of each, and the position of partitions whose last commit had an unknown outcome.
-   * Batches of an earlier (lost) assignment go on: no other member will read their records.
+   * Stops the batches of {@code partitions} of their current assignment and commits where each
+   * partition's unsent run starts, and the position of partitions whose last commit had an unknown
+   * outcome. Batches of an earlier (lost) assignment go on: no other member will read them.
    */
   private void handBack(
       KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions, boolean commit) {
-    List<Held> stopping = new ArrayList<>();
+    Map<TopicPartition, List<Held>> stopping = new HashMap<>();
     for (TopicPartition tp : partitions) {
-      Held held = batches.get(tp);
-      if (held != null && Long.valueOf(held.assignment()).equals(owned.get(tp))) {
-        batches.remove(tp);
-        held.batch().stop();
-        stopping.add(held);
+      List<Held> chain = batches.get(tp);
+      if (chain == null) {
+        continue;
       }
+      List<Held> current =
+          chain.stream().filter(h -> Long.valueOf(h.assignment()).equals(owned.get(tp))).toList();
+      chain.removeAll(current);
+      current.forEach(held -> held.batch().stop());
+      stopping.put(tp, current);
     }
     Map<TopicPartition, Long> rewind = new HashMap<>();
     long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
-    for (Held held : stopping) {
-      try {
-        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        int unsent = held.batch().awaitFirstUnsent(left);
-        if (unsent >= 0) {
-          rewind.put(held.partition(), held.records().get(unsent).offset());
+    for (var chain : stopping.entrySet()) {
+      // newest first: the unsent run starts in the newest batch that sent anything
+      for (Held held : chain.getValue().reversed()) {
+        try {
+          Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+          int unsent = held.batch().awaitFirstUnsent(left);
+          if (unsent >= 0) {
+            rewind.put(chain.getKey(), held.records().get(unsent).offset());
+          }
+          if (unsent != 0) {
+            break;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
     for (TopicPartition tp : partitions) {
+      var waiting = polled.remove(tp);
       if (uncertain.contains(tp) && c.assignment().contains(tp) && !rewind.containsKey(tp)) {
-        rewind.put(tp, c.position(tp, ConsumerSettings.CLOSE_TIMEOUT));
+        long position = c.position(tp, ConsumerSettings.CLOSE_TIMEOUT);
+        rewind.put(tp, waiting == null ? position : waiting.getFirst().offset());
+      }
+      if (waiting != null && c.assignment().contains(tp)) {
+        c.seek(tp, waiting.getFirst().offset());
       }
     }
     if (!commit || rewind.isEmpty()) {
@@ -503,6 +544,7 @@ final class FunctionConsumer extends SourceWorker {
       // and no other member will read them.
       LOG.infof("%s: lost %s", label, partitions);
       partitions.forEach(owned::remove);
+      partitions.forEach(polled::remove);
       uncertain.removeAll(partitions);
     }
   }

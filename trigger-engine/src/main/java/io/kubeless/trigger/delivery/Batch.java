@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
@@ -24,6 +25,10 @@ import org.jboss.logging.Logger;
  * request. A batch can be stopped: no event after the last one that may have left is sent any more,
  * the events before it that had not left yet are still sent, and {@link #awaitFirstUnsent} then
  * tells where the unsent rest starts, so the source can hand exactly that back.
+ *
+ * <p>A unit's next batch may start as soon as this one has sent every event ({@link #isSent()}): it
+ * shares this batch's lanes, so its events still wait for this one's in their lane, but the
+ * source's commit and fetch of the next batch overlap this one's last responses.
  */
 public final class Batch {
 
@@ -57,10 +62,17 @@ public final class Batch {
   private final State[] states;
   private final ReentrantLock lock = new ReentrantLock();
   private final AtomicInteger wip = new AtomicInteger();
+
+  /** Whether the batch is in its delivery's queue of batches waiting for a slot. */
+  final AtomicBoolean awaitingPermit = new AtomicBoolean();
+
   private final CountDownLatch done = new CountDownLatch(1);
 
-  /** Lanes (keys) with an event in flight or waiting to be retried. */
-  private final Set<String> busy = new HashSet<>();
+  /** Lanes (keys) with an event in flight or waiting to be retried, shared along the unit. */
+  private final Lanes lanes;
+
+  /** The unit's next batch, which may wait for this one's lanes. */
+  private volatile Batch successor;
 
   /** Events that never left and wait for the retry timer. */
   private final Set<Integer> retrying = new HashSet<>();
@@ -71,14 +83,17 @@ public final class Batch {
   private boolean stopRequested;
   private boolean finished;
   private boolean waiting;
+  private boolean sentAll;
   private long backoff = FIRST_BACKOFF_MILLIS;
   private ScheduledFuture<?> retry;
 
-  Batch(Delivery delivery, List<Item> items) {
+  Batch(Delivery delivery, List<Item> items, Batch predecessor) {
     if (items.isEmpty()) {
       throw new IllegalArgumentException("a batch has at least one event");
     }
     this.delivery = delivery;
+    // even a predecessor that is over: one before it may still hold lanes
+    this.lanes = predecessor != null ? predecessor.lanes : new Lanes();
     this.items = List.copyOf(items);
     this.states = new State[items.size()];
     java.util.Arrays.fill(states, State.PENDING);
@@ -87,6 +102,14 @@ public final class Batch {
   /** Starts sending. */
   public void start() {
     drain();
+  }
+
+  /**
+   * Makes {@code next} this unit's next batch, drained whenever this one frees a lane. Called once
+   * {@code next} is fully built: a batch must never be reachable before it is.
+   */
+  void precede(Batch next) {
+    successor = next;
   }
 
   /**
@@ -104,8 +127,11 @@ public final class Batch {
         for (int index : selection.indices()) {
           send(selection.endpoint(), index);
         }
-        if (selection.finished()) {
-          delivery.done(this);
+        if (selection.needsPermit()) {
+          delivery.awaitPermit(this);
+        }
+        if (selection.progressed()) {
+          delivery.progressed(this);
         }
       } catch (RuntimeException e) {
         // a bug must not leave the unit paused for ever: what is unsent is given up
@@ -121,10 +147,11 @@ public final class Batch {
     } while (missed != 0);
   }
 
-  /** What to send now, and where; or that the batch just ended. */
-  private record Selection(FunctionEndpoint endpoint, List<Integer> indices, boolean finished) {
+  /** What to send now, and where; and whether the batch just sent its last event or ended. */
+  private record Selection(
+      FunctionEndpoint endpoint, List<Integer> indices, boolean progressed, boolean needsPermit) {
 
-    static final Selection NOTHING = new Selection(null, List.of(), false);
+    static final Selection NOTHING = new Selection(null, List.of(), false, false);
   }
 
   /** Under the lock: the events to send now, marked in flight; finishes the batch when over. */
@@ -139,7 +166,10 @@ public final class Batch {
       }
       int limit = stopRequested ? highestSent : states.length - 1;
       if (firstPending > limit) {
-        return inFlight == 0 && finish() ? new Selection(null, List.of(), true) : Selection.NOTHING;
+        boolean ended = inFlight == 0 && finish();
+        boolean nowSentAll = !sentAll && (ended || allSent());
+        sentAll |= nowSentAll;
+        return nowSentAll ? new Selection(null, List.of(), true, false) : Selection.NOTHING;
       }
       FunctionEndpoint endpoint = delivery.endpoint();
       if (endpoint == null) {
@@ -147,33 +177,51 @@ public final class Batch {
         return Selection.NOTHING;
       }
       List<Integer> selected = new ArrayList<>();
+      // a lane found busy stays so for this pass, even if freed meanwhile: no event overtakes one
+      // of its lane that was skipped
+      Set<String> skipped = new HashSet<>();
+      boolean needsPermit = false;
       for (int i = firstPending; i <= limit; i++) {
         if (states[i] != State.PENDING) {
           continue;
         }
         String lane = lane(i);
-        if (lane != null && busy.contains(lane)) {
+        if (lane != null && (skipped.contains(lane) || !lanes.take(lane))) {
           if (delivery.settings.ordering() == Ordering.PARTITION) {
             break;
           }
+          skipped.add(lane);
           continue;
         }
         if (!delivery.tryAcquire()) {
-          delivery.awaitPermit(this);
+          lanes.release(lane);
+          needsPermit = true;
           break;
         }
         states[i] = State.IN_FLIGHT;
-        if (lane != null) {
-          busy.add(lane);
-        }
         inFlight++;
         highestSent = Math.max(highestSent, i);
         selected.add(i);
       }
-      return new Selection(endpoint, selected, false);
+      boolean nowSentAll = !sentAll && allSent();
+      sentAll |= nowSentAll;
+      return new Selection(endpoint, selected, nowSentAll, needsPermit);
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Under the lock: no event waits to be sent (in flight or answered, or given up). */
+  private boolean allSent() {
+    if (!retrying.isEmpty()) {
+      return false;
+    }
+    for (int i = firstPending; i < states.length; i++) {
+      if (states[i] == State.PENDING) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The lane an event must keep its order in: the whole unit, its key, or none. */
@@ -213,6 +261,7 @@ public final class Batch {
         // provably never left: the only safe retry; its lane stays busy so nothing overtakes it
         states[index] = State.PENDING;
         retrying.add(index);
+        sentAll = false;
         if (index == highestSent) {
           highestSent = highestSentBelow(index);
         }
@@ -222,9 +271,7 @@ public final class Batch {
         if (retried && index == highestSent) {
           highestSent = highestSentBelow(index);
         }
-        if (lane != null) {
-          busy.remove(lane);
-        }
+        lanes.release(lane);
         if (reachable) {
           backoff = FIRST_BACKOFF_MILLIS;
           notWaiting();
@@ -235,6 +282,14 @@ public final class Batch {
     }
     delivery.release();
     drain();
+    drainSuccessor();
+  }
+
+  /** Lanes were freed: the unit's later batches may go on. */
+  private void drainSuccessor() {
+    for (Batch next = successor; next != null; next = next.successor) {
+      next.drain();
+    }
   }
 
   private int highestSentBelow(int index) {
@@ -269,16 +324,14 @@ public final class Batch {
       lock.unlock();
     }
     drain();
+    drainSuccessor();
   }
 
   /** Under the lock: the events waiting to be retried leave their lanes, as {@code state}. */
   private void releaseRetrying(State state) {
     for (int index : retrying) {
       states[index] = state;
-      String lane = lane(index);
-      if (lane != null) {
-        busy.remove(lane);
-      }
+      lanes.release(lane(index));
     }
     retrying.clear();
   }
@@ -317,7 +370,7 @@ public final class Batch {
       lock.unlock();
     }
     if (ended) {
-      delivery.done(this);
+      delivery.progressed(this);
     }
   }
 
@@ -340,10 +393,24 @@ public final class Batch {
       lock.unlock();
     }
     drain();
+    drainSuccessor();
   }
 
   public boolean isDone() {
     return done.getCount() == 0;
+  }
+
+  /**
+   * Whether every event has been sent (or given up), so the unit may take its next batch; false
+   * again while an event that never left waits to be retried.
+   */
+  public boolean isSent() {
+    lock.lock();
+    try {
+      return finished || allSent();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The number of events in the batch. */
@@ -404,6 +471,21 @@ public final class Batch {
         0,
         Duration.ZERO,
         "not delivered: " + error.getClass().getSimpleName() + ": " + error.getMessage());
+  }
+
+  /** Which lanes of a unit are taken, by events of any of its batches. */
+  private static final class Lanes {
+    private final Set<String> taken = new HashSet<>();
+
+    synchronized boolean take(String lane) {
+      return taken.add(lane);
+    }
+
+    synchronized void release(String lane) {
+      if (lane != null) {
+        taken.remove(lane);
+      }
+    }
   }
 
   /** The event at {@code index}, for sources mapping an index back to their position. */

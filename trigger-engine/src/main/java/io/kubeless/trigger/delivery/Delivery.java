@@ -74,8 +74,11 @@ public final class Delivery {
      */
     void waiting(boolean waiting, String why);
 
-    /** A batch is over (all sent, or stopped): its ordering unit may take the next one. */
-    void batchDone(Batch batch);
+    /**
+     * A batch has sent every event (or ended): its ordering unit may take the next batch, which
+     * waits for this one's events in their lanes.
+     */
+    void batchSent(Batch batch);
   }
 
   final TriggerEngine engine;
@@ -117,7 +120,19 @@ public final class Delivery {
    * sending at {@link Batch#start()}.
    */
   public Batch batch(List<Batch.Item> items) {
-    return new Batch(this, items);
+    return new Batch(this, items, null);
+  }
+
+  /**
+   * The next batch of the unit of {@code previous} (which may still have requests in flight): its
+   * events keep their lanes' order after those of {@code previous}.
+   */
+  public Batch batch(List<Batch.Item> items, Batch previous) {
+    Batch batch = new Batch(this, items, previous);
+    if (previous != null) {
+      previous.precede(batch);
+    }
+    return batch;
   }
 
   /**
@@ -181,21 +196,30 @@ public final class Delivery {
       return;
     }
     inFlight.decrementAndGet();
-    Batch next = waitingForPermit.poll();
-    if (next != null) {
-      next.drain();
-    }
+    wakeWaiting();
   }
 
   /** {@code batch} found no free slot: it goes on when one is released. */
   void awaitPermit(Batch batch) {
-    waitingForPermit.add(batch);
+    if (batch.awaitingPermit.compareAndSet(false, true)) {
+      waitingForPermit.add(batch);
+    }
     // a slot released between the failed attempt and the line above woke nobody up
-    if (inFlight.get() < settings.maxInFlight()) {
+    wakeWaiting();
+  }
+
+  /**
+   * Lets the batches waiting for a slot go on, oldest first, while slots are free: a batch that
+   * cannot use one (its events wait in their lanes) passes it on to the next.
+   */
+  private void wakeWaiting() {
+    for (int n = waitingForPermit.size(); n > 0 && inFlight.get() < settings.maxInFlight(); n--) {
       Batch next = waitingForPermit.poll();
-      if (next != null) {
-        next.drain();
+      if (next == null) {
+        return;
       }
+      next.awaitingPermit.set(false);
+      next.drain();
     }
   }
 
@@ -217,9 +241,9 @@ public final class Delivery {
     }
   }
 
-  void done(Batch batch) {
+  void progressed(Batch batch) {
     try {
-      listener.batchDone(batch);
+      listener.batchSent(batch);
     } catch (RuntimeException e) {
       LOG.errorf(e, "%s %s: reporting the end of a batch of %s failed", kind, trigger, function);
     }

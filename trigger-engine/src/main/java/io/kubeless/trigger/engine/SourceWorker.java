@@ -17,10 +17,11 @@ import org.jboss.logging.Logger;
  * A binding worker that reads its source in a loop on a virtual thread: the common half of a
  * source's consumer. It owns the binding's {@link Delivery}, {@link BindingHealth} and meters; the
  * source supplies one round of reading ({@link #poll()}, which must not block for long: an idle
- * worker parks between rounds, from 1 ms doubling up to the idle interval, and is woken at once
- * when a batch finishes or it is asked to stop), what a failure means ({@link #failed}), and the
- * graceful end ({@link #finish}). A failing round is retried with back-off, never ends the loop;
- * should the thread end anyway, the engine starts a new worker.
+ * worker parks between rounds, from 1 ms doubling up to the idle interval but never longer than a
+ * quarter of the time since it last took something, so a steady stream is read within a few
+ * milliseconds; it is woken at once when a batch is sent or it is asked to stop), what a failure
+ * means ({@link #failed}), and the graceful end ({@link #finish}). A failing round is retried with
+ * back-off, never ends the loop; should the thread end anyway, the engine starts a new worker.
  */
 public abstract class SourceWorker implements BindingWorker {
 
@@ -90,7 +91,7 @@ public abstract class SourceWorker implements BindingWorker {
               }
 
               @Override
-              public void batchDone(Batch batch) {
+              public void batchSent(Batch batch) {
                 wake();
               }
             });
@@ -160,13 +161,18 @@ public abstract class SourceWorker implements BindingWorker {
     try {
       long backoff = 100;
       long idle = 1;
+      long lastTaken = System.nanoTime();
       while (running) {
         try {
+          // woken (a batch was sent): its unit's next events come within a round trip
           if (poll() > 0) {
             idle = 1;
+            lastTaken = System.nanoTime();
+          } else if (park(idle)) {
+            idle = 1;
           } else {
-            park(idle);
-            idle = Math.min(idle * 2, idleInterval.toMillis());
+            long quiet = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastTaken) / 4;
+            idle = Math.max(1, Math.min(idle * 2, Math.min(quiet, idleInterval.toMillis())));
           }
           backoff = 100;
         } catch (InterruptedException e) {
@@ -191,13 +197,15 @@ public abstract class SourceWorker implements BindingWorker {
     }
   }
 
-  /** Waits up to {@code millis}, or until woken. */
-  protected void park(long millis) {
+  /** Waits up to {@code millis}, or until woken; returns whether it was woken. */
+  protected boolean park(long millis) {
     try {
-      signal.tryAcquire(millis, TimeUnit.MILLISECONDS);
+      boolean woken = signal.tryAcquire(millis, TimeUnit.MILLISECONDS);
       signal.drainPermits();
+      return woken;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return true;
     }
   }
 }

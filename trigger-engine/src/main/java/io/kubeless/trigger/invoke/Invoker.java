@@ -13,8 +13,10 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -103,11 +105,7 @@ public final class Invoker implements AutoCloseable {
       if (invalid != null) {
         return Future.succeededFuture(notSent(start, "invalid value of header " + invalid));
       }
-      RequestOptions options =
-          new RequestOptions()
-              .setMethod(HttpMethod.POST)
-              .setAbsoluteURI(function.url().toString())
-              .setHeaders(headers);
+      RequestOptions options = target(function.url()).setHeaders(headers);
       Promise<Outcome> result = Promise.promise();
       client
           .request(options)
@@ -146,6 +144,26 @@ public final class Invoker implements AutoCloseable {
       }
       result.tryComplete(notSent(start, describe(e)));
     }
+  }
+
+  /**
+   * A POST to {@code url} from its parts, which {@link URI} parsed once: cheaper per request than
+   * parsing the URL again.
+   */
+  private static RequestOptions target(URI url) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
+      // what the client cannot use is refused by the client, as a request that cannot be built
+      return new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString());
+    }
+    boolean tls = scheme.equals("https");
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    return new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setSsl(tls)
+        .setHost(url.getHost())
+        .setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80)
+        .setURI(url.getRawQuery() == null ? path : path + "?" + url.getRawQuery());
   }
 
   /** A request that could not be sent as built; never retried, it would fail again. */

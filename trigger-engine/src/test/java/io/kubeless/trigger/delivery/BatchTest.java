@@ -92,6 +92,38 @@ class BatchTest {
   }
 
   @Test
+  void aUnitsNextBatchStartsOnceThisOneIsSentAndKeepsEachKeysOrderAcrossBothUnderFewSlots() {
+    function.delay(Duration.ofMillis(5));
+    Delivery delivery = delivery(Ordering.KEY, 4, RetryPolicy.UNTIL_SENT);
+    // two units (partitions), five batches each, competing for four slots; a unit's next batch
+    // starts as soon as its last one has sent everything, as a source does
+    Map<Integer, Batch> last = new HashMap<>();
+    List<Batch> all = new ArrayList<>();
+    for (int round = 0; round < 5; round++) {
+      for (int unit = 0; unit < 2; unit++) {
+        Batch previous = last.get(unit);
+        if (previous != null) {
+          await().atMost(TIMEOUT).until(previous::isSent);
+        }
+        List<Batch.Item> items = new ArrayList<>();
+        for (int n = 0; n < 40; n++) {
+          items.add(item("u" + unit + "k" + (n % 6), round * 40 + n));
+        }
+        Batch batch = delivery.batch(items, previous);
+        batch.start();
+        last.put(unit, batch);
+        all.add(batch);
+      }
+    }
+
+    await().atMost(TIMEOUT).until(() -> all.stream().allMatch(Batch::isDone));
+    assertThat(function.bodies).hasSize(400).doesNotHaveDuplicates();
+    assertInOrderPerKey(function.bodies);
+    assertThat(function.mostInFlight()).isBetween(2, 4);
+    assertThat(delivery.inFlight()).isZero();
+  }
+
+  @Test
   void noOrderingRunsEverythingInParallelUpToTheBoundSharedByTheBindingsBatches() {
     function.delay(Duration.ofMillis(30));
     Delivery delivery = delivery(Ordering.NONE, 6, RetryPolicy.UNTIL_SENT);
@@ -226,7 +258,7 @@ class BatchTest {
           }
 
           @Override
-          public void batchDone(Batch batch) {
+          public void batchSent(Batch batch) {
             done.add(batch);
           }
         });

@@ -60,13 +60,14 @@ final class TestingFunction implements AutoCloseable {
           try {
             // the handler's own work
             Thread.sleep(delay);
-            exchange.sendResponseHeaders(200, -1);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           } finally {
+            // before answering: once answered, the client may send the next request at once
             inFlight.decrementAndGet();
-            exchange.close();
           }
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
         });
     s.start();
     return s;
