@@ -26,6 +26,8 @@ work=$(mktemp -d)
 pids=()
 set -m
 cleanup() {
+  # function_url runs in a command substitution: its process's pid comes back through a file
+  [ -f "$work/function.pid" ] && pids+=("$(cat "$work/function.pid")")
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work" "${kafka_dir:-}"
@@ -61,7 +63,7 @@ function_url() {
   esac
   KUBELESS_INSTALL_VOLUME="$volume" MOD_NAME=noop FUNC_HANDLER=handler FUNC_TIMEOUT=180 \
     FUNC_PORT=$port "${command[@]}" >"$work/function.log" 2>&1 &
-  pids+=($!)
+  echo $! >"$work/function.pid"
   for _ in $(seq 1 600); do
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     sleep 0.1

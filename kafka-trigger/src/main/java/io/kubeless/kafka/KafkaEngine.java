@@ -2,8 +2,8 @@ package io.kubeless.kafka;
 
 import io.kubeless.api.v1beta1.KafkaTriggerSpec;
 import io.kubeless.kafka.config.KafkaTriggerConfig;
+import io.kubeless.kafka.config.KafkaTriggerProperties;
 import io.kubeless.kafka.source.ConsumerSettings;
-import io.kubeless.kafka.source.KafkaClientProperties;
 import io.kubeless.kafka.source.KafkaSource;
 import io.kubeless.kafka.source.KafkaSubscription;
 import io.kubeless.trigger.engine.Bindings;
@@ -26,7 +26,7 @@ public class KafkaEngine {
     return new KafkaSource(
         engine,
         new ConsumerSettings(
-            KafkaClientProperties.of(config),
+            KafkaTriggerProperties.of(config),
             consumer.initialOffset(),
             consumer.commitTimeout(),
             consumer.stopTimeout(),

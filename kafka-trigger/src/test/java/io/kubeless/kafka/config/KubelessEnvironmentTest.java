@@ -3,7 +3,6 @@ package io.kubeless.kafka.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kubeless.kafka.source.KafkaClientProperties;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -23,7 +22,7 @@ class KubelessEnvironmentTest {
 
   @Test
   void withoutEnvironmentItConnectsInPlainTextToKubelessDefaultBroker() throws IOException {
-    Map<String, Object> props = KafkaClientProperties.of(config(Map.of()));
+    Map<String, Object> props = KafkaTriggerProperties.of(config(Map.of()));
 
     assertThat(props)
         .containsEntry("bootstrap.servers", "kafka.kubeless:9092")
@@ -40,7 +39,7 @@ class KubelessEnvironmentTest {
     Path key = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nk\n");
 
     Map<String, Object> props =
-        KafkaClientProperties.of(
+        KafkaTriggerProperties.of(
             config(
                 Map.of(
                     "KAFKA_BROKERS", "b1:9093,b2:9093",
@@ -73,12 +72,12 @@ class KubelessEnvironmentTest {
   void incompleteSettingsAreRefusedAsKubelessDid() {
     assertThatThrownBy(
             () ->
-                KafkaClientProperties.of(
+                KafkaTriggerProperties.of(
                     config(Map.of("KAFKA_ENABLE_TLS", "true", "KAFKA_CERT", "/c.pem"))))
         .hasMessageContaining("KAFKA_CERT and KAFKA_KEY");
     assertThatThrownBy(
             () ->
-                KafkaClientProperties.of(
+                KafkaTriggerProperties.of(
                     config(Map.of("KAFKA_ENABLE_SASL", "true", "KAFKA_USERNAME", "bob"))))
         .hasMessageContaining("KAFKA_PASSWORD");
   }
@@ -86,7 +85,7 @@ class KubelessEnvironmentTest {
   @Test
   void furtherConsumerPropertiesPassThrough() throws IOException {
     Map<String, Object> props =
-        KafkaClientProperties.of(
+        KafkaTriggerProperties.of(
             config(
                 Map.of(
                     "kubeless.kafka.consumer.properties.\"session.timeout.ms\"", "10000",

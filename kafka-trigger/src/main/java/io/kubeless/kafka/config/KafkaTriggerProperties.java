@@ -1,23 +1,24 @@
-package io.kubeless.kafka.source;
+package io.kubeless.kafka.config;
 
-import io.kubeless.kafka.config.KafkaTriggerConfig;
+import io.kubeless.kafka.source.KafkaClientProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 
-/** Turns the trigger's configuration (Kubeless's environment) into Kafka consumer properties. */
-public final class KafkaClientProperties {
+/**
+ * Turns the trigger's configuration (Kubeless's environment) into Kafka consumer properties, on top
+ * of the source's {@link KafkaClientProperties#defaults()}.
+ */
+public final class KafkaTriggerProperties {
 
-  private KafkaClientProperties() {}
+  private KafkaTriggerProperties() {}
 
   /**
    * The properties every consumer shares.
@@ -26,7 +27,7 @@ public final class KafkaClientProperties {
    *     refused them too
    */
   public static Map<String, Object> of(KafkaTriggerConfig config) {
-    Map<String, Object> props = defaults();
+    Map<String, Object> props = KafkaClientProperties.defaults();
     props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.brokers());
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.consumer().maxPollRecords());
 
@@ -84,40 +85,6 @@ public final class KafkaClientProperties {
     }
     props.putAll(config.consumer().properties());
     return props;
-  }
-
-  /** What the engine sets on every consumer before the configuration's own properties. */
-  public static Map<String, Object> defaults() {
-    Map<String, Object> props = new HashMap<>();
-    // cooperative rebalancing moves only the partitions that change owner
-    props.put(
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        CooperativeStickyAssignor.class.getName());
-    // a trigger reads topics, it never creates them; a missing topic shows in the status
-    props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    // partitions added to a topic are noticed within seconds, not after Kafka's 5 minutes
-    props.put(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 5_000);
-    // what a consumer buffers is bounded per binding (a larger single record still comes whole)
-    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 2 * 1024 * 1024);
-    // a poll never blocks, so a fetch response must fit the socket's buffer rather than trickle in
-    // at the pace of the polls: let the OS size it (Kafka's own 64 KiB halves the throughput)
-    props.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, -1);
-    return props;
-  }
-
-  /** Whether a client property is about the connection (brokers, security), not consuming. */
-  static boolean shared(String key) {
-    return key.startsWith("bootstrap")
-        || key.startsWith("security")
-        || key.startsWith("ssl")
-        || key.startsWith("sasl")
-        || key.startsWith("client.dns")
-        || key.startsWith("socket")
-        || key.startsWith("reconnect")
-        || key.startsWith("retry")
-        || key.startsWith("metadata")
-        || key.startsWith("connections")
-        || key.equals("request.timeout.ms");
   }
 
   private static String read(String file) {

@@ -1,0 +1,302 @@
+package io.kubeless.local;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * One Function as a local process: its code written under {@code .kubeless/functions/<ns>/<name>/},
+ * its dependencies installed once per content into {@code .kubeless/deps/}, started through {@code
+ * runtimes/<language>/run} on a free port, ready once {@code GET /healthz} answers 200.
+ */
+final class FunctionProcess {
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  private final LocalFunction function;
+  private final Path home;
+  private final Path runtimes;
+  private final int port;
+  private final PrintStream out;
+  private volatile Process process;
+  private volatile boolean stopping;
+
+  FunctionProcess(LocalFunction function, Path home, Path runtimes, int port, PrintStream out) {
+    this.function = function;
+    this.home = home;
+    this.runtimes = runtimes;
+    this.port = port;
+    this.out = out;
+  }
+
+  LocalFunction function() {
+    return function;
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + port + "/");
+  }
+
+  Process process() {
+    return process;
+  }
+
+  /** Writes the code, installs the dependencies (once per content) and starts the runtime. */
+  void start() throws IOException, InterruptedException {
+    String[] lang = LocalFunction.LANGUAGES.get(function.language());
+    Path volume =
+        home.resolve("functions")
+            .resolve(function.namespace())
+            .resolve(function.name())
+            .resolve("volume");
+    deleteTree(volume);
+    Files.createDirectories(volume);
+    writeCode(volume, lang[0]);
+
+    String deps = function.function().getSpec().getDeps();
+    if (deps != null && !deps.isBlank()) {
+      Path cache = installDeps(deps, lang[1]);
+      Path installed = cache.resolve(lang[2]);
+      if (Files.exists(installed)) {
+        Files.createSymbolicLink(volume.resolve(lang[2]), installed.toAbsolutePath());
+      }
+      Files.writeString(volume.resolve(lang[1]), deps);
+    }
+
+    ProcessBuilder pb =
+        new ProcessBuilder(command(runtimes.resolve(function.language()).resolve("run")));
+    Map<String, String> env = pb.environment();
+    env.put("FUNC_HANDLER", function.handler().function());
+    env.put("MOD_NAME", function.handler().module());
+    env.put("FUNC_TIMEOUT", String.valueOf(function.timeout().toSeconds()));
+    env.put("FUNC_RUNTIME", function.runtime());
+    env.put("FUNC_PORT", String.valueOf(port));
+    env.put("KUBELESS_INSTALL_VOLUME", volume.toAbsolutePath().toString());
+    env.putIfAbsent("FUNC_MEMORY_LIMIT", "0");
+    pb.redirectErrorStream(true);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    process = pb.start();
+    pump(process.getInputStream(), "[" + function.label() + "] ");
+    process
+        .onExit()
+        .thenAccept(
+            p -> {
+              if (!stopping) {
+                out.println("[" + function.label() + "] exited with code " + p.exitValue());
+              }
+            });
+  }
+
+  /** Polls {@code /healthz} until it answers 200; tells {@code ready} once, on a virtual thread. */
+  void whenReady(Consumer<FunctionProcess> ready) {
+    Thread.ofVirtual()
+        .name("ready-" + function.name())
+        .start(
+            () -> {
+              HttpRequest request =
+                  HttpRequest.newBuilder(url().resolve("/healthz"))
+                      .timeout(Duration.ofSeconds(2))
+                      .build();
+              String last = "";
+              while (!stopping && process != null && process.isAlive()) {
+                try {
+                  HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                  if (r.statusCode() == 200) {
+                    ready.accept(this);
+                    return;
+                  }
+                  if (!r.body().equals(last)) {
+                    last = r.body();
+                    out.println("[" + function.label() + "] not healthy: " + last.strip());
+                  }
+                } catch (IOException e) {
+                  // not listening yet
+                } catch (InterruptedException e) {
+                  return;
+                }
+                try {
+                  Thread.sleep(100);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
+  }
+
+  /** Stops the process and everything it started: SIGTERM, then SIGKILL after {@code grace}. */
+  void stop(Duration grace) {
+    stopping = true;
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+    all.add(p.toHandle());
+    for (ProcessHandle h : all) {
+      h.destroy();
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (ProcessHandle h : all) {
+      long left = deadline - System.nanoTime();
+      try {
+        if (left <= 0) {
+          break;
+        }
+        h.onExit().get(left, TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        break;
+      }
+    }
+    // what is left, and anything started in the meantime
+    List<ProcessHandle> rest = new ArrayList<>(all);
+    p.descendants().forEach(rest::add);
+    for (ProcessHandle h : rest) {
+      if (h.isAlive()) {
+        h.destroyForcibly();
+      }
+    }
+    try {
+      p.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private List<String> command(Path run) {
+    // its own session: a Ctrl-C on the terminal reaches local mode, which stops the functions in
+    // order, and not the runtimes directly
+    Path setsid = Path.of("/usr/bin/setsid");
+    if (Files.isExecutable(setsid)) {
+      return List.of(setsid.toString(), run.toAbsolutePath().toString());
+    }
+    return List.of(run.toAbsolutePath().toString());
+  }
+
+  private void writeCode(Path volume, String suffix) throws IOException {
+    var spec = function.function().getSpec();
+    String contentType =
+        spec.getFunctionContentType() == null ? "text" : spec.getFunctionContentType();
+    byte[] content =
+        contentType.contains("base64")
+            ? Base64.getMimeDecoder().decode(spec.getFunction())
+            : spec.getFunction().getBytes(StandardCharsets.UTF_8);
+    if (contentType.contains("zip")) {
+      unzip(content, volume);
+    } else {
+      Files.write(volume.resolve(function.handler().module() + suffix), content);
+    }
+  }
+
+  private static void unzip(byte[] zip, Path target) throws IOException {
+    try (var in = new ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+      for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        Path to = target.resolve(e.getName()).normalize();
+        if (!to.startsWith(target)) {
+          throw new IOException("zip entry outside the function: " + e.getName());
+        }
+        if (e.isDirectory()) {
+          Files.createDirectories(to);
+        } else {
+          Files.createDirectories(to.getParent());
+          Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  /**
+   * Installs the dependencies with the runtime's own {@code install} into {@code
+   * .kubeless/deps/<language>-<sha256>/}, unless that was done before.
+   */
+  private Path installDeps(String deps, String depsFile) throws IOException, InterruptedException {
+    String key = function.language() + "-" + sha256(deps);
+    Path cache = home.resolve("deps").resolve(key);
+    Path done = cache.resolve(".installed");
+    if (Files.exists(done)) {
+      return cache;
+    }
+    deleteTree(cache);
+    Files.createDirectories(cache);
+    Files.writeString(cache.resolve(depsFile), deps);
+    out.println("[" + function.label() + "] installing dependencies into " + cache);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            runtimes.resolve(function.language()).resolve("install").toAbsolutePath().toString());
+    pb.environment().put("KUBELESS_INSTALL_VOLUME", cache.toAbsolutePath().toString());
+    pb.redirectErrorStream(true);
+    Process install = pb.start();
+    Thread pump = pump(install.getInputStream(), "[" + function.label() + "] ");
+    int code = install.waitFor();
+    pump.join();
+    if (code != 0) {
+      throw new IOException("installing the dependencies failed with code " + code);
+    }
+    Files.writeString(done, deps);
+    return cache;
+  }
+
+  private Thread pump(InputStream stream, String prefix) {
+    return Thread.ofVirtual()
+        .name("out-" + function.name())
+        .start(
+            () -> {
+              try (var reader =
+                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                  out.println(prefix + line);
+                }
+              } catch (IOException e) {
+                // the process is gone
+              }
+            });
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir)) {
+      Files.delete(dir);
+      return;
+    }
+    try (var children = Files.list(dir)) {
+      for (Path child : children.toList()) {
+        deleteTree(child);
+      }
+    }
+    Files.delete(dir);
+  }
+}

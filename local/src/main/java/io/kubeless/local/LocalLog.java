@@ -1,0 +1,81 @@
+package io.kubeless.local;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/**
+ * The log of this JVM (the trigger engine, the Kafka clients and the embedded broker) as one stream
+ * of lines prefixed {@code [kafka] }, beside the functions' {@code [<function>] } lines.
+ */
+final class LocalLog {
+
+  /** Strong references: java.util.logging forgets the level of a logger nobody holds. */
+  private static final List<Logger> QUIET =
+      List.of(
+          Logger.getLogger("org.apache.kafka"),
+          Logger.getLogger("kafka"),
+          Logger.getLogger("state.change.logger"),
+          Logger.getLogger("io.vertx"),
+          Logger.getLogger("io.netty"));
+
+  private static Handler handler;
+
+  private LocalLog() {}
+
+  /** Sends every log record of this JVM to {@code out}, once. */
+  static synchronized void install(PrintStream out) {
+    // the engine logs through JBoss Logging: onto java.util.logging, whatever else is present
+    if (System.getProperty("org.jboss.logging.provider") == null) {
+      System.setProperty("org.jboss.logging.provider", "jdk");
+    }
+    QUIET.forEach(l -> l.setLevel(Level.WARNING));
+    if (handler != null) {
+      return;
+    }
+    Logger root = Logger.getLogger("");
+    for (Handler h : root.getHandlers()) {
+      root.removeHandler(h);
+    }
+    SimpleFormatter format = new SimpleFormatter();
+    handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            if (!isLoggable(r)) {
+              return;
+            }
+            String name = r.getLoggerName() == null ? "" : r.getLoggerName();
+            int dot = name.lastIndexOf('.');
+            StringBuilder line =
+                new StringBuilder("[kafka] ")
+                    .append(r.getLevel().getName())
+                    .append(' ')
+                    .append(dot < 0 ? name : name.substring(dot + 1))
+                    .append(": ")
+                    .append(format.formatMessage(r));
+            if (r.getThrown() != null) {
+              line.append(": ").append(r.getThrown());
+            }
+            out.println(line);
+          }
+
+          @Override
+          public void flush() {
+            out.flush();
+          }
+
+          @Override
+          public void close() {}
+        };
+    handler.setLevel(Level.INFO);
+    root.addHandler(handler);
+    if (root.getLevel() == null || root.getLevel().intValue() > Level.INFO.intValue()) {
+      root.setLevel(Level.INFO);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.kubeless.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.KafkaTrigger;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The resources of YAML and JSON files, read as {@code kubectl apply -f} reads them: directories
+ * (not recursively), multi-document files, {@code kind: List}. Functions and KafkaTriggers are
+ * kept; other kinds are listed as skipped, and a document that cannot be read is a problem.
+ *
+ * @param functions the Functions, in file order
+ * @param kafkaTriggers the KafkaTriggers, in file order
+ * @param skipped one line per resource of another kind
+ * @param problems one line per document or file that could not be read
+ */
+public record Manifests(
+    List<Function> functions,
+    List<KafkaTrigger> kafkaTriggers,
+    List<String> skipped,
+    List<String> problems) {
+
+  private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory());
+
+  /** Reads every path: a file, or a directory's {@code .yaml}, {@code .yml} and {@code .json}. */
+  public static Manifests load(List<Path> paths) throws IOException {
+    Manifests m =
+        new Manifests(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    for (Path path : paths) {
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> files = Files.list(path)) {
+          for (Path file : files.filter(Manifests::manifest).sorted().toList()) {
+            m.read(file);
+          }
+        }
+      } else if (Files.isRegularFile(path)) {
+        m.read(path);
+      } else {
+        throw new IOException("the path \"" + path + "\" does not exist");
+      }
+    }
+    return m;
+  }
+
+  private static boolean manifest(Path file) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    return Files.isRegularFile(file)
+        && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
+  }
+
+  private void read(Path file) throws IOException {
+    List<JsonNode> documents;
+    try (var parser = YAML.getFactory().createParser(file.toFile())) {
+      documents = YAML.readValues(parser, JsonNode.class).readAll();
+    } catch (IOException e) {
+      problems.add(file + ": not YAML or JSON: " + firstLine(e.getMessage()));
+      return;
+    }
+    for (JsonNode document : documents) {
+      add(file, document);
+    }
+  }
+
+  private void add(Path file, JsonNode document) {
+    if (document == null || document instanceof NullNode || document.isMissingNode()) {
+      return;
+    }
+    if (!document.isObject()) {
+      problems.add(file + ": a document is not an object");
+      return;
+    }
+    String kind = document.path("kind").asText("");
+    String apiVersion = document.path("apiVersion").asText("");
+    String name = document.path("metadata").path("name").asText("");
+    if (kind.equals("List") && document.path("items").isArray()) {
+      document.path("items").forEach(item -> add(file, item));
+      return;
+    }
+    boolean kubeless = apiVersion.startsWith("kubeless.io/");
+    ObjectMapper json = Serialization.jsonMapper();
+    try {
+      if (kubeless && kind.equals("Function")) {
+        functions.add(json.treeToValue(document, Function.class));
+      } else if (kubeless && kind.equals("KafkaTrigger")) {
+        kafkaTriggers.add(json.treeToValue(document, KafkaTrigger.class));
+      } else {
+        skipped.add(
+            "%s %s (%s): not run in local mode"
+                .formatted(kind.isEmpty() ? "<no kind>" : kind, name, file.getFileName()));
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      problems.add("%s %s (%s): %s".formatted(kind, name, file, firstLine(e.getMessage())));
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+}
