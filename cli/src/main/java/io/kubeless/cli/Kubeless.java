@@ -38,6 +38,7 @@ public final class Kubeless implements Callable<Integer> {
 
   public static void main(String[] args) {
     quietLibraries();
+    interruptible();
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     Holder holder = new Holder();
@@ -46,6 +47,20 @@ public final class Kubeless implements Callable<Integer> {
       holder.client.close();
     }
     System.exit(code);
+  }
+
+  /**
+   * Ctrl-C (SIGINT) ends the command through the shutdown hooks, which stop what it started (local
+   * mode's processes), even when the shell started it with SIGINT ignored (a background job of a
+   * script), where the JVM would not install its own handler.
+   */
+  @SuppressWarnings("restriction")
+  private static void interruptible() {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> System.exit(130));
+    } catch (IllegalArgumentException e) {
+      // the platform has no SIGINT: nothing to do
+    }
   }
 
   /** Strong references: java.util.logging forgets the level of a logger nobody holds. */

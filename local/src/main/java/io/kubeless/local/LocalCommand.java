@@ -102,6 +102,12 @@ public class LocalCommand implements Callable<Integer> {
         System.err.println("error: " + e);
         return 1;
       }
+      try {
+        platform.watch(sources);
+        out.println("  watching " + sources + " for changes");
+      } catch (java.io.IOException e) {
+        out.println("[watch] not watching " + sources + ": " + e.getMessage());
+      }
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(

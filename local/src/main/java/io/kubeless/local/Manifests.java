@@ -54,7 +54,10 @@ public record Manifests(
     return m;
   }
 
-  private static boolean manifest(Path file) {
+  /**
+   * A regular file named {@code *.yaml}, {@code *.yml} or {@code *.json}: what a directory holds.
+   */
+  static boolean manifest(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     return Files.isRegularFile(file)
         && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));

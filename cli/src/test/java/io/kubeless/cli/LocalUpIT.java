@@ -1,0 +1,211 @@
+package io.kubeless.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's main command as a user runs it: the packaged CLI runs {@code local up} on a copy of
+ * {@code examples/}, the Python and Node.js functions answer, a record published with {@code
+ * kubeless topic publish} reaches both through the KafkaTrigger, and Ctrl-C (SIGINT) leaves no
+ * process behind.
+ */
+@Tag("broker")
+class LocalUpIT {
+
+  private static final Pattern FUNCTION_LINE =
+      Pattern.compile("^ {2}function (\\S+) \\(.*\\) at (\\S+)$");
+  private static final Pattern CALLS =
+      Pattern.compile("^function_calls_total\\{method=\"POST\"} (\\d+)", Pattern.MULTILINE);
+
+  @TempDir Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final Map<String, URI> urls = new ConcurrentHashMap<>();
+  private Process up;
+  private List<ProcessHandle> started = List.of();
+
+  @AfterEach
+  void stop() {
+    if (up != null && up.isAlive()) {
+      up.destroyForcibly();
+    }
+    started.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  @Test
+  void runsTheExamplesDeliversAPublishedRecordAndStopsEverythingOnCtrlC() throws Exception {
+    Path root = repositoryRoot();
+    Path examples = dir.resolve("examples");
+    copy(root.resolve("examples"), examples);
+    int kafkaPort = freePort();
+    up =
+        new ProcessBuilder(
+                java(),
+                "-jar",
+                root.resolve("cli/target/kubeless-cli.jar").toString(),
+                "local",
+                "up",
+                examples.toString(),
+                "--state-dir",
+                dir.resolve(".kubeless").toString(),
+                "--kafka-port",
+                String.valueOf(kafkaPort))
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .start();
+    Thread.ofPlatform().daemon().start(this::readLines);
+
+    await("both functions ready and the trigger consuming for both")
+        .atMost(Duration.ofMinutes(3))
+        .until(
+            () ->
+                urls.containsKey("hello-python")
+                    && urls.containsKey("hello-nodejs")
+                    && lines.stream().anyMatch(l -> l.contains("[hello-python] ready at"))
+                    && lines.stream().anyMatch(l -> l.contains("[hello-nodejs] ready at"))
+                    && lines.stream()
+                        .anyMatch(
+                            l -> l.contains("hello-nodejs=Consuming hello-python=Consuming")));
+    started = new ArrayList<>(up.descendants().toList());
+    assertThat(started).isNotEmpty();
+
+    for (String function : List.of("hello-python", "hello-nodejs")) {
+      HttpResponse<String> answer =
+          http.send(
+              HttpRequest.newBuilder(urls.get(function))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ann\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as(function).isEqualTo(200);
+      // examples/: the Python function greets, the Node.js one echoes the event's data
+      assertThat(answer.body())
+          .as(function)
+          .contains(function.equals("hello-python") ? "hello ann" : "\"name\":\"ann\"");
+      assertThat(calls(function)).as(function).isEqualTo(1);
+    }
+
+    Process publish =
+        new ProcessBuilder(
+                java(),
+                "-jar",
+                root.resolve("cli/target/kubeless-cli.jar").toString(),
+                "topic",
+                "publish",
+                "--topic",
+                "orders",
+                "--data",
+                "{\"name\":\"kafka\"}",
+                "--kafka-bootstrap",
+                "127.0.0.1:" + kafkaPort)
+            .redirectErrorStream(true)
+            .start();
+    String said = new String(publish.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(publish.waitFor()).as(said).isZero();
+
+    // each function bound by the trigger gets the record once
+    for (String function : List.of("hello-python", "hello-nodejs")) {
+      await(function + " invoked by the trigger")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> calls(function) == 2);
+    }
+
+    for (String function : List.of("hello-python", "hello-nodejs")) {
+      assertThat(calls(function)).as(function + ": once per record, no duplicate").isEqualTo(2);
+    }
+
+    new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();
+    assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("local up ends on SIGINT").isTrue();
+    await("no function process left")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
+    assertThat(lines).contains("stopped");
+    assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
+  }
+
+  /** Reads the one log stream of local up, noting each function's URL from its summary. */
+  private void readLines() {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        lines.add(line);
+        Matcher m = FUNCTION_LINE.matcher(line);
+        if (m.matches()) {
+          urls.put(m.group(1), URI.create(m.group(2)));
+        }
+      }
+    } catch (IOException e) {
+      lines.add("reading failed: " + e);
+    }
+  }
+
+  /** The function's POST invocations, from its runtime's /metrics. */
+  private int calls(String function) throws Exception {
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(urls.get(function).resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Matcher m = CALLS.matcher(metrics);
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static Path repositoryRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve("mvnw")) && Files.isDirectory(p.resolve("examples"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
+  }
+}
