@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's main command as a user runs it: the packaged CLI runs {@code local up} on a copy of
  * {@code examples/}, the Python and Node.js functions answer, a record published with {@code
- * kubeless topic publish} reaches both through the KafkaTrigger, and Ctrl-C (SIGINT) leaves no
- * process behind.
+ * kubeless topic publish} reaches both through the KafkaTrigger, an edited function file is live
+ * again with the new code, and Ctrl-C (SIGINT) leaves no process behind.
  */
 @Tag("broker")
 class LocalUpIT {
@@ -141,6 +141,15 @@ class LocalUpIT {
       assertThat(calls(function)).as(function + ": once per record, no duplicate").isEqualTo(2);
     }
 
+    // an edited function file restarts that function, on the same URL, with the new code
+    Path python = examples.resolve("hello-python.yaml");
+    Files.writeString(python, Files.readString(python).replace("\"hello \"", "\"hi \""));
+    await("the edited Python function answering")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> greeting("hello-python").contains("hi ann"));
+    assertThat(lines).anyMatch(l -> l.contains("hello-python changed"));
+    started.addAll(up.descendants().toList());
+
     new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();
     assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("local up ends on SIGINT").isTrue();
     await("no function process left")
@@ -148,6 +157,21 @@ class LocalUpIT {
         .until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
     assertThat(lines).contains("stopped");
     assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
+  }
+
+  /** The function's answer to {"name":"ann"}, or the failure while it restarts. */
+  private String greeting(String function) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(urls.get(function))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ann\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException | InterruptedException e) {
+      return e.toString();
+    }
   }
 
   /** Reads the one log stream of local up, noting each function's URL from its summary. */
