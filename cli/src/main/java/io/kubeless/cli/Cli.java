@@ -21,6 +21,7 @@ final class Cli {
   private static final ObjectWriter JSON = new ObjectMapper().writerWithDefaultPrettyPrinter();
   private final KubernetesSerialization serialization = new KubernetesSerialization();
   private KubernetesClient client;
+  private java.util.Optional<LocalAdmin> localAdmin;
 
   Cli(Supplier<KubernetesClient> clientSupplier, PrintWriter out, PrintWriter err) {
     this.clientSupplier = clientSupplier;
@@ -46,6 +47,34 @@ final class Cli {
 
   PrintWriter err() {
     return err;
+  }
+
+  /**
+   * The running local mode's admin API when the command targets it: {@code --target local} (a
+   * failure when none runs here), else none for {@code --target kubernetes}, else the one running
+   * here if any.
+   */
+  java.util.Optional<LocalAdmin> local(TargetOption option) {
+    TargetOption.Target target = option == null ? null : option.target;
+    if (target == TargetOption.Target.kubernetes) {
+      return java.util.Optional.empty();
+    }
+    if (localAdmin == null) {
+      localAdmin =
+          target == TargetOption.Target.local
+              ? java.util.Optional.of(LocalAdmin.require())
+              : LocalAdmin.running();
+    }
+    return localAdmin;
+  }
+
+  /** Local mode runs what its YAML files say: deploy, update and delete refuse it. */
+  static Cli.CliException drivenByFiles(String name) {
+    return new CliException(
+        ("the target is local mode, which runs the Functions of its YAML files: edit (or add, or"
+                + " remove) the file defining \"%s\" and its watcher applies the change; use"
+                + " --target kubernetes for the cluster")
+            .formatted(name));
   }
 
   /** {@code -n} when given, else the kube context's namespace, else {@code default}. */

@@ -1,5 +1,6 @@
 package io.kubeless.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -50,7 +51,9 @@ import picocli.CommandLine.Spec;
       FunctionCommand.Delete.class,
       FunctionCommand.ListFunctions.class,
       FunctionCommand.Describe.class,
-      FunctionCommand.Call.class
+      FunctionCommand.Call.class,
+      FunctionLogs.class,
+      FunctionTop.class
     })
 final class FunctionCommand implements Callable<Integer> {
 
@@ -113,6 +116,8 @@ final class FunctionCommand implements Callable<Integer> {
 
     @Mixin FunctionFlags flags;
 
+    @Mixin TargetOption target;
+
     @Option(
         names = "--schedule",
         description =
@@ -135,6 +140,15 @@ final class FunctionCommand implements Callable<Integer> {
             spec.commandLine(), "You must specify a handler (--handler) for the runtime");
       }
       checkOutput(spec, flags.output);
+      String scheduleProblem = schedule == null ? null : Triggers.scheduleProblem(schedule);
+      if (scheduleProblem != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "Invalid value for --schedule \"%s\": %s".formatted(schedule, scheduleProblem));
+      }
+      if (!flags.dryrun && cli.local(target).isPresent()) {
+        throw Cli.drivenByFiles(name);
+      }
       flags.applyDefaults();
       String namespace = cli.namespace(flags.namespace);
       Function function = flags.newFunction(name, namespace);
@@ -202,6 +216,8 @@ final class FunctionCommand implements Callable<Integer> {
 
     @Mixin FunctionFlags flags;
 
+    @Mixin TargetOption target;
+
     Update(Cli cli) {
       this.cli = cli;
     }
@@ -209,6 +225,9 @@ final class FunctionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       checkOutput(spec, flags.output);
+      if (cli.local(target).isPresent()) {
+        throw Cli.drivenByFiles(name);
+      }
       String namespace = cli.namespace(flags.namespace);
       Function function = get(cli, namespace, name);
       flags.applyTo(function);
@@ -245,12 +264,17 @@ final class FunctionCommand implements Callable<Integer> {
         description = "Specify namespace for the function")
     String namespace;
 
+    @Mixin TargetOption target;
+
     Delete(Cli cli) {
       this.cli = cli;
     }
 
     @Override
     public Integer call() {
+      if (cli.local(target).isPresent()) {
+        throw Cli.drivenByFiles(name);
+      }
       String ns = cli.namespace(namespace);
       var deleted = functions(cli.client()).inNamespace(ns).withName(name).delete();
       if (deleted.isEmpty()) {
@@ -285,6 +309,8 @@ final class FunctionCommand implements Callable<Integer> {
         description = "Output format. One of: json|yaml|wide")
     String out;
 
+    @Mixin TargetOption target;
+
     ListFunctions(Cli cli) {
       this.cli = cli;
     }
@@ -294,6 +320,10 @@ final class FunctionCommand implements Callable<Integer> {
       if (!List.of("", "wide", "json", "yaml").contains(out)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "Wrong output format \"" + out + "\": use json, yaml or wide");
+      }
+      var local = cli.local(target);
+      if (local.isPresent()) {
+        return listLocal(local.get());
       }
       String ns = cli.namespace(namespace);
       List<Function> found = new ArrayList<>();
@@ -313,6 +343,52 @@ final class FunctionCommand implements Callable<Integer> {
             Tables.print(cli.out(), header(), found.stream().map(ListFunctions::row).toList());
       }
       return 0;
+    }
+
+    private int listLocal(LocalAdmin admin) {
+      String ns = localNamespace(namespace);
+      List<JsonNode> found = new ArrayList<>();
+      if (names.isEmpty()) {
+        admin.functions().stream()
+            .filter(f -> f.path("namespace").asText().equals(ns))
+            .sorted(Comparator.comparing(f -> f.path("name").asText()))
+            .forEach(found::add);
+      } else {
+        for (String name : names) {
+          found.add(admin.function(ns, name));
+        }
+      }
+      switch (out) {
+        case "json", "yaml" -> found.forEach(f -> cli.print(f, out));
+        case "wide" ->
+            Tables.print(
+                cli.out(), wideHeader(), found.stream().map(ListFunctions::localWide).toList());
+        default ->
+            Tables.print(cli.out(), header(), found.stream().map(ListFunctions::localRow).toList());
+      }
+      return 0;
+    }
+
+    static List<String> localRow(JsonNode f) {
+      return List.of(
+          f.path("name").asText(),
+          f.path("namespace").asText(),
+          f.path("handler").asText(""),
+          f.path("runtime").asText(""),
+          f.path("deps").asText(""),
+          localStatus(f));
+    }
+
+    static List<String> localWide(JsonNode f) {
+      List<String> row = new ArrayList<>(localRow(f));
+      List<String> labels = new ArrayList<>();
+      f.path("labels")
+          .fields()
+          .forEachRemaining(e -> labels.add(e.getKey() + ":" + e.getValue().asText()));
+      row.add("");
+      row.add("");
+      row.add(String.join(",", labels));
+      return row;
     }
 
     static List<String> header() {
@@ -385,6 +461,8 @@ final class FunctionCommand implements Callable<Integer> {
         description = "Output format. One of: json|yaml")
     String out;
 
+    @Mixin TargetOption target;
+
     Describe(Cli cli) {
       this.cli = cli;
     }
@@ -394,6 +472,28 @@ final class FunctionCommand implements Callable<Integer> {
       if (!List.of("", "json", "yaml").contains(out)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "Wrong output format \"" + out + "\": use json or yaml");
+      }
+      var local = cli.local(target);
+      if (local.isPresent()) {
+        JsonNode f = local.get().function(localNamespace(namespace), name);
+        if (!out.isEmpty()) {
+          cli.print(f, out);
+          return 0;
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("Name", f.path("name").asText());
+        fields.put("Namespace", f.path("namespace").asText());
+        fields.put("Handler", f.path("handler").asText(""));
+        fields.put("Runtime", f.path("runtime").asText(""));
+        fields.put("Label", f.path("labels").toString());
+        fields.put("Envvars", "[]");
+        fields.put("Memory", "");
+        fields.put("Dependencies", f.path("deps").asText(""));
+        fields.put("Status", localStatus(f));
+        fields.put("URL", f.path("url").asText(""));
+        fields.put("PID", f.path("pid").asText(""));
+        fields.forEach((k, v) -> cli.out().printf("%-14s%s%n", k + ":", v));
+        return 0;
       }
       String ns = cli.namespace(namespace);
       Function f = get(cli, ns, name);
@@ -462,12 +562,38 @@ final class FunctionCommand implements Callable<Integer> {
         description = "Print the response status line and headers")
     boolean include;
 
+    @Mixin TargetOption target;
+
     Call(Cli cli) {
       this.cli = cli;
     }
 
     @Override
     public Integer call() throws IOException {
+      var local = cli.local(target);
+      if (local.isPresent()) {
+        String ns = localNamespace(namespace);
+        FunctionCall request =
+            FunctionCall.of(ns, name, "", payload(), method, headers, Clock.systemUTC());
+        java.net.http.HttpResponse<byte[]> r = local.get().call(ns, name, request);
+        if (r.statusCode() == 408) {
+          throw new Cli.CliException("Request timeout exceeded");
+        }
+        if (include) {
+          cli.out().println("HTTP " + r.statusCode());
+          r.headers()
+              .map()
+              .forEach(
+                  (k, vs) -> {
+                    if (!k.startsWith(":")) {
+                      vs.forEach(v -> cli.out().println(k + ": " + v));
+                    }
+                  });
+          cli.out().println();
+        }
+        cli.out().println(new String(r.body(), StandardCharsets.UTF_8));
+        return fail && r.statusCode() >= 400 ? 1 : 0;
+      }
       String ns = cli.namespace(namespace);
       FunctionCall request =
           FunctionCall.of(ns, name, port(ns), payload(), method, headers, Clock.systemUTC());
@@ -545,6 +671,16 @@ final class FunctionCommand implements Callable<Integer> {
       }
       return data.getBytes(StandardCharsets.UTF_8);
     }
+  }
+
+  /** A local function's namespace: {@code -n}, else {@code default} (no kube context is read). */
+  static String localNamespace(String flag) {
+    return flag == null || flag.isBlank() ? "default" : flag;
+  }
+
+  /** The STATUS of a local function: its one process, ready or not. */
+  static String localStatus(JsonNode f) {
+    return f.path("ready").asBoolean() ? "1/1 READY" : "0/1 NOT READY";
   }
 
   static void checkOutput(CommandSpec spec, String output) {

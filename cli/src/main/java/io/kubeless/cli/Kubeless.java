@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
       FunctionCommand.class,
       TriggerCommand.class,
       TopicCommand.class,
+      AutoscaleCommand.class,
+      GetServerConfigCommand.class,
       VersionCommand.class,
       LocalCommand.class,
       CompletionCommand.class

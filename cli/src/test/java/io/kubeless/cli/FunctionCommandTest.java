@@ -231,6 +231,30 @@ class FunctionCommandTest {
   }
 
   @Test
+  void anInvalidScheduleIsAUsageErrorAndWritesNothing() throws Exception {
+    Path code = write("hello.py", HELLO);
+    CliRun run =
+        kubeless(
+            "function",
+            "deploy",
+            "tick",
+            "-n",
+            "fns",
+            "--runtime",
+            "python3.12",
+            "--handler",
+            "hello.handler",
+            "--from-file",
+            code.toString(),
+            "--schedule",
+            "every minute");
+
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains("Invalid value for --schedule \"every minute\"");
+    assertThat(client.resources(Function.class).inNamespace("fns").list().getItems()).isEmpty();
+  }
+
+  @Test
   void scheduleAlsoCreatesCronJobTriggerNamedLikeTheFunction() throws Exception {
     Path code = write("hello.py", HELLO);
 

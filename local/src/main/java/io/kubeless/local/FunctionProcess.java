@@ -41,15 +41,23 @@ final class FunctionProcess {
   private final Path runtimes;
   private final int port;
   private final PrintStream out;
+  private final LogBuffer logs;
   private volatile Process process;
   private volatile boolean stopping;
 
-  FunctionProcess(LocalFunction function, Path home, Path runtimes, int port, PrintStream out) {
+  FunctionProcess(
+      LocalFunction function, Path home, Path runtimes, int port, PrintStream out, LogBuffer logs) {
     this.function = function;
     this.home = home;
     this.runtimes = runtimes;
     this.port = port;
     this.out = out;
+    this.logs = logs;
+  }
+
+  /** The last lines the function printed, and their followers. */
+  LogBuffer logs() {
+    return logs;
   }
 
   LocalFunction function() {
@@ -106,6 +114,7 @@ final class FunctionProcess {
             p -> {
               if (!stopping) {
                 out.println("[" + function.label() + "] exited with code " + p.exitValue());
+                logs.add("exited with code " + p.exitValue());
               }
             });
   }
@@ -267,6 +276,7 @@ final class FunctionProcess {
                   new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
                   out.println(prefix + line);
+                  logs.add(line);
                 }
               } catch (IOException e) {
                 // the process is gone

@@ -72,7 +72,10 @@ public final class LocalPlatform implements AutoCloseable {
   // what was applied, by identity: a changed print restarts or re-applies (the watcher's state)
   private final Map<String, JsonNode> functionPrints = new HashMap<>();
   private final Map<String, Path> functionFiles = new HashMap<>();
-  private final Map<TriggerId, JsonNode> triggerPrints = new HashMap<>();
+  // read by the admin API while the watcher changes it
+  private final Map<TriggerId, JsonNode> triggerPrints = new ConcurrentHashMap<>();
+  private final Map<String, LogBuffer> logs = new ConcurrentHashMap<>();
+  private volatile AdminServer admin;
   private final Map<TriggerId, Path> triggerFiles = new HashMap<>();
   private final Map<TriggerId, Instant> triggerCreated = new HashMap<>();
   private Map<Path, String> fileHashes = new HashMap<>();
@@ -87,7 +90,7 @@ public final class LocalPlatform implements AutoCloseable {
   private Invoker invoker;
   private TriggerEngine engine;
   private KafkaSource source;
-  private Bindings<KafkaTriggerSpec, KafkaSubscription> bindings;
+  private volatile Bindings<KafkaTriggerSpec, KafkaSubscription> bindings;
   private volatile boolean closed;
   private boolean stopped;
 
@@ -146,13 +149,21 @@ public final class LocalPlatform implements AutoCloseable {
       openBindings(triggers);
     }
 
+    admin = AdminServer.start(this);
     printSummary(triggers);
     writeState();
   }
 
   /** Starts a function's process on {@code port}; false (reported) when it could not start. */
   private boolean startFunction(LocalFunction lf, int port) throws InterruptedException {
-    FunctionProcess p = new FunctionProcess(lf, options.home(), options.runtimes(), port, out);
+    FunctionProcess p =
+        new FunctionProcess(
+            lf,
+            options.home(),
+            options.runtimes(),
+            port,
+            out,
+            logs.computeIfAbsent(lf.key(), k -> new LogBuffer()));
     try {
       p.start();
     } catch (IOException e) {
@@ -350,6 +361,7 @@ public final class LocalPlatform implements AutoCloseable {
                   t.getMetadata() == null ? "" : t.getMetadata().getName(),
                   t.getSpec() == null ? "" : t.getSpec().getTopic()));
     }
+    out.println("  admin at " + admin.url());
     out.println("  state in " + options.home() + "; Ctrl-C stops everything");
   }
 
@@ -366,6 +378,7 @@ public final class LocalPlatform implements AutoCloseable {
     state.put("functions", fns);
     state.put("kafka", bootstrap);
     state.put("kafkaEmbedded", kafka != null);
+    state.put("admin", admin == null ? null : admin.url().toString());
     Files.writeString(
         stateFile(),
         Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
@@ -373,6 +386,52 @@ public final class LocalPlatform implements AutoCloseable {
 
   private Path stateFile() {
     return options.home().resolve("local.json");
+  }
+
+  /** The admin API's URL, {@code http://127.0.0.1:PORT/}. */
+  public URI adminUrl() {
+    return admin.url();
+  }
+
+  /**
+   * Each KafkaTrigger with its topic and, from the engine, each bound function's phase and reason
+   * (the admin API's {@code /api/triggers}).
+   */
+  List<Map<String, Object>> triggerStates() {
+    var b = bindings;
+    List<TriggerId> ids = new ArrayList<>(triggerPrints.keySet());
+    ids.sort(java.util.Comparator.comparing(TriggerId::namespace).thenComparing(TriggerId::name));
+    List<Map<String, Object>> all = new ArrayList<>();
+    for (TriggerId id : ids) {
+      JsonNode print = triggerPrints.get(id);
+      Map<String, Object> t = new LinkedHashMap<>();
+      t.put("kind", "KafkaTrigger");
+      t.put("namespace", id.namespace());
+      t.put("name", id.name());
+      t.put("topic", print == null ? null : print.at("/spec/topic").asText(null));
+      var state =
+          b == null ? Optional.<io.kubeless.trigger.engine.TriggerState>empty() : b.state(id);
+      t.put("problem", state.map(io.kubeless.trigger.engine.TriggerState::problem).orElse(null));
+      t.put("source", state.map(io.kubeless.trigger.engine.TriggerState::source).orElse(null));
+      t.put(
+          "selection", state.map(io.kubeless.trigger.engine.TriggerState::selection).orElse(null));
+      List<Map<String, Object>> fns = new ArrayList<>();
+      state.ifPresent(
+          s ->
+              s.functions()
+                  .forEach(
+                      f -> {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("function", f.function());
+                        m.put("phase", f.phase() == null ? null : f.phase().toString());
+                        m.put("reason", f.reason());
+                        m.put("message", f.message());
+                        fns.add(m);
+                      }));
+      t.put("functions", fns);
+      all.add(t);
+    }
+    return all;
   }
 
   /** Each running function's URL, by {@code namespace/name}. */
@@ -421,7 +480,7 @@ public final class LocalPlatform implements AutoCloseable {
     }
   }
 
-  private Map<String, FunctionProcess> runningByKey() {
+  Map<String, FunctionProcess> runningByKey() {
     synchronized (functions) {
       return new LinkedHashMap<>(functions);
     }
@@ -726,6 +785,10 @@ public final class LocalPlatform implements AutoCloseable {
     ManifestWatcher w = watcher;
     if (w != null) {
       w.close();
+    }
+    AdminServer a = admin;
+    if (a != null) {
+      a.close();
     }
     stopAll();
   }

@@ -1,0 +1,104 @@
+package io.kubeless.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code kubeless get-server-config}: the runtimes the function controller accepts, read as it
+ * reads them: its built-in catalogue with the entries of the ConfigMap {@code kubeless-runtimes}
+ * (key {@code runtimes.yaml}) in namespace {@code $KUBELESS_NAMESPACE}, else {@code kubeless},
+ * merged over it.
+ */
+@Command(
+    name = "get-server-config",
+    description = "Print the current configuration of the controller",
+    mixinStandardHelpOptions = true)
+final class GetServerConfigCommand implements Callable<Integer> {
+
+  /** The controller's built-in runtime ids (function-controller application.properties). */
+  static final List<String> BUILT_IN_RUNTIMES =
+      List.of(
+          "java11",
+          "java21",
+          "nodejs10",
+          "nodejs12",
+          "nodejs14",
+          "nodejs20",
+          "python3.12",
+          "python3.6",
+          "python3.7",
+          "python3.8");
+
+  static final String CONFIG_MAP = "kubeless-runtimes";
+  static final String KEY = "runtimes.yaml";
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final Cli cli;
+
+  GetServerConfigCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    String namespace = System.getenv("KUBELESS_NAMESPACE");
+    if (namespace == null || namespace.isBlank()) {
+      namespace = "kubeless";
+    }
+    ConfigMap configMap =
+        cli.client().configMaps().inNamespace(namespace).withName(CONFIG_MAP).get();
+    Set<String> runtimes = new TreeSet<>(BUILT_IN_RUNTIMES);
+    if (configMap != null && configMap.getData() != null) {
+      runtimes.addAll(catalogue(configMap.getData().get(KEY), namespace));
+    }
+    cli.out().println("Current Server Config:");
+    cli.out().println("Supported Runtimes are: " + String.join(", ", runtimes));
+    return 0;
+  }
+
+  /** The runtime ids a catalogue document declares; the controller's rules for a valid one. */
+  private static Set<String> catalogue(String yaml, String namespace) {
+    Set<String> ids = new TreeSet<>();
+    if (yaml == null || yaml.isBlank()) {
+      return ids;
+    }
+    String where =
+        "runtime catalogue ConfigMap %s/%s (key %s)".formatted(namespace, CONFIG_MAP, KEY);
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new Cli.CliException(where + " is not valid YAML: " + e.getOriginalMessage());
+    }
+    if (root == null || root.isNull() || root.isMissingNode()) {
+      return ids;
+    }
+    if (!root.isObject()) {
+      throw new Cli.CliException(where + " is invalid: expected a map of runtime id to runtime");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      var entry = it.next();
+      if (!entry.getValue().isObject()) {
+        throw new Cli.CliException(
+            where + " is invalid: runtime " + entry.getKey() + " must be a map");
+      }
+      boolean hasImage = !entry.getValue().path("image").asText("").isBlank();
+      if (!hasImage && !BUILT_IN_RUNTIMES.contains(entry.getKey())) {
+        throw new Cli.CliException(
+            where + " is invalid: runtime " + entry.getKey() + " has no image");
+      }
+      ids.add(entry.getKey());
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,212 @@
+package io.kubeless.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The admin API of a running {@code kubeless local up} (local/'s {@code AdminServer}), found
+ * through the {@code admin} URL its {@code .kubeless/local.json} records.
+ */
+final class LocalAdmin {
+
+  /** Where local mode keeps its state; a system property so tests can point elsewhere. */
+  static final String STATE_DIR_PROPERTY = "kubeless.state-dir";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final URI url;
+
+  private LocalAdmin(URI url) {
+    this.url = url;
+  }
+
+  static Path stateDir() {
+    return Path.of(System.getProperty(STATE_DIR_PROPERTY, ".kubeless"));
+  }
+
+  /** The admin API of the local mode running here, when its {@code local.json} URL answers. */
+  static Optional<LocalAdmin> running() {
+    Path file = stateDir().resolve("local.json");
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      String admin = JSON.readTree(file.toFile()).path("admin").asText("");
+      if (admin.isBlank()) {
+        return Optional.empty();
+      }
+      URI url = URI.create(admin);
+      HttpResponse<Void> r =
+          HTTP.send(
+              HttpRequest.newBuilder(url.resolve("/api/functions"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 200 ? Optional.of(new LocalAdmin(url)) : Optional.empty();
+    } catch (IOException | IllegalArgumentException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /** The running local mode, or a failure saying there is none. */
+  static LocalAdmin require() {
+    return running()
+        .orElseThrow(
+            () ->
+                new Cli.CliException(
+                    "no running local mode here (%s names no admin API that answers); start"
+                            .formatted(stateDir().resolve("local.json"))
+                        + " `kubeless local up` in this directory, or use --target kubernetes"));
+  }
+
+  URI url() {
+    return url;
+  }
+
+  /** Every function local mode runs. */
+  List<JsonNode> functions() {
+    HttpResponse<String> r = get("api/functions");
+    List<JsonNode> all = new ArrayList<>();
+    read(r).forEach(all::add);
+    return all;
+  }
+
+  /** One function, or a failure naming it and its namespace. */
+  JsonNode function(String namespace, String name) {
+    HttpResponse<String> r = get(path(namespace, name, ""));
+    if (r.statusCode() == 404) {
+      throw FunctionCommand.notFound(name, namespace);
+    }
+    return read(r);
+  }
+
+  /** The function's reply to {@code call}, through the admin API. */
+  HttpResponse<byte[]> call(String namespace, String name, FunctionCall call) {
+    function(namespace, name); // a clear error for an unknown function, not the function's 404
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(url.resolve(path(namespace, name, "/call")))
+            .method(
+                call.method(),
+                call.body() == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(call.body()));
+    try {
+      call.headers().forEach(b::header);
+    } catch (IllegalArgumentException e) {
+      throw new Cli.CliException("cannot send that header: " + e.getMessage(), e);
+    }
+    return send(b, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** The runtime's {@code /metrics} text. */
+  String metrics(String namespace, String name) {
+    HttpResponse<String> r = get(path(namespace, name, "/metrics"));
+    if (r.statusCode() == 404) {
+      throw FunctionCommand.notFound(name, namespace);
+    }
+    if (r.statusCode() != 200) {
+      throw new Cli.CliException(
+          "the metrics of function \"%s\" are not available: %s"
+              .formatted(name, message(r.body())));
+    }
+    return r.body();
+  }
+
+  /**
+   * The function's last lines to {@code line}, then, with {@code follow}, each new one until the
+   * stream ends (local mode stopped) or the thread is interrupted.
+   */
+  void logs(String namespace, String name, boolean follow, Consumer<String> line) {
+    function(namespace, name);
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(
+            url.resolve(path(namespace, name, "/logs") + (follow ? "" : "?follow=false")));
+    HttpResponse<java.io.InputStream> r = send(b, HttpResponse.BodyHandlers.ofInputStream());
+    try (var in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      for (String l; (l = in.readLine()) != null; ) {
+        if (l.startsWith("data: ")) {
+          line.accept(l.substring("data: ".length()));
+        } else if (l.startsWith("data:")) {
+          line.accept(l.substring("data:".length()));
+        }
+      }
+    } catch (IOException e) {
+      if (follow) {
+        throw new Cli.CliException("the log stream of local mode ended: " + e.getMessage(), e);
+      }
+      throw new Cli.CliException("cannot read the logs from " + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String path(String namespace, String name, String rest) {
+    return "api/functions/"
+        + URLEncoder.encode(namespace, StandardCharsets.UTF_8)
+        + "/"
+        + URLEncoder.encode(name, StandardCharsets.UTF_8)
+        + rest;
+  }
+
+  private HttpResponse<String> get(String path) {
+    return send(
+        HttpRequest.newBuilder(url.resolve(path)).timeout(Duration.ofSeconds(10)),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest.Builder b, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return HTTP.send(b.build(), handler);
+    } catch (IOException e) {
+      throw new Cli.CliException(
+          "cannot reach local mode's admin API at %s: %s".formatted(url, e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Cli.CliException("interrupted", e);
+    }
+  }
+
+  private JsonNode read(HttpResponse<String> r) {
+    if (r.statusCode() != 200) {
+      throw new Cli.CliException(
+          "local mode's admin API at %s answered %d: %s"
+              .formatted(url, r.statusCode(), message(r.body())));
+    }
+    try {
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new Cli.CliException("local mode's admin API answered no JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static String message(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n.hasNonNull("error")) {
+        return n.get("error").asText();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not JSON
+    }
+    return body == null ? "" : body.strip();
+  }
+}

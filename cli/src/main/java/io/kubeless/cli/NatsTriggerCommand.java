@@ -1,0 +1,166 @@
+package io.kubeless.cli;
+
+import io.kubeless.api.v1beta1.NATSTrigger;
+import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kubeless trigger nats create|update|delete|list|publish}. */
+@Command(
+    name = "nats",
+    description = "nats trigger specific operations",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+      NatsTriggerCommand.Create.class,
+      NatsTriggerCommand.Update.class,
+      NatsTriggerCommand.Delete.class,
+      NatsTriggerCommand.ListNats.class,
+      NatsTriggerCommand.Publish.class
+    })
+final class NatsTriggerCommand implements Callable<Integer> {
+
+  static final Triggers.Kind<NATSTrigger> KIND =
+      new Triggers.Kind<>(
+          NATSTrigger.class,
+          "NATS trigger",
+          NATSTrigger::new,
+          List.of("NAME", "NAMESPACE", "TOPIC", "FUNCTION SELECTOR"),
+          t ->
+              Triggers.row(
+                  t, t.getSpec().getTopic(), Triggers.format(t.getSpec().getFunctionSelector())));
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return CommandLine.ExitCode.USAGE;
+  }
+
+  abstract static class Write extends Triggers.TopicWrite<NATSTrigger> {
+    Write(Cli cli, boolean create) {
+      super(
+          cli,
+          KIND,
+          create,
+          (t, topic) -> t.getSpec().setTopic(topic),
+          (t, selector) -> t.getSpec().setFunctionSelector(selector));
+    }
+  }
+
+  @Command(name = "create", description = "Create a NATS trigger", mixinStandardHelpOptions = true)
+  static final class Create extends Write {
+    Create(Cli cli) {
+      super(cli, true);
+    }
+  }
+
+  @Command(name = "update", description = "Update a NATS trigger", mixinStandardHelpOptions = true)
+  static final class Update extends Write {
+    Update(Cli cli) {
+      super(cli, false);
+    }
+  }
+
+  @Command(name = "delete", description = "Delete a NATS trigger", mixinStandardHelpOptions = true)
+  static final class Delete extends Triggers.Delete<NATSTrigger> {
+    Delete(Cli cli) {
+      super(cli, KIND);
+    }
+  }
+
+  @Command(
+      name = "list",
+      aliases = "ls",
+      description = "list all NATS triggers deployed to Kubeless",
+      mixinStandardHelpOptions = true)
+  static final class ListNats extends Triggers.ListTriggers<NATSTrigger> {
+    ListNats(Cli cli) {
+      super(cli, KIND);
+    }
+  }
+
+  /** {@code trigger nats publish --url --topic --message}: one message, flushed to the server. */
+  @Command(
+      name = "publish",
+      description = "publish message to a topic",
+      mixinStandardHelpOptions = true)
+  static final class Publish implements Callable<Integer> {
+    private final Cli cli;
+
+    @Option(
+        names = "--url",
+        required = true,
+        description = "Specify NATS server details for e.g nats://localhost:4222")
+    String url;
+
+    @Option(
+        names = "--topic",
+        defaultValue = "kubeless",
+        description = "Specify topic name (default: ${DEFAULT-VALUE})")
+    String topic;
+
+    @Option(names = "--message", required = true, description = "Specify message to be published")
+    String message;
+
+    Publish(Cli cli) {
+      this.cli = cli;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+      // jnats reports connection problems to its error listener (logged at SEVERE by default):
+      // keep the last one for the error message instead.
+      AtomicReference<Exception> problem = new AtomicReference<>();
+      Options options =
+          Options.builder()
+              .server(url)
+              .connectionTimeout(Duration.ofSeconds(5))
+              .noReconnect()
+              .errorListener(
+                  new ErrorListener() {
+                    @Override
+                    public void exceptionOccurred(Connection conn, Exception exp) {
+                      problem.set(exp);
+                    }
+
+                    @Override
+                    public void errorOccurred(Connection conn, String error) {
+                      problem.set(new IOException(error));
+                    }
+                  })
+              .build();
+      try (Connection connection = Nats.connect(options)) {
+        connection.publish(topic, message.getBytes(StandardCharsets.UTF_8));
+        connection.flush(Duration.ofSeconds(5));
+      } catch (IOException | TimeoutException e) {
+        Exception cause = problem.get();
+        throw new Cli.CliException(
+            "Failed to publish message to topic %s at %s: %s%s"
+                .formatted(
+                    topic,
+                    url,
+                    e.getMessage(),
+                    cause == null || cause.getMessage() == null
+                        ? ""
+                        : " (" + cause.getMessage() + ")"),
+            e);
+      }
+      cli.out().printf("Published [%s] : '%s'%n", topic, message);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,411 @@
+package io.kubeless.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Local mode's admin HTTP API, on 127.0.0.1 only: the functions and triggers with their state, a
+ * function's call, its log lines (server-sent events) and its runtime's metrics. The CLI's {@code
+ * --target local} uses it (and a web console will).
+ *
+ * <pre>
+ * GET  /api/functions                       [{namespace, name, runtime, handler, deps, url, ready, pid, labels}]
+ * GET  /api/functions/{ns}/{name}           one of them
+ * GET  /api/triggers                        [{kind, namespace, name, topic, problem, functions: [{function, phase, reason, message}]}]
+ * ANY  /api/functions/{ns}/{name}/call      proxied to the function (method, headers, query, body)
+ * GET  /api/functions/{ns}/{name}/logs      text/event-stream: ?tail=N (200) last lines, then live ones; ?follow=false to end there
+ * GET  /api/functions/{ns}/{name}/metrics   the runtime's /metrics
+ * </pre>
+ *
+ * Only loopback clients, a loopback {@code Host} and no foreign {@code Origin} (a web page cannot
+ * drive it); anything else is 403. An unknown function is a 404 with a JSON {@code error}.
+ */
+final class AdminServer implements AutoCloseable {
+
+  private static final ObjectMapper JSON = Serialization.jsonMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  // set by the JDK client itself, or hop-by-hop
+  private static final Set<String> NOT_FORWARDED =
+      Set.of(
+          "host",
+          "connection",
+          "content-length",
+          "expect",
+          "upgrade",
+          "transfer-encoding",
+          "keep-alive",
+          "te",
+          "trailer",
+          "proxy-connection",
+          "http2-settings");
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String LETTERS =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  private static final String DONE = new String("done"); // identity marks the end of a stream
+
+  private final LocalPlatform platform;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final List<LinkedBlockingQueue<String>> streams =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private AdminServer(LocalPlatform platform) throws IOException {
+    this.platform = platform;
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  static AdminServer start(LocalPlatform platform) throws IOException {
+    AdminServer admin = new AdminServer(platform);
+    admin.server.start();
+    return admin;
+  }
+
+  /** {@code http://127.0.0.1:PORT/}. */
+  URI url() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    streams.forEach(q -> q.offer(DONE));
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      if (!allowed(ex)) {
+        error(ex, 403, "only local clients may use the admin API");
+        return;
+      }
+      String path = ex.getRequestURI().getRawPath();
+      String method = ex.getRequestMethod();
+      List<String> parts = new ArrayList<>();
+      for (String p : path.split("/")) {
+        if (!p.isEmpty()) {
+          parts.add(URLDecoder.decode(p, StandardCharsets.UTF_8));
+        }
+      }
+      if (parts.isEmpty()) {
+        json(ex, 200, index());
+        return;
+      }
+      if (parts.size() < 2 || !parts.get(0).equals("api")) {
+        error(ex, 404, "no such endpoint: " + path);
+        return;
+      }
+      String what = parts.get(1);
+      if (what.equals("triggers") && parts.size() == 2) {
+        if (get(ex)) {
+          json(ex, 200, platform.triggerStates());
+        }
+        return;
+      }
+      if (!what.equals("functions") || parts.size() == 3 || parts.size() > 5) {
+        error(ex, 404, "no such endpoint: " + path);
+        return;
+      }
+      if (parts.size() == 2) {
+        if (get(ex)) {
+          List<Object> all = new ArrayList<>();
+          platform.runningByKey().forEach((k, p) -> all.add(describe(p)));
+          json(ex, 200, all);
+        }
+        return;
+      }
+      String ns = parts.get(2);
+      String name = parts.get(3);
+      FunctionProcess fp = platform.runningByKey().get(ns + "/" + name);
+      if (fp == null) {
+        error(ex, 404, "function \"%s\" not found in namespace \"%s\"".formatted(name, ns));
+        return;
+      }
+      String action = parts.size() == 5 ? parts.get(4) : "";
+      switch (action) {
+        case "" -> {
+          if (get(ex)) {
+            json(ex, 200, describe(fp));
+          }
+        }
+        case "call" -> call(ex, fp);
+        case "logs" -> {
+          if (get(ex)) {
+            logs(ex, fp);
+          }
+        }
+        case "metrics" -> {
+          if (get(ex)) {
+            metrics(ex, fp);
+          }
+        }
+        default -> error(ex, 404, "no such endpoint: " + path);
+      }
+    } catch (IOException | RuntimeException e) {
+      // the client went away, or an answer was already under way
+      if (!closed && ex.getResponseCode() == -1) {
+        try {
+          error(ex, 500, e.toString());
+        } catch (IOException | RuntimeException ignored) {
+          // nothing more to do
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Loopback clients only, addressing the API by a loopback name (no DNS rebinding), and no request
+   * a page of another origin sent.
+   */
+  private boolean allowed(HttpExchange ex) {
+    if (!ex.getRemoteAddress().getAddress().isLoopbackAddress()) {
+      return false;
+    }
+    int port = server.getAddress().getPort();
+    Set<String> self = Set.of("127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port);
+    String host = ex.getRequestHeaders().getFirst("Host");
+    if (host == null || !self.contains(host.toLowerCase(Locale.ROOT))) {
+      return false;
+    }
+    String origin = ex.getRequestHeaders().getFirst("Origin");
+    return origin == null || self.stream().anyMatch(s -> origin.equalsIgnoreCase("http://" + s));
+  }
+
+  private static boolean get(HttpExchange ex) throws IOException {
+    if (ex.getRequestMethod().equals("GET")) {
+      return true;
+    }
+    ex.getResponseHeaders().set("Allow", "GET");
+    error(ex, 405, "method " + ex.getRequestMethod() + " not allowed");
+    return false;
+  }
+
+  private Map<String, Object> index() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("functions", url().resolve("/api/functions").toString());
+    m.put("triggers", url().resolve("/api/triggers").toString());
+    return m;
+  }
+
+  private Map<String, Object> describe(FunctionProcess p) {
+    LocalFunction f = p.function();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("namespace", f.namespace());
+    m.put("name", f.name());
+    m.put("runtime", f.runtime());
+    m.put("handler", f.handler().module() + "." + f.handler().function());
+    m.put("deps", f.function().getSpec().getDeps());
+    m.put("timeout", f.timeout().toSeconds());
+    m.put("url", p.url().toString());
+    m.put("ready", platform.ready(f.key()) && p.process() != null && p.process().isAlive());
+    m.put("pid", p.process() == null ? null : p.process().pid());
+    m.put("labels", f.labels());
+    return m;
+  }
+
+  private void call(HttpExchange ex, FunctionProcess fp) throws IOException, InterruptedException {
+    byte[] body = ex.getRequestBody().readAllBytes();
+    String query = ex.getRequestURI().getRawQuery();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(fp.url() + (query == null ? "" : "?" + query)))
+            .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+    Map<String, String> lower = new LinkedHashMap<>();
+    ex.getRequestHeaders()
+        .forEach(
+            (k, vs) -> {
+              String key = k.toLowerCase(Locale.ROOT);
+              lower.put(key, vs.isEmpty() ? "" : vs.get(0));
+              if (!NOT_FORWARDED.contains(key) && !key.equals("origin")) {
+                vs.forEach(v -> b.header(k, v));
+              }
+            });
+    if (!lower.containsKey("event-id")) {
+      b.header("event-id", eventId());
+    }
+    if (!lower.containsKey("event-time")) {
+      b.header(
+          "event-time",
+          OffsetDateTime.now(ZoneOffset.UTC)
+              .truncatedTo(ChronoUnit.SECONDS)
+              .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+    }
+    if (!lower.containsKey("event-namespace")) {
+      b.header("event-namespace", "cli.kubeless.io");
+    }
+    String type = lower.get("content-type");
+    if (!lower.containsKey("event-type") && type != null && !type.isBlank()) {
+      b.header("event-type", type);
+    }
+    HttpResponse<byte[]> r;
+    try {
+      r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      error(ex, 502, "function \"%s\" did not answer: %s".formatted(fp.function().label(), e));
+      return;
+    }
+    r.headers()
+        .map()
+        .forEach(
+            (k, vs) -> {
+              if (!NOT_FORWARDED.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) {
+                ex.getResponseHeaders().put(k, new ArrayList<>(vs));
+              }
+            });
+    send(ex, r.statusCode(), r.body());
+  }
+
+  private void metrics(HttpExchange ex, FunctionProcess fp)
+      throws IOException, InterruptedException {
+    HttpResponse<byte[]> r;
+    try {
+      r =
+          HTTP.send(
+              HttpRequest.newBuilder(fp.url().resolve("/metrics"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      error(ex, 502, "function \"%s\" did not answer: %s".formatted(fp.function().label(), e));
+      return;
+    }
+    ex.getResponseHeaders()
+        .set(
+            "Content-Type",
+            r.headers().firstValue("Content-Type").orElse("text/plain; version=0.0.4"));
+    send(ex, r.statusCode(), r.body());
+  }
+
+  /**
+   * Server-sent events, one {@code data:} event per line: the last lines, then (unless {@code
+   * follow=false}) the new ones until the client goes away (a comment every 10 s finds out).
+   */
+  private void logs(HttpExchange ex, FunctionProcess fp) throws IOException, InterruptedException {
+    Map<String, String> q = query(ex);
+    int tail = LogBuffer.CAPACITY;
+    try {
+      tail = Integer.parseInt(q.getOrDefault("tail", String.valueOf(LogBuffer.CAPACITY)));
+    } catch (NumberFormatException e) {
+      error(ex, 400, "tail must be a number");
+      return;
+    }
+    boolean follow = !"false".equals(q.get("follow"));
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    if (!follow) {
+      for (String line : fp.logs().tail(tail)) {
+        out.write(event(line));
+      }
+      out.flush();
+      return;
+    }
+    LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>(10_000);
+    streams.add(queue);
+    try (LogBuffer.Following following = fp.logs().follow(tail, queue::offer)) {
+      for (String line : following.tail()) {
+        out.write(event(line));
+      }
+      out.write(": following\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (!closed) {
+        String line = queue.poll(10, TimeUnit.SECONDS);
+        if (line == DONE) {
+          break;
+        }
+        if (line == null) {
+          out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+        } else {
+          out.write(event(line));
+          for (String more; (more = queue.poll()) != null && more != DONE; ) {
+            out.write(event(more));
+          }
+        }
+        out.flush(); // an IOException once the client is gone ends the stream
+      }
+    } finally {
+      streams.remove(queue);
+    }
+  }
+
+  private static byte[] event(String line) {
+    return ("data: " + line.replace("\r", "") + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> m = new LinkedHashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw != null) {
+      for (String pair : raw.split("&")) {
+        int eq = pair.indexOf('=');
+        String k = eq < 0 ? pair : pair.substring(0, eq);
+        String v = eq < 0 ? "" : pair.substring(eq + 1);
+        m.put(
+            URLDecoder.decode(k, StandardCharsets.UTF_8),
+            URLDecoder.decode(v, StandardCharsets.UTF_8));
+      }
+    }
+    return m;
+  }
+
+  private static void json(HttpExchange ex, int status, Object body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    send(ex, status, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+  }
+
+  private static void error(HttpExchange ex, int status, String message) throws IOException {
+    json(ex, status, Map.of("error", message));
+  }
+
+  private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
+    boolean empty = body == null || body.length == 0 || ex.getRequestMethod().equals("HEAD");
+    ex.sendResponseHeaders(status, empty ? -1 : body.length);
+    if (!empty) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private static String eventId() {
+    StringBuilder id = new StringBuilder(11);
+    for (int i = 0; i < 11; i++) {
+      id.append(LETTERS.charAt(RANDOM.nextInt(LETTERS.length())));
+    }
+    return id.toString();
+  }
+}
