@@ -143,7 +143,9 @@ record FunctionSource(String content, String contentType, String checksum) {
       for (Path file : files) {
         String name = dir.relativize(file).toString().replace('\\', '/');
         ZipEntry entry = new ZipEntry(name);
-        entry.setTimeLocal(LocalDateTime.of(1980, 1, 1, 0, 0));
+        // Not 1980-01-01 00:00, the edge of DOS time: for it the JDK adds an
+        // extended timestamp in UTC seconds, which makes the bytes depend on the time zone.
+        entry.setTimeLocal(LocalDateTime.of(1980, 2, 1, 0, 0));
         zip.putNextEntry(entry);
         try {
           Files.copy(file, zip);

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
       GetServerConfigCommand.class,
       VersionCommand.class,
       LocalCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      CompleteCommand.class
     })
 public final class Kubeless implements Callable<Integer> {
 

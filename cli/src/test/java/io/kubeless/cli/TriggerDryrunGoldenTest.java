@@ -3,10 +3,6 @@ package io.kubeless.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -85,19 +81,6 @@ class TriggerDryrunGoldenTest {
     CliRun run = CliRun.offline(args.toArray(String[]::new));
 
     assertThat(run.code()).as(run.err()).isZero();
-    String name = "trigger-" + kind + "-dryrun.yaml";
-    if (Boolean.getBoolean("golden.update")) {
-      Files.writeString(Path.of("src/test/resources/golden", name), run.out());
-    }
-    assertThat(run.out()).isEqualTo(golden(name));
-  }
-
-  private static String golden(String name) throws IOException {
-    try (InputStream in = TriggerDryrunGoldenTest.class.getResourceAsStream("/golden/" + name)) {
-      if (in == null) {
-        return "(no golden file " + name + ")";
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    GoldenFiles.assertMatches("trigger-" + kind + "-dryrun.yaml", run.out());
   }
 }
