@@ -30,10 +30,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's main command as a user runs it: the packaged CLI runs {@code local up} on a copy of
- * {@code examples/}, the Python and Node.js functions answer, a record published with {@code
- * kubeless topic publish} reaches both through the KafkaTrigger, an edited function file is live
- * again with the new code, and Ctrl-C (SIGINT) leaves no process behind.
+ * The README's main command as a user runs it: the launcher {@code ./kubeless} (on the CLI this
+ * build packaged: nothing to rebuild) runs {@code local up} on a copy of {@code examples/}, the
+ * Python and Node.js functions answer, a record published with {@code kubeless topic publish}
+ * reaches both through the KafkaTrigger, an edited function file is live again with the new code,
+ * and Ctrl-C (SIGINT) leaves no process behind.
  */
 @Tag("broker")
 class LocalUpIT {
@@ -67,9 +68,7 @@ class LocalUpIT {
     int kafkaPort = freePort();
     up =
         new ProcessBuilder(
-                java(),
-                "-jar",
-                root.resolve("cli/target/kubeless-cli.jar").toString(),
+                root.resolve("kubeless").toString(),
                 "local",
                 "up",
                 examples.toString(),
@@ -114,9 +113,7 @@ class LocalUpIT {
 
     Process publish =
         new ProcessBuilder(
-                java(),
-                "-jar",
-                root.resolve("cli/target/kubeless-cli.jar").toString(),
+                root.resolve("kubeless").toString(),
                 "topic",
                 "publish",
                 "--topic",
@@ -199,10 +196,6 @@ class LocalUpIT {
             .body();
     Matcher m = CALLS.matcher(metrics);
     return m.find() ? Integer.parseInt(m.group(1)) : 0;
-  }
-
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   private static int freePort() throws IOException {
