@@ -68,15 +68,6 @@ final class Cli {
     return localAdmin;
   }
 
-  /** Local mode runs what its YAML files say: deploy, update and delete refuse it. */
-  static Cli.CliException drivenByFiles(String name) {
-    return new CliException(
-        ("the target is local mode, which runs the Functions of its YAML files: edit (or add, or"
-                + " remove) the file defining \"%s\" and its watcher applies the change; use"
-                + " --target kubernetes for the cluster")
-            .formatted(name));
-  }
-
   /** {@code -n} when given, else the kube context's namespace, else {@code default}. */
   String namespace(String flag) {
     if (flag != null && !flag.isBlank()) {

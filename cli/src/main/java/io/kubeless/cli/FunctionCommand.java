@@ -79,6 +79,16 @@ final class FunctionCommand implements Callable<Integer> {
     return function;
   }
 
+  /** The admin API's name of the Function kind. */
+  static final String PLURAL =
+      io.fabric8.kubernetes.api.model.HasMetadata.getPlural(Function.class);
+
+  static Cli.CliException alreadyExists(String name, String namespace) {
+    return new Cli.CliException(
+        "function \"%s\" already exists in namespace \"%s\"; use 'kubeless function update'"
+            .formatted(name, namespace));
+  }
+
   static Cli.CliException notFound(String name, String namespace) {
     return new Cli.CliException(
         "function \"%s\" not found in namespace \"%s\"".formatted(name, namespace));
@@ -118,6 +128,8 @@ final class FunctionCommand implements Callable<Integer> {
 
     @Mixin TargetOption target;
 
+    @Mixin WaitOption wait;
+
     @Option(
         names = "--schedule",
         description =
@@ -146,11 +158,11 @@ final class FunctionCommand implements Callable<Integer> {
             spec.commandLine(),
             "Invalid value for --schedule \"%s\": %s".formatted(schedule, scheduleProblem));
       }
-      if (!flags.dryrun && cli.local(target).isPresent()) {
-        throw Cli.drivenByFiles(name);
-      }
+      var timeout = wait.timeout(spec);
+      var local = flags.dryrun ? java.util.Optional.<LocalAdmin>empty() : cli.local(target);
       flags.applyDefaults();
-      String namespace = cli.namespace(flags.namespace);
+      String namespace =
+          local.isPresent() ? localNamespace(flags.namespace) : cli.namespace(flags.namespace);
       Function function = flags.newFunction(name, namespace);
       CronJobTrigger cron = schedule == null ? null : cronJobTrigger(namespace);
       if (flags.dryrun) {
@@ -160,13 +172,33 @@ final class FunctionCommand implements Callable<Integer> {
         }
         return 0;
       }
+      if (local.isPresent()) {
+        LocalAdmin admin = local.get();
+        if (admin.resource(PLURAL, namespace, name).isPresent()) {
+          throw alreadyExists(name, namespace);
+        }
+        admin.apply(PLURAL, namespace, name, cli.serialization().asJson(function));
+        cli.out().println("Deploying function...");
+        cli.out().printf("Function %s submitted for deployment%n", name);
+        if (cron != null) {
+          JsonNode applied =
+              admin.apply(
+                  io.fabric8.kubernetes.api.model.HasMetadata.getPlural(CronJobTrigger.class),
+                  namespace,
+                  name,
+                  cli.serialization().asJson(cron));
+          cli.out().printf("CronJobTrigger %s scheduled at %s%n", name, schedule);
+          Triggers.noteNotRunLocally(cli, applied);
+        }
+        cli.out().printf("Check the deployment status executing 'kubeless function ls %s'%n", name);
+        timeout.ifPresent(t -> FunctionReadiness.local(cli, admin, namespace, name, t));
+        return 0;
+      }
       try {
         functions(cli.client()).inNamespace(namespace).resource(function).create();
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409) {
-          throw new Cli.CliException(
-              "function \"%s\" already exists in namespace \"%s\"; use 'kubeless function update'"
-                  .formatted(name, namespace));
+          throw alreadyExists(name, namespace);
         }
         throw e;
       }
@@ -181,6 +213,7 @@ final class FunctionCommand implements Callable<Integer> {
         cli.out().printf("CronJobTrigger %s scheduled at %s%n", name, schedule);
       }
       cli.out().printf("Check the deployment status executing 'kubeless function ls %s'%n", name);
+      timeout.ifPresent(t -> FunctionReadiness.kubernetes(cli, namespace, name, t));
       return 0;
     }
 
@@ -218,6 +251,8 @@ final class FunctionCommand implements Callable<Integer> {
 
     @Mixin TargetOption target;
 
+    @Mixin WaitOption wait;
+
     Update(Cli cli) {
       this.cli = cli;
     }
@@ -225,11 +260,18 @@ final class FunctionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       checkOutput(spec, flags.output);
-      if (cli.local(target).isPresent()) {
-        throw Cli.drivenByFiles(name);
-      }
-      String namespace = cli.namespace(flags.namespace);
-      Function function = get(cli, namespace, name);
+      var timeout = wait.timeout(spec);
+      var local = cli.local(target);
+      String namespace =
+          local.isPresent() ? localNamespace(flags.namespace) : cli.namespace(flags.namespace);
+      Function function =
+          local.isPresent()
+              ? local
+                  .get()
+                  .resource(PLURAL, namespace, name)
+                  .map(r -> cli.serialization().convertValue(r.get("resource"), Function.class))
+                  .orElseThrow(() -> notFound(name, namespace))
+              : get(cli, namespace, name);
       flags.applyTo(function);
       FunctionSpec merged = function.getSpec();
       if (merged.getRuntime() != null && merged.getHandler() == null) {
@@ -240,10 +282,21 @@ final class FunctionCommand implements Callable<Integer> {
         cli.print(function, flags.output);
         return 0;
       }
-      functions(cli.client()).inNamespace(namespace).resource(function).update();
+      if (local.isPresent()) {
+        local.get().apply(PLURAL, namespace, name, cli.serialization().asJson(function));
+      } else {
+        functions(cli.client()).inNamespace(namespace).resource(function).update();
+      }
       cli.out().println("Redeploying function...");
       cli.out().printf("Function %s submitted for deployment%n", name);
       cli.out().printf("Check the deployment status executing 'kubeless function ls %s'%n", name);
+      if (timeout.isPresent()) {
+        if (local.isPresent()) {
+          FunctionReadiness.local(cli, local.get(), namespace, name, timeout.get());
+        } else {
+          FunctionReadiness.kubernetes(cli, namespace, name, timeout.get());
+        }
+      }
       return 0;
     }
   }
@@ -272,8 +325,14 @@ final class FunctionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      if (cli.local(target).isPresent()) {
-        throw Cli.drivenByFiles(name);
+      var local = cli.local(target);
+      if (local.isPresent()) {
+        String ns = localNamespace(namespace);
+        if (local.get().resource(PLURAL, ns, name).isEmpty()) {
+          throw notFound(name, ns);
+        }
+        local.get().delete(PLURAL, ns, name);
+        return 0;
       }
       String ns = cli.namespace(namespace);
       var deleted = functions(cli.client()).inNamespace(ns).withName(name).delete();

@@ -134,6 +134,9 @@ final class HttpTriggerCommand implements Callable<Integer> {
      */
     private String defaultHostname() {
       if ("nginx".equals(gateway())) {
+        if (local.isPresent()) {
+          return functionName + ".127.0.0.1.nip.io"; // no API server: this machine
+        }
         String host = URI.create(cli.client().getMasterUrl().toString()).getHost();
         String ip = host == null ? null : ipv4(host);
         if (ip != null) {

@@ -127,7 +127,9 @@ final class KinesisTriggerCommand implements Callable<Integer> {
       if (given(functionName)) {
         checkFunction(functionName, namespace);
       }
+      // local mode has no Secrets to look in
       if (given(secret)
+          && local.isEmpty()
           && cli.client().resources(Secret.class).inNamespace(namespace).withName(secret).get()
               == null) {
         throw new Cli.CliException(

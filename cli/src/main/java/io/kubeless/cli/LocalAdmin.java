@@ -69,6 +69,21 @@ final class LocalAdmin {
     }
   }
 
+  /**
+   * The NATS server local mode's NATSTriggers use, as its {@code local.json} records it ({@code
+   * nats}): the {@code nats-server} it started, or the one it was given; empty when it runs no
+   * NATSTrigger.
+   */
+  static Optional<String> recordedNatsUrl() {
+    Path file = stateDir().resolve("local.json");
+    try {
+      String nats = JSON.readTree(file.toFile()).path("nats").asText("");
+      return nats.isBlank() ? Optional.empty() : Optional.of(nats);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The running local mode, or a failure saying there is none. */
   static LocalAdmin require() {
     return running()
@@ -99,6 +114,12 @@ final class LocalAdmin {
       throw FunctionCommand.notFound(name, namespace);
     }
     return read(r);
+  }
+
+  /** One function, or empty when local mode runs none of that name. */
+  Optional<JsonNode> find(String namespace, String name) {
+    HttpResponse<String> r = get(path(namespace, name, ""));
+    return r.statusCode() == 404 ? Optional.empty() : Optional.of(read(r));
   }
 
   /** The function's reply to {@code call}, through the admin API. */
@@ -159,6 +180,62 @@ final class LocalAdmin {
     }
   }
 
+  /**
+   * Every resource of a kind local mode holds ({@code plural}: {@code functions}, {@code
+   * kafkatriggers}, ...), each {@code {kind, namespace, name, file, applied, runs, resource}}.
+   */
+  List<JsonNode> resources(String plural) {
+    List<JsonNode> all = new ArrayList<>();
+    read(get("api/resources/" + plural)).forEach(all::add);
+    return all;
+  }
+
+  /** One resource as local mode holds it, or empty when none has that name. */
+  Optional<JsonNode> resource(String plural, String namespace, String name) {
+    HttpResponse<String> r = get(resourcePath(plural, namespace, name));
+    return r.statusCode() == 404 ? Optional.empty() : Optional.of(read(r));
+  }
+
+  /**
+   * Applies a resource: local mode stores it as a file of its own and runs it. The failure carries
+   * local mode's reason (an invalid Function, a name one of the user's files defines).
+   */
+  JsonNode apply(String plural, String namespace, String name, String json) {
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(url.resolve(resourcePath(plural, namespace, name)))
+                .timeout(Duration.ofMinutes(2)) // the first KafkaTrigger starts the broker
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200 && r.statusCode() != 201) {
+      throw new Cli.CliException(message(r.body()));
+    }
+    return read(r);
+  }
+
+  /** Deletes an applied resource; the failure says why (not found, or one of the user's files). */
+  void delete(String plural, String namespace, String name) {
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(url.resolve(resourcePath(plural, namespace, name)))
+                .timeout(Duration.ofMinutes(1))
+                .DELETE(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new Cli.CliException(message(r.body()));
+    }
+  }
+
+  private static String resourcePath(String plural, String namespace, String name) {
+    return "api/resources/"
+        + plural
+        + "/"
+        + URLEncoder.encode(namespace, StandardCharsets.UTF_8)
+        + "/"
+        + URLEncoder.encode(name, StandardCharsets.UTF_8);
+  }
+
   private static String path(String namespace, String name, String rest) {
     return "api/functions/"
         + URLEncoder.encode(namespace, StandardCharsets.UTF_8)
@@ -186,7 +263,7 @@ final class LocalAdmin {
   }
 
   private JsonNode read(HttpResponse<String> r) {
-    if (r.statusCode() != 200) {
+    if (r.statusCode() / 100 != 2) {
       throw new Cli.CliException(
           "local mode's admin API at %s answered %d: %s"
               .formatted(url, r.statusCode(), message(r.body())));

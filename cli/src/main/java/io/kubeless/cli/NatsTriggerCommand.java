@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -93,7 +94,14 @@ final class NatsTriggerCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code trigger nats publish --url --topic --message}: one message, flushed to the server. */
+  /** Kubeless's default NATS server, {@code NATS_URL} of its NATS trigger controller. */
+  static final String DEFAULT_URL = "nats://nats.nats-io.svc.cluster.local:4222";
+
+  /**
+   * {@code trigger nats publish --url --topic --message}: one message, flushed to the server.
+   * Without {@code --url}: the NATS server of the local mode running here when it runs one ({@code
+   * nats} of its {@code .kubeless/local.json}), else Kubeless's default server.
+   */
   @Command(
       name = "publish",
       description = "publish message to a topic",
@@ -103,9 +111,14 @@ final class NatsTriggerCommand implements Callable<Integer> {
 
     @Option(
         names = "--url",
-        required = true,
-        description = "Specify NATS server details for e.g nats://localhost:4222")
+        description =
+            "Specify NATS server details for e.g nats://localhost:4222 (default: the NATS server"
+                + " of the running local mode, else "
+                + DEFAULT_URL
+                + ")")
     String url;
+
+    @Mixin TargetOption target;
 
     @Option(
         names = "--topic",
@@ -122,6 +135,10 @@ final class NatsTriggerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+      String url = this.url;
+      if (url == null || url.isBlank()) {
+        url = cli.local(target).flatMap(local -> LocalAdmin.recordedNatsUrl()).orElse(DEFAULT_URL);
+      }
       // jnats reports connection problems to its error listener (logged at SEVERE by default):
       // keep the last one for the error message instead.
       AtomicReference<Exception> problem = new AtomicReference<>();

@@ -1,5 +1,6 @@
 package io.kubeless.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -12,12 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,6 +60,16 @@ final class Triggers {
       return trigger;
     }
 
+    /** The kind's plural, as the Kubernetes API and local mode's admin API name it. */
+    String plural() {
+      return io.fabric8.kubernetes.api.model.HasMetadata.getPlural(type);
+    }
+
+    /** A trigger as local mode's admin API describes it ({@code resource}), typed. */
+    T fromLocal(Cli cli, JsonNode described) {
+      return cli.serialization().convertValue(described.get("resource"), type);
+    }
+
     Cli.CliException notFound(String name, String namespace) {
       return new Cli.CliException(
           "%s \"%s\" not found in namespace \"%s\""
@@ -91,6 +104,11 @@ final class Triggers {
         description = "Output format of --dryrun: yaml or json (default: ${DEFAULT-VALUE})")
     String output;
 
+    @Mixin TargetOption target;
+
+    /** The running local mode when the command targets it (set by {@link #call()}). */
+    Optional<LocalAdmin> local = Optional.empty();
+
     Write(Cli cli, Kind<T> kind, boolean create) {
       this.cli = cli;
       this.kind = kind;
@@ -110,10 +128,20 @@ final class Triggers {
     public final Integer call() {
       FunctionCommand.checkOutput(spec, output);
       validate();
-      String ns = cli.namespace(namespace);
+      // a dry run of create needs no target; the kube context's namespace, as before
+      local = dryrun && create ? Optional.empty() : cli.local(target);
+      String ns =
+          local.isPresent() ? FunctionCommand.localNamespace(namespace) : cli.namespace(namespace);
       T trigger;
       if (create) {
         trigger = kind.create(name, ns);
+      } else if (local.isPresent()) {
+        trigger =
+            local
+                .get()
+                .resource(kind.plural(), ns, name)
+                .map(r -> kind.fromLocal(cli, r))
+                .orElseThrow(() -> kind.notFound(name, ns));
       } else {
         trigger = cli.client().resources(kind.type()).inNamespace(ns).withName(name).get();
         if (trigger == null) {
@@ -126,15 +154,26 @@ final class Triggers {
         return 0;
       }
       checkReferences(trigger, ns);
+      if (local.isPresent()) {
+        if (create && local.get().resource(kind.plural(), ns, name).isPresent()) {
+          throw alreadyExists(ns);
+        }
+        JsonNode applied =
+            local.get().apply(kind.plural(), ns, name, cli.serialization().asJson(trigger));
+        cli.out()
+            .printf(
+                "%s %s %s in namespace %s successfully!%n",
+                kind.title(), name, create ? "created" : "updated", ns);
+        noteNotRunLocally(cli, applied);
+        return 0;
+      }
       var resource = cli.client().resources(kind.type()).inNamespace(ns).resource(trigger);
       if (create) {
         try {
           resource.create();
         } catch (KubernetesClientException e) {
           if (e.getCode() == 409) {
-            throw new Cli.CliException(
-                "%s \"%s\" already exists in namespace \"%s\""
-                    .formatted(kind.title().toLowerCase(Locale.ROOT), name, ns));
+            throw alreadyExists(ns);
           }
           throw e;
         }
@@ -146,6 +185,12 @@ final class Triggers {
               "%s %s %s in namespace %s successfully!%n",
               kind.title(), name, create ? "created" : "updated", ns);
       return 0;
+    }
+
+    private Cli.CliException alreadyExists(String ns) {
+      return new Cli.CliException(
+          "%s \"%s\" already exists in namespace \"%s\""
+              .formatted(kind.title().toLowerCase(Locale.ROOT), name, ns));
     }
 
     CommandLine.ParameterException usage(String message) {
@@ -166,8 +211,16 @@ final class Triggers {
 
     /** Fails when the function the trigger names does not exist in {@code namespace}. */
     void checkFunction(String function, String namespace) {
-      if (cli.client().resources(Function.class).inNamespace(namespace).withName(function).get()
-          == null) {
+      boolean exists =
+          local.isPresent()
+              ? local.get().resource(FunctionCommand.PLURAL, namespace, function).isPresent()
+              : cli.client()
+                      .resources(Function.class)
+                      .inNamespace(namespace)
+                      .withName(function)
+                      .get()
+                  != null;
+      if (!exists) {
         throw new Cli.CliException(
             "Unable to find Function %s in namespace %s".formatted(function, namespace));
       }
@@ -299,6 +352,8 @@ final class Triggers {
         description = "Specify namespace for the trigger")
     String namespace;
 
+    @Mixin TargetOption target;
+
     Delete(Cli cli, Kind<T> kind) {
       this.cli = cli;
       this.kind = kind;
@@ -306,6 +361,16 @@ final class Triggers {
 
     @Override
     public Integer call() {
+      var local = cli.local(target);
+      if (local.isPresent()) {
+        String ns = FunctionCommand.localNamespace(namespace);
+        if (local.get().resource(kind.plural(), ns, name).isEmpty()) {
+          throw kind.notFound(name, ns);
+        }
+        local.get().delete(kind.plural(), ns, name);
+        cli.out().printf("%s %s deleted from namespace %s successfully!%n", kind.title(), name, ns);
+        return 0;
+      }
       String ns = cli.namespace(namespace);
       var deleted = cli.client().resources(kind.type()).inNamespace(ns).withName(name).delete();
       if (deleted.isEmpty()) {
@@ -326,6 +391,8 @@ final class Triggers {
         description = "Specify namespace for the trigger")
     String namespace;
 
+    @Mixin TargetOption target;
+
     ListTriggers(Cli cli, Kind<T> kind) {
       this.cli = cli;
       this.kind = kind;
@@ -333,13 +400,37 @@ final class Triggers {
 
     @Override
     public Integer call() {
-      String ns = cli.namespace(namespace);
-      List<T> triggers =
-          new ArrayList<>(cli.client().resources(kind.type()).inNamespace(ns).list().getItems());
+      var local = cli.local(target);
+      String ns =
+          local.isPresent() ? FunctionCommand.localNamespace(namespace) : cli.namespace(namespace);
+      List<T> triggers = new ArrayList<>();
+      if (local.isPresent()) {
+        local.get().resources(kind.plural()).stream()
+            .filter(r -> r.path("namespace").asText().equals(ns))
+            .map(r -> kind.fromLocal(cli, r))
+            .forEach(triggers::add);
+      } else {
+        triggers.addAll(cli.client().resources(kind.type()).inNamespace(ns).list().getItems());
+      }
       triggers.sort(Comparator.comparing(t -> t.getMetadata().getName()));
       List<List<String>> rows = triggers.stream().map(kind.row()).toList();
       Tables.print(cli.out(), kind.header(), rows);
       return 0;
+    }
+  }
+
+  /**
+   * Says so when local mode stores a trigger it does not run yet (the admin API's {@code runs}), as
+   * it says so for such triggers in files.
+   */
+  static void noteNotRunLocally(Cli cli, JsonNode applied) {
+    if (!applied.path("runs").asBoolean(true)) {
+      cli.err()
+          .printf(
+              "note: local mode does not run %ss yet; %s is stored (%s) and listed%n",
+              applied.path("kind").asText(),
+              applied.path("name").asText(),
+              applied.path("file").asText());
     }
   }
 

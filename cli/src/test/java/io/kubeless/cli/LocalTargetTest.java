@@ -13,15 +13,19 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The function commands against a running local mode (in this JVM, a Python function), found
- * through its {@code local.json}; none of them may touch an API server.
+ * The function and trigger commands against a running local mode (in this JVM, a Python function),
+ * found through its {@code local.json}; none of them may touch an API server.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalTargetTest {
 
   private LocalPlatform platform;
@@ -56,6 +60,7 @@ class LocalTargetTest {
                 null,
                 0,
                 new PrintStream(System.out, true, StandardCharsets.UTF_8)));
+    platform.watch(List.of(dir));
     System.setProperty(LocalAdmin.STATE_DIR_PROPERTY, dir.resolve(".kubeless").toString());
     await().atMost(Duration.ofSeconds(60)).until(() -> platform.ready("default/echo"));
   }
@@ -131,7 +136,7 @@ class LocalTargetTest {
   }
 
   @Test
-  void refusesToDeployUpdateOrDelete() throws Exception {
+  void deploysCallsUpdatesAndDeletesALocalFunction() throws Exception {
     Path code = dir.resolve("other.py");
     Files.writeString(code, "def handler(event, context):\n    return 'x'\n");
     CliRun deploy =
@@ -145,21 +150,180 @@ class LocalTargetTest {
             "other.handler",
             "--from-file",
             code.toString(),
+            "--schedule",
+            "*/5 * * * *",
             "--target",
-            "local");
-    assertThat(deploy.code()).isEqualTo(1);
+            "local",
+            "--wait");
+    assertThat(deploy.code()).as(deploy.err()).isZero();
+    assertThat(deploy.out())
+        .contains("Function other submitted for deployment")
+        .contains("CronJobTrigger other scheduled at */5 * * * *");
     assertThat(deploy.err())
-        .contains("local mode")
-        .contains("edit")
-        .contains("--target kubernetes");
+        .containsPattern("other: ready \\(\\d+\\.\\d s\\)")
+        .contains("note: local mode does not run CronJobTriggers yet");
+    assertThat(dir.resolve(".kubeless/applied/functions/default/other.yaml")).isRegularFile();
+
+    CliRun call = CliRun.offline("function", "call", "other", "--target", "local");
+    assertThat(call.code()).as(call.err()).isZero();
+    assertThat(call.out().strip()).isEqualTo("x");
+
+    CliRun cron = CliRun.offline("trigger", "cronjob", "list", "--target", "local");
+    assertThat(cron.code()).as(cron.err()).isZero();
+    assertThat(cron.out()).containsPattern("other\\s+default\\s+\\*/5 \\* \\* \\* \\*");
+
+    CliRun again =
+        CliRun.offline(
+            "function",
+            "deploy",
+            "other",
+            "--runtime",
+            "python3.12",
+            "--handler",
+            "other.handler",
+            "--from-file",
+            code.toString());
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).contains("function \"other\" already exists");
+
+    Files.writeString(code, "def handler(event, context):\n    return 'y'\n");
+    CliRun update =
+        CliRun.offline("function", "update", "other", "--from-file", code.toString(), "--wait");
+    assertThat(update.code()).as(update.err()).isZero();
+    assertThat(update.err()).contains("other: ready (");
+    CliRun called = CliRun.offline("function", "call", "other");
+    assertThat(called.out().strip()).isEqualTo("y");
+
+    ProcessHandle process = platform.process("default/other").orElseThrow();
+    CliRun delete = CliRun.offline("function", "delete", "other", "--target", "local");
+    assertThat(delete.code()).as(delete.err()).isZero();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !process.isAlive());
+    CliRun gone = CliRun.offline("function", "ls", "other", "--target", "local");
+    assertThat(gone.code()).isEqualTo(1);
+    assertThat(gone.err()).contains("function \"other\" not found in namespace \"default\"");
+    assertThat(CliRun.offline("trigger", "cronjob", "delete", "other").code()).isZero();
+  }
+
+  @Test
+  void leavesTheFunctionsOfTheUsersFilesToTheFiles() throws Exception {
+    String defined = dir.resolve("echo.yaml").toAbsolutePath().normalize().toString();
+    String before = Files.readString(dir.resolve("echo.yaml"));
 
     CliRun update = CliRun.offline("function", "update", "echo", "--memory", "128Mi");
     assertThat(update.code()).isEqualTo(1);
-    assertThat(update.err()).contains("local mode");
+    assertThat(update.err()).contains("defined in " + defined).contains("edit or remove it there");
 
     CliRun delete = CliRun.offline("function", "delete", "echo", "--target", "local");
     assertThat(delete.code()).isEqualTo(1);
-    assertThat(delete.err()).contains("local mode");
+    assertThat(delete.err()).contains("defined in " + defined).contains("edit or remove it there");
+    assertThat(Files.readString(dir.resolve("echo.yaml"))).isEqualTo(before);
+    assertThat(platform.ready("default/echo")).isTrue();
+
+    CliRun invalid =
+        CliRun.offline(
+            "function", "deploy", "bad", "--runtime", "python3.12", "--handler", "nodot");
+    assertThat(invalid.code()).isEqualTo(1);
+    assertThat(invalid.err()).contains("function bad: InvalidHandler");
+  }
+
+  @Test
+  void createsListsAndDeletesAKafkaTrigger() {
+    CliRun create =
+        CliRun.offline(
+            "trigger",
+            "kafka",
+            "create",
+            "orders",
+            "--trigger-topic",
+            "orders",
+            "--function-selector",
+            "team=demo",
+            "--target",
+            "local");
+    assertThat(create.code()).as(create.err()).isZero();
+    assertThat(create.out()).contains("Kafka trigger orders created in namespace default");
+    assertThat(create.err()).doesNotContain("note:");
+
+    CliRun list = CliRun.offline("trigger", "kafka", "list", "--target", "local");
+    assertThat(list.code()).as(list.err()).isZero();
+    assertThat(list.out())
+        .containsPattern("NAME\\s+NAMESPACE\\s+TOPIC\\s+FUNCTION SELECTOR")
+        .containsPattern("orders\\s+default\\s+orders\\s+team=demo");
+
+    CliRun update =
+        CliRun.offline("trigger", "kafka", "update", "orders", "--trigger-topic", "payments");
+    assertThat(update.code()).as(update.err()).isZero();
+    assertThat(CliRun.offline("trigger", "kafka", "ls").out())
+        .containsPattern("orders\\s+default\\s+payments\\s+team=demo");
+
+    CliRun http = CliRun.offline("trigger", "http", "create", "web", "--function-name", "echo");
+    assertThat(http.code()).as(http.err()).isZero();
+    assertThat(http.err()).contains("note: local mode does not run HTTPTriggers yet");
+    assertThat(CliRun.offline("trigger", "http", "list").out()).contains("web");
+    CliRun missing = CliRun.offline("trigger", "http", "create", "web2", "--function-name", "nope");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("Unable to find Function nope in namespace default");
+
+    assertThat(CliRun.offline("trigger", "kafka", "delete", "orders").code()).isZero();
+    assertThat(CliRun.offline("trigger", "http", "delete", "web").code()).isZero();
+    assertThat(CliRun.offline("trigger", "kafka", "list").out()).doesNotContain("orders");
+    CliRun again = CliRun.offline("trigger", "kafka", "delete", "orders");
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).contains("kafka trigger \"orders\" not found in namespace \"default\"");
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // last: it invokes echo once more, which the call counts above see
+  void createsListsPublishesToAndDeletesANatsTrigger() throws Exception {
+    CliRun create =
+        CliRun.offline(
+            "trigger",
+            "nats",
+            "create",
+            "orders-nats",
+            "--trigger-topic",
+            "orders.>",
+            "--function-selector",
+            "team=demo",
+            "--target",
+            "local");
+    assertThat(create.code()).as(create.err()).isZero();
+    assertThat(create.err()).doesNotContain("note:");
+
+    CliRun list = CliRun.offline("trigger", "nats", "list", "--target", "local");
+    assertThat(list.code()).as(list.err()).isZero();
+    assertThat(list.out()).containsPattern("orders-nats\\s+default\\s+orders\\.>\\s+team=demo");
+
+    // local mode started a nats-server for it and records its URL; the admin API has its state
+    String url = platform.natsUrl().orElseThrow();
+    assertThat(Files.readString(dir.resolve(".kubeless/local.json"))).contains(url);
+    var http = java.net.http.HttpClient.newHttpClient();
+    await("the NATSTrigger subscribed for echo")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              String triggers =
+                  http.send(
+                          java.net.http.HttpRequest.newBuilder(
+                                  platform.adminUrl().resolve("/api/triggers"))
+                              .build(),
+                          java.net.http.HttpResponse.BodyHandlers.ofString())
+                      .body();
+              return triggers.contains("\"kind\" : \"NATSTrigger\"")
+                  && triggers.contains("\"reason\" : \"Subscribed\"");
+            });
+
+    // no --url: the local mode's server
+    CliRun publish =
+        CliRun.offline(
+            "trigger", "nats", "publish", "--topic", "orders.new", "--message", "nats-hello");
+    assertThat(publish.code()).as(publish.err()).isZero();
+    await("echo invoked through the NATSTrigger")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> CliRun.offline("function", "logs", "echo").out().contains("got nats-hello"));
+
+    assertThat(CliRun.offline("trigger", "nats", "delete", "orders-nats").code()).isZero();
+    assertThat(CliRun.offline("trigger", "nats", "list").out()).doesNotContain("orders-nats");
   }
 
   @Test

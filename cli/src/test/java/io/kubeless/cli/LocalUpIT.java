@@ -33,8 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's main command as a user runs it: the launcher {@code ./kubeless} (on the CLI this
  * build packaged: nothing to rebuild) runs {@code local up} on a copy of {@code examples/}, the
  * Python and Node.js functions answer, a record published with {@code kubeless topic publish}
- * reaches both through the KafkaTrigger, an edited function file is live again with the new code,
- * and Ctrl-C (SIGINT) leaves no process behind.
+ * reaches both through the KafkaTrigger, a message published with {@code kubeless trigger nats
+ * publish} (to the nats-server local mode started) reaches the Python one through the NATSTrigger,
+ * an edited function file is live again with the new code, and Ctrl-C (SIGINT) leaves no process
+ * (function or nats-server) behind.
  */
 @Tag("broker")
 class LocalUpIT {
@@ -90,8 +92,18 @@ class LocalUpIT {
                     && lines.stream().anyMatch(l -> l.contains("[hello-python] ready at"))
                     && lines.stream().anyMatch(l -> l.contains("[hello-nodejs] ready at"))
                     && lines.stream()
+                        .anyMatch(l -> l.contains("hello-nodejs=Consuming hello-python=Consuming"))
+                    && lines.stream()
                         .anyMatch(
-                            l -> l.contains("hello-nodejs=Consuming hello-python=Consuming")));
+                            l ->
+                                l.contains("[nats] trigger default/orders-nats:")
+                                    && l.contains("hello-python=Subscribed")));
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.matches(
+                    "^ {2}nats: nats://127\\.0\\.0\\.1:\\d+ \\(local"
+                        + " nats-server, data in .*nats\\)$"));
     started = new ArrayList<>(up.descendants().toList());
     assertThat(started).isNotEmpty();
 
@@ -138,6 +150,34 @@ class LocalUpIT {
       assertThat(calls(function)).as(function + ": once per record, no duplicate").isEqualTo(2);
     }
 
+    // NATS: published without --url, to the server the running local mode records
+    Process natsPublish =
+        new ProcessBuilder(
+                root.resolve("kubeless").toString(),
+                "trigger",
+                "nats",
+                "publish",
+                "--topic",
+                "orders.created",
+                "--message",
+                "{\"name\":\"nats\"}")
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String natsSaid =
+        new String(natsPublish.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(natsPublish.waitFor()).as(natsSaid).isZero();
+    assertThat(natsSaid).contains("Published [orders.created]");
+    await("hello-python invoked by the NATS trigger")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> calls("hello-python") == 3);
+    assertThat(calls("hello-nodejs")).as("not bound by the NATS trigger").isEqualTo(2);
+    List<ProcessHandle> natsServers =
+        started.stream()
+            .filter(p -> p.info().command().map(c -> c.endsWith("nats-server")).orElse(false))
+            .toList();
+    assertThat(natsServers).as("the nats-server local mode started").hasSize(1);
+
     // an edited function file restarts that function, on the same URL, with the new code
     Path python = examples.resolve("hello-python.yaml");
     Files.writeString(python, Files.readString(python).replace("\"hello \"", "\"hi \""));
@@ -149,9 +189,10 @@ class LocalUpIT {
 
     new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();
     assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("local up ends on SIGINT").isTrue();
-    await("no function process left")
+    await("no function or nats-server process left")
         .atMost(Duration.ofSeconds(10))
         .until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
+    assertThat(natsServers).noneMatch(ProcessHandle::isAlive);
     assertThat(lines).contains("stopped");
     assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
   }

@@ -610,14 +610,16 @@ class TriggerCommandTest {
             "t",
             "--function-selector",
             "app in (a,b)");
-    CliRun publishNoUrl = CliRun.offline("trigger", "nats", "publish", "--message", "m");
+    // no --url and no local mode: Kubeless's default server (not reachable here), named
+    CliRun publishNoUrl =
+        CliRun.offline("trigger", "nats", "publish", "--message", "m", "--target", "kubernetes");
 
     assertThat(noTopic.code()).isEqualTo(2);
     assertThat(noTopic.err()).contains("--trigger-topic");
     assertThat(setBased.code()).isEqualTo(2);
     assertThat(setBased.err()).contains("invalid --function-selector");
-    assertThat(publishNoUrl.code()).isEqualTo(2);
-    assertThat(publishNoUrl.err()).contains("--url");
+    assertThat(publishNoUrl.code()).isEqualTo(1);
+    assertThat(publishNoUrl.err()).contains("nats://nats.nats-io.svc.cluster.local:4222");
   }
 
   // --- kinesis -------------------------------------------------------------------------------

@@ -130,52 +130,22 @@ class KafkaContractIT extends TriggerEngineContractTest {
         .resource(TestingKafka.trigger(ns, "count", stream.name(), Map.of("app", "counter")))
         .create();
     String group = ns + "_count_" + function.name() + "_" + stream.name();
-    List<PackagedApp> replicas = new ArrayList<>();
-    return new Deployment() {
-      @Override
-      public Replica start(String identity) {
-        PackagedApp app = replica(api, identity);
-        replicas.add(app);
-        return new Replica() {
-          @Override
-          public void kill() throws InterruptedException {
-            app.kill();
-          }
-
-          @Override
-          public boolean terminate(Duration timeout) throws InterruptedException {
-            return app.terminate(timeout);
-          }
-        };
-      }
-
-      @Override
-      public boolean drained() {
-        int partitions = 3;
-        return TestingKafka.committed(group)
-            .equals(TestingKafka.endOffsets(stream.name(), partitions));
-      }
-
-      @Override
-      public void close() {
-        replicas.forEach(PackagedApp::close);
-        api.close();
-      }
-    };
+    int partitions = 3;
+    return packaged(
+        api,
+        identity -> replica(api, identity),
+        () ->
+            TestingKafka.committed(group)
+                .equals(TestingKafka.endOffsets(stream.name(), partitions)));
   }
 
   private static PackagedApp replica(MockApiServer api, String identity) {
-    return PackagedApp.of("kubeless.trigger.jar")
-        .apiServer(api, "kubeless")
+    return packagedTrigger(api)
         .env("KAFKA_BROKERS", TestingKafka.bootstrap())
-        .property("kubeless.trigger.status-interval", "2s")
         .property("kubeless.kafka.consumer.max-poll-records", String.valueOf(MAX_POLL_RECORDS))
         .property("kubeless.kafka.consumer.probe-interval", "1s")
         .property("kubeless.kafka.consumer.properties.\"session.timeout.ms\"", "6000")
         .property("kubeless.kafka.consumer.properties.\"heartbeat.interval.ms\"", "500")
-        .property("kubeless.trigger.leader-election.lease-duration", "4s")
-        .property("kubeless.trigger.leader-election.renew-deadline", "3s")
-        .property("kubeless.trigger.leader-election.retry-period", "1s")
         .start(identity);
   }
 

@@ -14,6 +14,7 @@ import io.kubeless.api.v1beta1.KafkaTrigger;
 import io.kubeless.testing.BrokerTest;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.TestFunctions;
+import io.kubeless.testing.TriggerStatuses;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -241,16 +242,7 @@ class KafkaTriggerReconcilerTest {
   }
 
   private KafkaTrigger awaitReady(String ns, String name, String status, String reason) {
-    return await()
-        .atMost(TIMEOUT)
-        .until(
-            () -> trigger(ns, name),
-            t ->
-                t != null
-                    && t.getStatus() != null
-                    && Conditions.find(t.getStatus(), Conditions.READY)
-                        .filter(c -> c.getStatus().equals(status) && c.getReason().equals(reason))
-                        .isPresent());
+    return TriggerStatuses.awaitReady(client, KafkaTrigger.class, ns, name, status, reason);
   }
 
   /** Waits until the consumer groups of namespace {@code ns} with members are exactly these. */

@@ -37,12 +37,13 @@ import java.util.concurrent.TimeUnit;
  * --target local} uses it (and a web console will).
  *
  * <pre>
- * GET  /api/functions                       [{namespace, name, runtime, handler, deps, url, ready, pid, labels}]
+ * GET  /api/functions                       [{namespace, name, runtime, handler, deps, url, ready, pid, exitCode, labels}]
  * GET  /api/functions/{ns}/{name}           one of them
  * GET  /api/triggers                        [{kind, namespace, name, topic, problem, functions: [{function, phase, reason, message}]}]
  * ANY  /api/functions/{ns}/{name}/call      proxied to the function (method, headers, query, body)
  * GET  /api/functions/{ns}/{name}/logs      text/event-stream: ?tail=N (200) last lines, then live ones; ?follow=false to end there
  * GET  /api/functions/{ns}/{name}/metrics   the runtime's /metrics
+ * GET|PUT|DELETE /api/resources/...         resources applied as files (see {@link ResourceApi})
  * </pre>
  *
  * Only loopback clients, a loopback {@code Host} and no foreign {@code Origin} (a web page cannot
@@ -73,6 +74,7 @@ final class AdminServer implements AutoCloseable {
   private static final String DONE = new String("done"); // identity marks the end of a stream
 
   private final LocalPlatform platform;
+  private final ResourceApi resources;
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final List<LinkedBlockingQueue<String>> streams =
@@ -81,6 +83,7 @@ final class AdminServer implements AutoCloseable {
 
   private AdminServer(LocalPlatform platform) throws IOException {
     this.platform = platform;
+    this.resources = new ResourceApi(platform);
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
@@ -128,6 +131,13 @@ final class AdminServer implements AutoCloseable {
         return;
       }
       String what = parts.get(1);
+      if (what.equals("resources")) {
+        ResourceApi.Reply reply =
+            resources.handle(
+                method, parts.subList(2, parts.size()), ex.getRequestBody().readAllBytes());
+        json(ex, reply.status(), reply.body());
+        return;
+      }
       if (what.equals("triggers") && parts.size() == 2) {
         if (get(ex)) {
           json(ex, 200, platform.triggerStates());
@@ -173,7 +183,11 @@ final class AdminServer implements AutoCloseable {
         }
         default -> error(ex, 404, "no such endpoint: " + path);
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        return;
+      }
       // the client went away, or an answer was already under way
       if (!closed && ex.getResponseCode() == -1) {
         try {
@@ -182,8 +196,6 @@ final class AdminServer implements AutoCloseable {
           // nothing more to do
         }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -218,6 +230,7 @@ final class AdminServer implements AutoCloseable {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("functions", url().resolve("/api/functions").toString());
     m.put("triggers", url().resolve("/api/triggers").toString());
+    m.put("resources", url().resolve("/api/resources/functions").toString());
     return m;
   }
 
@@ -233,6 +246,8 @@ final class AdminServer implements AutoCloseable {
     m.put("url", p.url().toString());
     m.put("ready", platform.ready(f.key()) && p.process() != null && p.process().isAlive());
     m.put("pid", p.process() == null ? null : p.process().pid());
+    m.put(
+        "exitCode", p.process() == null || p.process().isAlive() ? null : p.process().exitValue());
     m.put("labels", f.labels());
     return m;
   }

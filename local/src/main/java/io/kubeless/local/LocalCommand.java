@@ -36,9 +36,12 @@ public class LocalCommand implements Callable<Integer> {
       name = "up",
       mixinStandardHelpOptions = true,
       description = {
-        "Run the Functions of the files as local processes and their KafkaTriggers against an"
-            + " embedded Kafka broker (or --kafka-bootstrap), until Ctrl-C.",
-        "Files are read as kubectl apply -f reads them: directories, multi-document YAML, JSON."
+        "Run the Functions of the files as local processes, their KafkaTriggers against an"
+            + " embedded Kafka broker (or --kafka-bootstrap) and their NATSTriggers against a"
+            + " nats-server it starts (or --nats-url), until Ctrl-C.",
+        "Files are read as kubectl apply -f reads them: directories, multi-document YAML, JSON.",
+        "What `kubeless function deploy` and `kubeless trigger ... create` applied is kept in"
+            + " <state-dir>/applied/ and runs again at the next start."
       })
   public static class Up implements Callable<Integer> {
 
@@ -56,6 +59,21 @@ public class LocalCommand implements Callable<Integer> {
         names = "--kafka-port",
         description = "port of the embedded broker (default: 9092 when free, else any free port)")
     int kafkaPort;
+
+    @Option(
+        names = "--nats-url",
+        paramLabel = "URL",
+        description =
+            "use this NATS server (nats://host:4222) instead of starting nats-server (also: env"
+                + " NATS_URL)")
+    String natsUrl;
+
+    @Option(
+        names = "--nats-port",
+        description =
+            "port of the nats-server local mode starts (default: 4222 when free, else any free"
+                + " port)")
+    int natsPort;
 
     @Option(
         names = "--state-dir",
@@ -86,10 +104,14 @@ public class LocalCommand implements Callable<Integer> {
         System.err.println("error: " + e.getMessage());
         return 1;
       }
-      if (manifests.functions().isEmpty() && manifests.kafkaTriggers().isEmpty()) {
-        System.err.println("error: no Function or KafkaTrigger in " + sources);
-        manifests.problems().forEach(p -> System.err.println("invalid: " + p));
-        return 1;
+      if (manifests.functions().isEmpty()
+          && manifests.kafkaTriggers().isEmpty()
+          && manifests.natsTriggers().isEmpty()) {
+        // the resources applied earlier (kubeless function deploy) may still run
+        out.println(
+            "note: no Function, KafkaTrigger or NATSTrigger in "
+                + sources
+                + "; add files there, or deploy with `kubeless function deploy`");
       }
       CountDownLatch stopped = new CountDownLatch(1);
       LocalPlatform platform;
@@ -97,7 +119,8 @@ public class LocalCommand implements Callable<Integer> {
         platform =
             LocalPlatform.start(
                 manifests,
-                new LocalPlatform.Options(stateDir, runtimesDir, kafkaBootstrap, kafkaPort, out));
+                new LocalPlatform.Options(
+                    stateDir, runtimesDir, kafkaBootstrap, kafkaPort, natsUrl, natsPort, out));
       } catch (Exception e) {
         System.err.println("error: " + e);
         return 1;

@@ -9,8 +9,9 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * The log of this JVM (the trigger engine, the Kafka clients and the embedded broker) as one stream
- * of lines prefixed {@code [kafka] }, beside the functions' {@code [<function>] } lines.
+ * The log of this JVM (the trigger engine, the Kafka clients and the embedded broker, the NATS
+ * source) as one stream of lines prefixed {@code [kafka] } ({@code [nats] } for NATS's), beside the
+ * functions' {@code [<function>] } lines.
  */
 final class LocalLog {
 
@@ -26,6 +27,10 @@ final class LocalLog {
   private static Handler handler;
 
   private LocalLog() {}
+
+  private static boolean nats(String logger) {
+    return logger.startsWith("io.kubeless.nats.") || logger.startsWith("io.nats.");
+  }
 
   /** Sends every log record of this JVM to {@code out}, once. */
   static synchronized void install(PrintStream out) {
@@ -52,7 +57,7 @@ final class LocalLog {
             String name = r.getLoggerName() == null ? "" : r.getLoggerName();
             int dot = name.lastIndexOf('.');
             StringBuilder line =
-                new StringBuilder("[kafka] ")
+                new StringBuilder(nats(name) ? "[nats] " : "[kafka] ")
                     .append(r.getLevel().getName())
                     .append(' ')
                     .append(dot < 0 ? name : name.substring(dot + 1))

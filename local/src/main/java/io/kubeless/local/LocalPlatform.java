@@ -6,18 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.api.v1beta1.Function;
-import io.kubeless.api.v1beta1.KafkaTrigger;
-import io.kubeless.api.v1beta1.KafkaTriggerSpec;
-import io.kubeless.kafka.source.ConsumerSettings;
-import io.kubeless.kafka.source.KafkaClientProperties;
-import io.kubeless.kafka.source.KafkaSource;
-import io.kubeless.kafka.source.KafkaSubscription;
 import io.kubeless.trigger.TriggerId;
-import io.kubeless.trigger.engine.Bindings;
-import io.kubeless.trigger.engine.InvalidTriggerException;
 import io.kubeless.trigger.engine.TriggerEngine;
-import io.kubeless.trigger.engine.TriggerSpec;
-import io.kubeless.trigger.engine.TriggerSpecSource;
 import io.kubeless.trigger.function.FunctionEndpoint;
 import io.kubeless.trigger.function.InMemoryFunctionDirectory;
 import io.kubeless.trigger.invoke.Invoker;
@@ -33,8 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -48,9 +36,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Kubeless on one machine: each Function a local process, KafkaTriggers through the same trigger
- * engine as on Kubernetes (fed from the YAML instead of a reconciler), an embedded Kafka broker
- * unless one is given. {@link #close()} stops everything it started.
+ * Kubeless on one machine: each Function a local process, the triggers through the same trigger
+ * engine as on Kubernetes (fed from the YAML instead of a reconciler): KafkaTriggers against an
+ * embedded Kafka broker unless one is given, NATSTriggers against a {@code nats-server} it starts
+ * unless one is given. Each trigger kind is a {@link LocalTriggers}; they share one engine. {@link
+ * #close()} stops everything it started.
  */
 public final class LocalPlatform implements AutoCloseable {
 
@@ -59,10 +49,25 @@ public final class LocalPlatform implements AutoCloseable {
    * @param runtimes the {@code runtimes/} folder holding {@code <language>/run}
    * @param kafkaBootstrap brokers to use instead of the embedded one, or null
    * @param kafkaPort the embedded broker's port; 0 for 9092 when free, else any
+   * @param natsUrl the NATS server to use instead of starting a {@code nats-server}, or null
+   * @param natsPort the started {@code nats-server}'s port; 0 for 4222 when free, else any
    * @param out where the lines go
    */
   public record Options(
-      Path home, Path runtimes, String kafkaBootstrap, int kafkaPort, PrintStream out) {}
+      Path home,
+      Path runtimes,
+      String kafkaBootstrap,
+      int kafkaPort,
+      String natsUrl,
+      int natsPort,
+      PrintStream out) {
+
+    /** Kafka's settings only: NATS from {@code NATS_URL}, else a started server on 4222 or any. */
+    public Options(
+        Path home, Path runtimes, String kafkaBootstrap, int kafkaPort, PrintStream out) {
+      this(home, runtimes, kafkaBootstrap, kafkaPort, null, 0, out);
+    }
+  }
 
   private final Options options;
   private final PrintStream out;
@@ -72,31 +77,44 @@ public final class LocalPlatform implements AutoCloseable {
   // what was applied, by identity: a changed print restarts or re-applies (the watcher's state)
   private final Map<String, JsonNode> functionPrints = new HashMap<>();
   private final Map<String, Path> functionFiles = new HashMap<>();
-  // read by the admin API while the watcher changes it
-  private final Map<TriggerId, JsonNode> triggerPrints = new ConcurrentHashMap<>();
   private final Map<String, LogBuffer> logs = new ConcurrentHashMap<>();
   private volatile AdminServer admin;
-  private final Map<TriggerId, Path> triggerFiles = new HashMap<>();
-  private final Map<TriggerId, Instant> triggerCreated = new HashMap<>();
   private Map<Path, String> fileHashes = new HashMap<>();
   private List<Path> sources = List.of();
+  private final AppliedResources applied;
+  // the files' first pass is done: reload() knows which file defines what
+  private volatile boolean tracking;
   private volatile ManifestWatcher watcher;
-  private YamlSpecs specs;
   private final Map<String, Boolean> ready = new ConcurrentHashMap<>();
   private final List<String> invalid = new ArrayList<>();
-  private EmbeddedKafka kafka;
-  private String bootstrap;
+  private final KafkaTriggers kafka;
+  private final NatsTriggers nats;
+  // every trigger kind local mode runs, in the engine they share
+  private final List<LocalTriggers<?, ?, ?>> kinds;
   private Vertx vertx;
   private Invoker invoker;
   private TriggerEngine engine;
-  private KafkaSource source;
-  private volatile Bindings<KafkaTriggerSpec, KafkaSubscription> bindings;
   private volatile boolean closed;
   private boolean stopped;
 
   private LocalPlatform(Options options) {
     this.options = options;
     this.out = options.out();
+    this.applied = new AppliedResources(options.home());
+    this.kafka =
+        new KafkaTriggers(out, options.home(), options.kafkaBootstrap(), options.kafkaPort());
+    this.nats = new NatsTriggers(out, options.home(), options.natsUrl(), options.natsPort());
+    this.kinds = List.of(kafka, nats);
+  }
+
+  /** The trigger engine the kinds share, made when the first kind starts. */
+  private synchronized TriggerEngine engine() {
+    if (engine == null) {
+      vertx = Vertx.vertx();
+      invoker = new Invoker(vertx, Invoker.Options.defaults());
+      engine = new TriggerEngine(directory, invoker, new TriggerMetrics(new SimpleMeterRegistry()));
+    }
+    return engine;
   }
 
   /** Starts what the manifests describe; on a failure, stops what already started. */
@@ -112,10 +130,12 @@ public final class LocalPlatform implements AutoCloseable {
     }
   }
 
-  private void run(Manifests manifests) throws Exception {
+  private void run(Manifests files) throws Exception {
+    Files.createDirectories(applied.root());
+    // after the user's files: a name they define is theirs (the first one counts)
+    Manifests manifests = files.plus(Manifests.load(applied.files()));
     manifests.problems().forEach(p -> out.println("invalid: " + p));
     manifests.skipped().forEach(s -> out.println("skipped: " + s));
-    Files.createDirectories(options.home());
 
     List<LocalFunction> parsed = new ArrayList<>();
     Set<String> keys = new LinkedHashSet<>();
@@ -135,9 +155,9 @@ public final class LocalPlatform implements AutoCloseable {
       }
     }
 
-    List<KafkaTrigger> triggers = manifests.kafkaTriggers();
-    if (!triggers.isEmpty()) {
-      startKafka(triggers);
+    // the servers first, so the functions' triggers find them
+    for (LocalTriggers<?, ?, ?> kind : kinds) {
+      startKind(kind, manifests);
     }
 
     for (LocalFunction lf : parsed) {
@@ -145,12 +165,12 @@ public final class LocalPlatform implements AutoCloseable {
       startFunction(lf, EmbeddedKafka.freePort());
     }
 
-    if (bindings != null) {
-      openBindings(triggers);
+    for (LocalTriggers<?, ?, ?> kind : kinds) {
+      openKind(kind, manifests);
     }
 
     admin = AdminServer.start(this);
-    printSummary(triggers);
+    printSummary(manifests);
     writeState();
   }
 
@@ -195,61 +215,26 @@ public final class LocalPlatform implements AutoCloseable {
     return true;
   }
 
-  /** Feeds the triggers to the engine, and from then on prints their states as they change. */
-  private void openBindings(List<KafkaTrigger> triggers) {
-    List<TriggerSpec<KafkaTriggerSpec>> initial = new ArrayList<>();
-    int order = 0;
-    for (KafkaTrigger t : triggers) {
-      var meta = t.getMetadata();
-      if (meta == null || meta.getName() == null) {
-        report("kafka trigger <no name>: metadata.name is missing");
-        continue;
-      }
-      TriggerId id = triggerId(t);
-      Instant created = created(t, Instant.EPOCH.plusMillis(order++));
-      if (triggerPrints.containsKey(id)) {
-        continue; // the first one counts, as for Functions
-      }
-      triggerPrints.put(id, print(t));
-      triggerCreated.put(id, created);
-      initial.add(new TriggerSpec<>(id, created, t.getSpec()));
-    }
-    bindings.onStateChange(
-        id ->
-            bindings
-                .state(id)
-                .ifPresent(
-                    s ->
-                        out.println(
-                            "[kafka] trigger "
-                                + id.namespace()
-                                + "/"
-                                + id.name()
-                                + ": "
-                                + describe(s))));
-    specs = new YamlSpecs(initial);
-    bindings.open(specs);
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> void startKind(
+      LocalTriggers<R, ?, ?> kind,
+      Manifests manifests,
+      java.util.function.Supplier<TriggerEngine> engine)
+      throws Exception {
+    kind.start(engine, kind.triggers(manifests));
   }
 
-  private static TriggerId triggerId(KafkaTrigger t) {
-    var meta = t.getMetadata();
-    String ns =
-        meta.getNamespace() == null || meta.getNamespace().isBlank()
-            ? "default"
-            : meta.getNamespace();
-    return new TriggerId(ns, meta.getName());
+  private void startKind(LocalTriggers<?, ?, ?> kind, Manifests manifests) throws Exception {
+    startKind(kind, manifests, this::engine);
   }
 
-  private static Instant created(KafkaTrigger t, Instant otherwise) {
-    String ts = t.getMetadata().getCreationTimestamp();
-    if (ts != null) {
-      try {
-        return OffsetDateTime.parse(ts).toInstant();
-      } catch (RuntimeException e) {
-        // file order
-      }
-    }
-    return otherwise;
+  private <R extends io.fabric8.kubernetes.api.model.HasMetadata> void openKind(
+      LocalTriggers<R, ?, ?> kind, Manifests manifests) {
+    kind.open(kind.triggers(manifests), invalid);
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> void summary(
+      LocalTriggers<R, ?, ?> kind, Manifests manifests) {
+    kind.summary(kind.triggers(manifests));
   }
 
   private static JsonNode print(LocalFunction f) {
@@ -258,72 +243,6 @@ public final class LocalPlatform implements AutoCloseable {
     n.set("spec", json.valueToTree(f.function().getSpec()));
     n.set("labels", json.valueToTree(f.labels()));
     return n;
-  }
-
-  private static JsonNode print(KafkaTrigger t) {
-    ObjectMapper json = Serialization.jsonMapper();
-    ObjectNode n = json.createObjectNode();
-    n.set("spec", json.valueToTree(t.getSpec()));
-    n.put("creationTimestamp", t.getMetadata().getCreationTimestamp());
-    return n;
-  }
-
-  private void startKafka(List<KafkaTrigger> triggers) throws Exception {
-    Set<String> topics = new LinkedHashSet<>();
-    KafkaSource validator = null;
-    String given = options.kafkaBootstrap();
-    if (given == null || given.isBlank()) {
-      given = System.getenv("KAFKA_BROKERS");
-    }
-    if (given != null && !given.isBlank()) {
-      bootstrap = given.trim();
-    } else {
-      Path dir = options.home().resolve("kafka");
-      out.println("starting the embedded Kafka broker (data in " + dir + ")");
-      kafka = EmbeddedKafka.start(dir, options.kafkaPort());
-      bootstrap = kafka.bootstrap();
-    }
-    Map<String, Object> props = KafkaClientProperties.defaults();
-    props.put("bootstrap.servers", bootstrap);
-    ConsumerSettings settings =
-        new ConsumerSettings(
-            props,
-            "latest",
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(10),
-            Duration.ofMillis(100),
-            "kubeless-trigger-positions");
-    vertx = Vertx.vertx();
-    invoker = new Invoker(vertx, Invoker.Options.defaults());
-    engine = new TriggerEngine(directory, invoker, new TriggerMetrics(new SimpleMeterRegistry()));
-    source = new KafkaSource(engine, settings);
-    validator = source;
-    for (KafkaTrigger t : triggers) {
-      try {
-        topics.add(validator.subscription(t.getSpec()).topic());
-      } catch (InvalidTriggerException | RuntimeException e) {
-        // the engine reports it as the trigger's state
-      }
-    }
-    if (kafka != null && !topics.isEmpty()) {
-      EmbeddedKafka.createTopics(bootstrap, topics);
-    }
-    bindings = new Bindings<>(engine, source, Duration.ofSeconds(10));
-  }
-
-  private static String describe(io.kubeless.trigger.engine.TriggerState s) {
-    if (s.problem() != null) {
-      return "invalid: " + s.problem();
-    }
-    StringBuilder b = new StringBuilder(s.source() + ", " + s.selection() + ":");
-    if (s.functions().isEmpty()) {
-      b.append(" no function matches");
-    }
-    for (var f : s.functions()) {
-      b.append(' ').append(f.function()).append('=').append(f.reason());
-    }
-    return b.toString();
   }
 
   private void note(LocalFunction f, String field, ObjectNode value) {
@@ -343,7 +262,7 @@ public final class LocalPlatform implements AutoCloseable {
     return new FunctionEndpoint(f.namespace(), f.name(), p.url(), f.timeout(), ready, f.labels());
   }
 
-  private void printSummary(List<KafkaTrigger> triggers) {
+  private void printSummary(Manifests manifests) {
     out.println("kubeless local:");
     for (FunctionProcess p : running()) {
       out.println(
@@ -351,15 +270,8 @@ public final class LocalPlatform implements AutoCloseable {
               .formatted(
                   p.function().label(), p.function().runtime(), p.function().handler(), p.url()));
     }
-    if (bootstrap != null) {
-      out.println("  kafka " + (kafka != null ? "(embedded) " : "") + "at " + bootstrap);
-    }
-    for (KafkaTrigger t : triggers) {
-      out.println(
-          "  kafka trigger %s: topic %s"
-              .formatted(
-                  t.getMetadata() == null ? "" : t.getMetadata().getName(),
-                  t.getSpec() == null ? "" : t.getSpec().getTopic()));
+    for (LocalTriggers<?, ?, ?> kind : kinds) {
+      summary(kind, manifests);
     }
     out.println("  admin at " + admin.url());
     out.println("  state in " + options.home() + "; Ctrl-C stops everything");
@@ -376,8 +288,9 @@ public final class LocalPlatform implements AutoCloseable {
       fns.put(e.getKey(), f);
     }
     state.put("functions", fns);
-    state.put("kafka", bootstrap);
-    state.put("kafkaEmbedded", kafka != null);
+    for (LocalTriggers<?, ?, ?> kind : kinds) {
+      kind.state(state);
+    }
     state.put("admin", admin == null ? null : admin.url().toString());
     Files.writeString(
         stateFile(),
@@ -394,42 +307,13 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   /**
-   * Each KafkaTrigger with its topic and, from the engine, each bound function's phase and reason
-   * (the admin API's {@code /api/triggers}).
+   * Each trigger (KafkaTriggers, then NATSTriggers) with its topic and, from the engine, each bound
+   * function's phase and reason (the admin API's {@code /api/triggers}).
    */
   List<Map<String, Object>> triggerStates() {
-    var b = bindings;
-    List<TriggerId> ids = new ArrayList<>(triggerPrints.keySet());
-    ids.sort(java.util.Comparator.comparing(TriggerId::namespace).thenComparing(TriggerId::name));
     List<Map<String, Object>> all = new ArrayList<>();
-    for (TriggerId id : ids) {
-      JsonNode print = triggerPrints.get(id);
-      Map<String, Object> t = new LinkedHashMap<>();
-      t.put("kind", "KafkaTrigger");
-      t.put("namespace", id.namespace());
-      t.put("name", id.name());
-      t.put("topic", print == null ? null : print.at("/spec/topic").asText(null));
-      var state =
-          b == null ? Optional.<io.kubeless.trigger.engine.TriggerState>empty() : b.state(id);
-      t.put("problem", state.map(io.kubeless.trigger.engine.TriggerState::problem).orElse(null));
-      t.put("source", state.map(io.kubeless.trigger.engine.TriggerState::source).orElse(null));
-      t.put(
-          "selection", state.map(io.kubeless.trigger.engine.TriggerState::selection).orElse(null));
-      List<Map<String, Object>> fns = new ArrayList<>();
-      state.ifPresent(
-          s ->
-              s.functions()
-                  .forEach(
-                      f -> {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("function", f.function());
-                        m.put("phase", f.phase() == null ? null : f.phase().toString());
-                        m.put("reason", f.reason());
-                        m.put("message", f.message());
-                        fns.add(m);
-                      }));
-      t.put("functions", fns);
-      all.add(t);
+    for (LocalTriggers<?, ?, ?> kind : kinds) {
+      all.addAll(kind.states());
     }
     return all;
   }
@@ -448,7 +332,22 @@ public final class LocalPlatform implements AutoCloseable {
 
   /** The brokers the triggers read, when there are triggers. */
   public Optional<String> kafkaBootstrap() {
-    return Optional.ofNullable(bootstrap);
+    return Optional.ofNullable(kafka.bootstrap());
+  }
+
+  /** The NATS server the NATSTriggers use, when there are NATSTriggers and they run. */
+  public Optional<String> natsUrl() {
+    return Optional.ofNullable(nats.url());
+  }
+
+  /** The {@code nats-server} local mode started, while it runs. */
+  public Optional<ProcessHandle> natsServer() {
+    return nats.serverProcess();
+  }
+
+  /** The engine's state of a NATSTrigger, when NATSTriggers run. */
+  Optional<io.kubeless.trigger.engine.TriggerState> natsTrigger(TriggerId id) {
+    return nats.state(id);
   }
 
   /** One line per Function or trigger that was refused. */
@@ -497,14 +396,66 @@ public final class LocalPlatform implements AutoCloseable {
       if (closed || watcher != null) {
         return;
       }
-      this.sources = List.copyOf(sources);
-      watcher = ManifestWatcher.open(this.sources, () -> reload(false), out);
-      reload(true);
+      if (!tracking) {
+        this.sources = List.copyOf(sources);
+        reload(true);
+        tracking = true;
+      }
+      watcher = ManifestWatcher.open(this.sources, applied.root(), () -> reload(false), out);
     }
     watcher.start();
   }
 
+  /** The applied resources' files (the admin API's writes). */
+  AppliedResources applied() {
+    return applied;
+  }
+
+  /** Whether local mode follows its files (then the admin API may write resources). */
+  boolean tracking() {
+    return tracking;
+  }
+
+  /** The user's manifest files, as local mode reads them (the applied ones left out). */
+  synchronized List<Path> userFiles() {
+    return ManifestWatcher.files(sources).stream()
+        .map(p -> p.toAbsolutePath().normalize())
+        .toList();
+  }
+
+  /** Every Kubeless resource of the files local mode reads, the user's first, with its file. */
+  List<Definition> definitions() {
+    List<Path> all = new ArrayList<>(userFiles());
+    all.addAll(applied.files());
+    return Definition.scan(all);
+  }
+
+  /**
+   * Runs {@code edit} (a change to the applied files) and applies the files at once, as the watcher
+   * would a moment later; nothing else reads or applies the files meanwhile.
+   */
+  synchronized <T> T change(java.util.concurrent.Callable<T> edit) throws Exception {
+    T result = edit.call();
+    reload(false);
+    return result;
+  }
+
   private record Wanted<T>(T item, JsonNode print, Path file) {}
+
+  /** One kind's triggers in one pass over the files. */
+  private static final class KindPass<R extends io.fabric8.kubernetes.api.model.HasMetadata> {
+    final LocalTriggers<R, ?, ?> kind;
+    final Map<TriggerId, LocalTriggers.Wanted<R>> wanted = new LinkedHashMap<>();
+
+    KindPass(LocalTriggers<R, ?, ?> kind) {
+      this.kind = kind;
+    }
+
+    static <R extends io.fabric8.kubernetes.api.model.HasMetadata> KindPass<R> of(
+        LocalTriggers<R, ?, ?> kind) {
+      return new KindPass<>(kind);
+    }
+  }
 
   /**
    * Reads the files again and applies what changed. The first pass only learns which file defines
@@ -516,10 +467,13 @@ public final class LocalPlatform implements AutoCloseable {
     }
     Map<Path, String> hashes = new HashMap<>();
     Map<String, Wanted<LocalFunction>> fns = new LinkedHashMap<>();
-    Map<TriggerId, Wanted<KafkaTrigger>> trs = new LinkedHashMap<>();
+    List<KindPass<?>> passes = new ArrayList<>();
+    kinds.forEach(k -> passes.add(KindPass.of(k)));
     Set<Path> troubled = new HashSet<>();
     Set<Path> changed = new HashSet<>();
-    for (Path file : ManifestWatcher.files(sources)) {
+    List<Path> all = new ArrayList<>(ManifestWatcher.files(sources));
+    all.addAll(applied.files());
+    for (Path file : all) {
       Path abs = file.toAbsolutePath().normalize();
       Manifests m;
       try {
@@ -554,26 +508,21 @@ public final class LocalPlatform implements AutoCloseable {
           }
         }
       }
-      for (KafkaTrigger t : m.kafkaTriggers()) {
-        if (t.getMetadata() == null || t.getMetadata().getName() == null) {
-          troubled.add(abs);
-          if (fresh) {
-            report("kafka trigger <no name>: metadata.name is missing");
-          }
-          continue;
-        }
-        trs.putIfAbsent(triggerId(t), new Wanted<>(t, print(t), abs));
+      for (KindPass<?> pass : passes) {
+        pass.kind.collect(m, abs, cast(pass.wanted), () -> troubled.add(abs), fresh, invalid);
       }
     }
     fileHashes = hashes;
     if (first) {
       fns.forEach((k, w) -> functionFiles.put(k, w.file()));
-      trs.forEach((k, w) -> triggerFiles.put(k, w.file()));
+      passes.forEach(pass -> pass.kind.learn(cast(pass.wanted)));
       return;
     }
     try {
       applyFunctions(fns, troubled, changed);
-      applyTriggers(trs, troubled, changed);
+      for (KindPass<?> pass : passes) {
+        pass.kind.apply(this::engine, cast(pass.wanted), troubled, changed, invalid);
+      }
       writeState();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -662,91 +611,16 @@ public final class LocalPlatform implements AutoCloseable {
     }
   }
 
-  private void applyTriggers(
-      Map<TriggerId, Wanted<KafkaTrigger>> trs, Set<Path> troubled, Set<Path> changed) {
-    if (bindings == null) {
-      if (trs.isEmpty()) {
-        return;
-      }
-      List<KafkaTrigger> all = trs.values().stream().map(Wanted::item).toList();
-      try {
-        startKafka(all);
-        openBindings(all);
-        trs.forEach((id, w) -> triggerFiles.put(id, w.file()));
-        trs.keySet().forEach(id -> out.println("[watch] trigger " + id(id) + " added: applied"));
-        out.println("[watch] kafka " + (kafka != null ? "(embedded) " : "") + "at " + bootstrap);
-      } catch (Exception e) {
-        out.println(
-            "[watch] starting Kafka for the first KafkaTrigger failed ("
-                + e
-                + "); restart local up to run the triggers");
-        stopKafka();
-      }
-      return;
-    }
-    for (TriggerId id : List.copyOf(triggerPrints.keySet())) {
-      if (trs.containsKey(id)) {
-        continue;
-      }
-      Path file = triggerFiles.get(id);
-      if (troubled.contains(file)) {
-        if (changed.contains(file)) {
-          out.println(
-              "[watch] trigger "
-                  + id(id)
-                  + ": "
-                  + file.getFileName()
-                  + " has invalid documents; it keeps running unchanged");
-        }
-        continue;
-      }
-      triggerPrints.remove(id);
-      triggerFiles.remove(id);
-      triggerCreated.remove(id);
-      specs.deleted(id);
-      out.println("[watch] trigger " + id(id) + " removed");
-    }
-    List<TriggerSpec<KafkaTriggerSpec>> apply = new ArrayList<>();
-    Set<String> topics = new LinkedHashSet<>();
-    for (var e : trs.entrySet()) {
-      TriggerId id = e.getKey();
-      KafkaTrigger t = e.getValue().item();
-      JsonNode before = triggerPrints.get(id);
-      triggerFiles.put(id, e.getValue().file());
-      if (e.getValue().print().equals(before)) {
-        continue;
-      }
-      out.println(
-          "[watch] trigger " + id(id) + (before == null ? " added" : " changed") + ": applying");
-      triggerPrints.put(id, e.getValue().print());
-      Instant created = created(t, triggerCreated.getOrDefault(id, Instant.now()));
-      triggerCreated.put(id, created);
-      apply.add(new TriggerSpec<>(id, created, t.getSpec()));
-      try {
-        topics.add(source.subscription(t.getSpec()).topic());
-      } catch (InvalidTriggerException | RuntimeException ex) {
-        // the engine reports it as the trigger's state
-      }
-    }
-    if (kafka != null && !topics.isEmpty()) {
-      try {
-        EmbeddedKafka.createTopics(bootstrap, topics);
-      } catch (Exception ex) {
-        out.println("[kafka] creating the topics " + topics + ": " + ex);
-      }
-    }
-    apply.forEach(specs::applied);
-  }
-
-  private static String id(TriggerId id) {
-    return id.namespace() + "/" + id.name();
-  }
-
   private static String label(String key) {
     return key.startsWith("default/") ? key.substring("default/".length()) : key;
   }
 
-  private static boolean free(int port) {
+  @SuppressWarnings("unchecked")
+  private static <T> T cast(Object o) {
+    return (T) o;
+  }
+
+  static boolean free(int port) {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
       s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -754,29 +628,6 @@ public final class LocalPlatform implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  /** Stops the trigger engine, the Kafka clients and the embedded broker. */
-  private void stopKafka() {
-    quietly(bindings);
-    quietly(source);
-    quietly(engine);
-    quietly(invoker);
-    if (vertx != null) {
-      try {
-        vertx.close().toCompletionStage().toCompletableFuture().get();
-      } catch (Exception e) {
-        // going anyway
-      }
-    }
-    quietly(kafka);
-    bindings = null;
-    source = null;
-    engine = null;
-    invoker = null;
-    vertx = null;
-    kafka = null;
-    bootstrap = null;
   }
 
   @Override
@@ -798,8 +649,7 @@ public final class LocalPlatform implements AutoCloseable {
       return;
     }
     stopped = true;
-    quietly(bindings);
-    quietly(source);
+    kinds.forEach(LocalTriggers::closeBindings);
     quietly(engine);
     quietly(invoker);
     if (vertx != null) {
@@ -820,7 +670,7 @@ public final class LocalPlatform implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    quietly(kafka);
+    kinds.forEach(LocalTriggers::stopServer);
     try {
       Files.deleteIfExists(stateFile());
     } catch (IOException e) {
@@ -836,42 +686,6 @@ public final class LocalPlatform implements AutoCloseable {
       c.close();
     } catch (Exception e) {
       out.println("[kafka] stopping " + c.getClass().getSimpleName() + ": " + e);
-    }
-  }
-
-  /**
-   * The trigger specs of the YAML: those of the files at start-up, then what the watcher applies
-   * and deletes.
-   */
-  private static final class YamlSpecs implements TriggerSpecSource<KafkaTriggerSpec> {
-    private final List<TriggerSpec<KafkaTriggerSpec>> initial;
-    private final Set<TriggerId> ids = ConcurrentHashMap.newKeySet();
-    private volatile Listener<KafkaTriggerSpec> listener;
-
-    YamlSpecs(List<TriggerSpec<KafkaTriggerSpec>> initial) {
-      this.initial = List.copyOf(initial);
-      initial.forEach(s -> ids.add(s.id()));
-    }
-
-    @Override
-    public void open(Listener<KafkaTriggerSpec> listener) {
-      this.listener = listener;
-      initial.forEach(listener::applied);
-    }
-
-    void applied(TriggerSpec<KafkaTriggerSpec> spec) {
-      ids.add(spec.id());
-      listener.applied(spec);
-    }
-
-    void deleted(TriggerId id) {
-      ids.remove(id);
-      listener.deleted(id);
-    }
-
-    @Override
-    public Optional<Set<TriggerId>> existing() {
-      return Optional.of(Set.copyOf(ids));
     }
   }
 }

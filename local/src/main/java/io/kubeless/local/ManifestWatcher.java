@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * Watches the directories given to {@code local up} and the parent directories of the files given,
  * and calls {@code onChange} once the manifests they hold have been quiet for {@link #QUIET}.
  * Editor temporary and backup files never cause a pass. The directories are watched as the loader
- * reads them: their own files, not their subdirectories.
+ * reads them: their own files, not their subdirectories. The {@code tree} of applied resources is
+ * watched whole, its folders as they appear.
  */
 final class ManifestWatcher implements AutoCloseable {
 
@@ -37,13 +38,14 @@ final class ManifestWatcher implements AutoCloseable {
 
   private final Set<Path> directories = new LinkedHashSet<>();
   private final Set<Path> files = new LinkedHashSet<>();
+  private final Set<Path> trees = new LinkedHashSet<>();
   private final Runnable onChange;
   private final PrintStream out;
   private final WatchService service;
   private final Map<WatchKey, Path> keys = new HashMap<>();
   private final Thread thread;
 
-  private ManifestWatcher(List<Path> sources, Runnable onChange, PrintStream out)
+  private ManifestWatcher(List<Path> sources, Path tree, Runnable onChange, PrintStream out)
       throws IOException {
     this.onChange = onChange;
     this.out = out;
@@ -58,10 +60,13 @@ final class ManifestWatcher implements AutoCloseable {
         watched.add(p.getParent());
       }
     }
-    service = watched.iterator().next().getFileSystem().newWatchService();
+    service = java.nio.file.FileSystems.getDefault().newWatchService();
     try {
       for (Path dir : watched) {
-        keys.put(dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE), dir);
+        register(dir);
+      }
+      if (tree != null) {
+        registerTree(tree.toAbsolutePath().normalize());
       }
     } catch (IOException | RuntimeException e) {
       service.close();
@@ -70,10 +75,27 @@ final class ManifestWatcher implements AutoCloseable {
     thread = Thread.ofVirtual().name("kubeless-local-watch").unstarted(this::loop);
   }
 
-  /** Registers every directory; {@link #start()} then calls {@code onChange} at each change. */
-  static ManifestWatcher open(List<Path> sources, Runnable onChange, PrintStream out)
+  /**
+   * Registers every directory, and {@code tree} (when not null) with its subdirectories; {@link
+   * #start()} then calls {@code onChange} at each change.
+   */
+  static ManifestWatcher open(List<Path> sources, Path tree, Runnable onChange, PrintStream out)
       throws IOException {
-    return new ManifestWatcher(sources, onChange, out);
+    return new ManifestWatcher(sources, tree, onChange, out);
+  }
+
+  private void register(Path dir) throws IOException {
+    keys.put(dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE), dir);
+  }
+
+  /** Registers a directory of the applied tree and the directories under it. */
+  private void registerTree(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path d : all.filter(Files::isDirectory).toList()) {
+        trees.add(d);
+        register(d);
+      }
+    }
   }
 
   /** Starts the virtual thread that waits for changes. */
@@ -122,8 +144,16 @@ final class ManifestWatcher implements AutoCloseable {
     if (files.contains(full)) {
       return true;
     }
+    if (trees.contains(dir) && Files.isDirectory(full) && !trees.contains(full)) {
+      try {
+        registerTree(full); // a new namespace or kind folder: its files may be there already
+      } catch (IOException e) {
+        out.println("[watch] cannot watch " + full + ": " + e.getMessage());
+      }
+      return true;
+    }
     String lower = n.toLowerCase(Locale.ROOT);
-    return directories.contains(dir)
+    return (directories.contains(dir) || trees.contains(dir))
         && (lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json"));
   }
 
@@ -160,7 +190,9 @@ final class ManifestWatcher implements AutoCloseable {
       }
     }
     if (!key.reset()) {
-      out.println("[watch] " + dir + " is gone: no longer watched");
+      if (!trees.remove(dir)) {
+        out.println("[watch] " + dir + " is gone: no longer watched");
+      }
       keys.remove(key);
       relevant = true;
     }

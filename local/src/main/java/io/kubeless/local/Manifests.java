@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.KafkaTrigger;
+import io.kubeless.api.v1beta1.NATSTrigger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,17 +19,20 @@ import java.util.stream.Stream;
 
 /**
  * The resources of YAML and JSON files, read as {@code kubectl apply -f} reads them: directories
- * (not recursively), multi-document files, {@code kind: List}. Functions and KafkaTriggers are
- * kept; other kinds are listed as skipped, and a document that cannot be read is a problem.
+ * (not recursively), multi-document files, {@code kind: List}. Functions, KafkaTriggers and
+ * NATSTriggers are kept; other kinds are listed as skipped, and a document that cannot be read is a
+ * problem.
  *
  * @param functions the Functions, in file order
  * @param kafkaTriggers the KafkaTriggers, in file order
+ * @param natsTriggers the NATSTriggers, in file order
  * @param skipped one line per resource of another kind
  * @param problems one line per document or file that could not be read
  */
 public record Manifests(
     List<Function> functions,
     List<KafkaTrigger> kafkaTriggers,
+    List<NATSTrigger> natsTriggers,
     List<String> skipped,
     List<String> problems) {
 
@@ -37,7 +41,12 @@ public record Manifests(
   /** Reads every path: a file, or a directory's {@code .yaml}, {@code .yml} and {@code .json}. */
   public static Manifests load(List<Path> paths) throws IOException {
     Manifests m =
-        new Manifests(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        new Manifests(
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new ArrayList<>());
     for (Path path : paths) {
       if (Files.isDirectory(path)) {
         try (Stream<Path> files = Files.list(path)) {
@@ -54,6 +63,22 @@ public record Manifests(
     return m;
   }
 
+  /** These resources, then those of {@code other}. */
+  public Manifests plus(Manifests other) {
+    return new Manifests(
+        concat(functions, other.functions),
+        concat(kafkaTriggers, other.kafkaTriggers),
+        concat(natsTriggers, other.natsTriggers),
+        concat(skipped, other.skipped),
+        concat(problems, other.problems));
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
   /**
    * A regular file named {@code *.yaml}, {@code *.yml} or {@code *.json}: what a directory holds.
    */
@@ -61,6 +86,31 @@ public record Manifests(
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     return Files.isRegularFile(file)
         && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
+  }
+
+  /**
+   * The object documents of a file, {@code kind: List} items in their place; other documents are
+   * left out.
+   */
+  static List<JsonNode> objects(Path file) throws IOException {
+    List<JsonNode> all = new ArrayList<>();
+    try (var parser = YAML.getFactory().createParser(file.toFile())) {
+      for (JsonNode document : YAML.readValues(parser, JsonNode.class).readAll()) {
+        flatten(document, all);
+      }
+    }
+    return all;
+  }
+
+  private static void flatten(JsonNode document, List<JsonNode> into) {
+    if (document == null || !document.isObject()) {
+      return;
+    }
+    if (document.path("kind").asText("").equals("List") && document.path("items").isArray()) {
+      document.path("items").forEach(item -> flatten(item, into));
+    } else {
+      into.add(document);
+    }
   }
 
   private void read(Path file) throws IOException {
@@ -98,6 +148,8 @@ public record Manifests(
         functions.add(json.treeToValue(document, Function.class));
       } else if (kubeless && kind.equals("KafkaTrigger")) {
         kafkaTriggers.add(json.treeToValue(document, KafkaTrigger.class));
+      } else if (kubeless && kind.equals("NATSTrigger")) {
+        natsTriggers.add(json.treeToValue(document, NATSTrigger.class));
       } else {
         skipped.add(
             "%s %s (%s): not run in local mode"

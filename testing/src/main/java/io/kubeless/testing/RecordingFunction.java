@@ -46,6 +46,7 @@ public final class RecordingFunction implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private volatile Function<Request, Integer> behaviour = r -> 200;
+  private volatile Function<Request, byte[]> response = r -> null;
   private volatile Function<Request, Duration> delay = r -> Duration.ZERO;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger mostInFlight = new AtomicInteger();
@@ -96,7 +97,14 @@ public final class RecordingFunction implements AutoCloseable {
       inFlight.decrementAndGet();
     }
     try {
-      exchange.sendResponseHeaders(status, -1);
+      byte[] answer = response.apply(request);
+      if (answer == null) {
+        exchange.sendResponseHeaders(status, -1);
+      } else {
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
+        exchange.getResponseBody().write(answer);
+      }
     } finally {
       exchange.close();
     }
@@ -118,6 +126,11 @@ public final class RecordingFunction implements AutoCloseable {
 
   public String name() {
     return name;
+  }
+
+  /** What the function answers with (a text body), or null for no body (the default). */
+  public void respond(Function<Request, byte[]> body) {
+    this.response = body;
   }
 
   public void answer(Function<Request, Integer> behaviour) {

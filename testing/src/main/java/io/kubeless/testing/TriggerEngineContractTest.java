@@ -24,6 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -42,13 +46,16 @@ import org.junit.jupiter.api.Test;
  *   <li>each event reaches a bound function once, in order per ordering unit (partition, shard,
  *       subject), and with key ordering in order per key while keys run in parallel;
  *   <li>while the function has no ready endpoint, delivery pauses, loses nothing and resumes by
- *       itself;
+ *       itself; a source that keeps nothing (core NATS, {@link #keepsEvents()} false) instead drops
+ *       what arrives meanwhile and counts every event it does not deliver;
  *   <li>a 5xx and a timeout are counted and dropped, and the flow goes on;
  *   <li>empty, binary (invalid UTF-8), 5 MB and JSON payloads arrive byte-identical with the right
  *       content type;
  *   <li>the packaged trigger, SIGKILLed mid-stream and started again, duplicates nothing and loses
  *       within its documented bound; a second replica joining and leaving (SIGTERM) duplicates and
- *       loses nothing.
+ *       loses nothing. For a source that keeps nothing, the stream is published while the replicas
+ *       run (what is published while none runs is gone by design): a SIGKILL duplicates nothing and
+ *       delivery resumes after it; a graceful leave loses nothing.
  * </ul>
  *
  * A trigger module extends it with its source: how to make a stream and publish to it, how to bind
@@ -137,6 +144,67 @@ public abstract class TriggerEngineContractTest {
   /** Whether the source carries a content type with each event. */
   protected boolean declaresContentType() {
     return true;
+  }
+
+  /**
+   * Whether the source keeps events until they are taken (Kafka, JetStream, Kinesis); core NATS
+   * does not: what arrives while nobody is subscribed, or while the function is unavailable, is
+   * gone.
+   */
+  protected boolean keepsEvents() {
+    return true;
+  }
+
+  /**
+   * The packaged trigger application (its {@code kubeless.trigger.jar}) on {@code api}, with a
+   * short status interval and Lease timings so that a killed replica's Lease moves on quickly; the
+   * source's own settings are added to it.
+   */
+  protected static PackagedApp.Builder packagedTrigger(MockApiServer api) {
+    return PackagedApp.of("kubeless.trigger.jar")
+        .apiServer(api, "kubeless")
+        .property("kubeless.trigger.status-interval", "2s")
+        .property("kubeless.trigger.leader-election.lease-duration", "4s")
+        .property("kubeless.trigger.leader-election.renew-deadline", "3s")
+        .property("kubeless.trigger.leader-election.retry-period", "1s");
+  }
+
+  /**
+   * A deployment whose replicas {@code replica} starts by identity, drained when {@code drained}
+   * says so; closing it stops every replica, then {@code api}.
+   */
+  protected static Deployment packaged(
+      MockApiServer api, Function<String, PackagedApp> replica, BooleanSupplier drained) {
+    List<PackagedApp> replicas = new CopyOnWriteArrayList<>();
+    return new Deployment() {
+      @Override
+      public Replica start(String identity) {
+        PackagedApp app = replica.apply(identity);
+        replicas.add(app);
+        return new Replica() {
+          @Override
+          public void kill() throws InterruptedException {
+            app.kill();
+          }
+
+          @Override
+          public boolean terminate(Duration timeout) throws InterruptedException {
+            return app.terminate(timeout);
+          }
+        };
+      }
+
+      @Override
+      public boolean drained() {
+        return drained.getAsBoolean();
+      }
+
+      @Override
+      public void close() {
+        replicas.forEach(PackagedApp::close);
+        api.close();
+      }
+    };
   }
 
   // --- the fixture -----------------------------------------------------------------------
@@ -247,6 +315,10 @@ public abstract class TriggerEngineContractTest {
     RecordingFunction f = function("paused");
     Binding binding = bound(stream, f, Ordering.PARTITION);
     awaitActive(binding);
+    if (!keepsEvents()) {
+      dropsAndCountsWhileTheFunctionIsUnavailable(stream, f, binding);
+      return;
+    }
     stream.publish(IntStream.range(0, 100).mapToObj(i -> Message.json(i % 2, null, i)).toList());
     await().atMost(TIMEOUT).until(() -> f.distinct() == 100);
 
@@ -273,6 +345,60 @@ public abstract class TriggerEngineContractTest {
     assertInOrderPerUnit(f);
     awaitActive(binding);
     assertThat(counter("kubeless.trigger.invocations", f.name(), "unavailable")).isPositive();
+  }
+
+  /**
+   * A source that keeps nothing: what arrives while the function is unavailable is dropped, and
+   * every event is either delivered once or counted as dropped; delivery resumes by itself.
+   */
+  private void dropsAndCountsWhileTheFunctionIsUnavailable(
+      Stream stream, RecordingFunction f, Binding binding) throws Exception {
+    stream.publish(IntStream.range(0, 100).mapToObj(i -> Message.json(i % 2, null, i)).toList());
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 100);
+
+    f.down();
+    stream.publish(IntStream.range(100, 200).mapToObj(i -> Message.json(i % 2, null, i)).toList());
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> phases(binding).contains(BindingState.Phase.FUNCTION_UNAVAILABLE));
+    ready(f, false, Duration.ofSeconds(2));
+    stream.publish(IntStream.range(200, 300).mapToObj(i -> Message.json(i % 2, null, i)).toList());
+    // all of the last 100 arrive while it is unavailable: dropped, counted, and the status says so
+    await().atMost(TIMEOUT).until(() -> dropped(f.name()) >= 100);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> binding.states().stream().anyMatch(st -> st.dropped() >= 100));
+
+    f.up();
+    ready(f, true, Duration.ofSeconds(2));
+    awaitActive(binding);
+    stream.publish(IntStream.range(300, 400).mapToObj(i -> Message.json(i % 2, null, i)).toList());
+
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> f.distinct() + dropped(f.name()) == 400 && receivedAll(f, 300, 400));
+    assertThat(f.duplicates()).isEmpty();
+    assertInOrderPerUnit(f);
+    assertThat(counter("kubeless.trigger.invocations", f.name(), "unavailable")).isPositive();
+  }
+
+  private double dropped(String function) {
+    return registry
+        .find("kubeless.trigger.events.dropped")
+        .tag("function", function)
+        .counters()
+        .stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
+  private static boolean receivedAll(RecordingFunction f, int from, int to) {
+    return f.requests().stream()
+            .map(TriggerEngineContractTest::n)
+            .filter(n -> n >= from && n < to)
+            .distinct()
+            .count()
+        == to - from;
   }
 
   @Test
@@ -345,6 +471,10 @@ public abstract class TriggerEngineContractTest {
     closing.add(f);
     // slow enough that the stream is still flowing when the kills come
     f.delay(Duration.ofMillis(1));
+    if (!keepsEvents()) {
+      killedWhileThePublisherRuns(stream, f, units);
+      return;
+    }
     stream.publish(
         IntStream.range(0, RECORDS).mapToObj(i -> Message.json(i % units, null, i)).toList());
     Deployment deployment = deploy(stream, f);
@@ -372,6 +502,10 @@ public abstract class TriggerEngineContractTest {
     RecordingFunction f = new RecordingFunction("counter");
     closing.add(f);
     f.delay(Duration.ofMillis(1));
+    if (!keepsEvents()) {
+      aReplicaLeavesWhileThePublisherRuns(stream, f);
+      return;
+    }
     stream.publish(
         IntStream.range(0, RECORDS).mapToObj(i -> Message.json(i % 3, null, i)).toList());
     Deployment deployment = deploy(stream, f);
@@ -388,6 +522,130 @@ public abstract class TriggerEngineContractTest {
     report("a replica joins, then leaves with SIGTERM", figures, 0);
     assertThat(figures.duplicates()).as("event ids delivered twice").isEmpty();
     assertThat(figures.lost()).as("events lost by a graceful leave").isZero();
+  }
+
+  // --- a source that keeps nothing: published while the replicas run ------------------------
+
+  /** Publishes the stream in chunks, paced, on a thread of its own, until stopped. */
+  private static final class Publisher implements AutoCloseable {
+    private final Stream stream;
+    private final int units;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile int published;
+    private volatile int next = -1;
+
+    Publisher(Stream stream, int units) {
+      this.stream = stream;
+      this.units = units;
+      this.thread = Thread.ofPlatform().daemon().name("contract-publisher").start(this::run);
+    }
+
+    /** From now on the events count: those before were published to find the subscription. */
+    void counting() {
+      next = 0;
+    }
+
+    private void run() {
+      int warmUp = 1_000_000;
+      while (running) {
+        if (next < 0) {
+          // until the first replica is subscribed: events it may never see, kept apart
+          stream.publish(List.of(Message.json(0, null, warmUp++)));
+        } else {
+          int from = next;
+          stream.publish(
+              IntStream.range(from, from + 50)
+                  .mapToObj(i -> Message.json(i % units, null, i))
+                  .toList());
+          next = from + 50;
+          published = next;
+        }
+        LockSupport.parkNanos(Duration.ofMillis(25).toNanos());
+      }
+    }
+
+    int published() {
+      return published;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(10_000);
+    }
+  }
+
+  /** Distinct events of the counted stream received. */
+  private static int counted(RecordingFunction f) {
+    return (int)
+        f.requests().stream()
+            .filter(r -> n(r) < 1_000_000)
+            .map(RecordingFunction.Request::eventId)
+            .distinct()
+            .count();
+  }
+
+  private Publisher publishing(Stream stream, int units, RecordingFunction f) {
+    Publisher publisher = new Publisher(stream, units);
+    closing.add(publisher);
+    await().atMost(DRAIN).until(() -> f.received() > 0);
+    publisher.counting();
+    return publisher;
+  }
+
+  private void killedWhileThePublisherRuns(Stream stream, RecordingFunction f, int units)
+      throws Exception {
+    Deployment deployment = deploy(stream, f);
+    closing.add(deployment);
+    Replica replica = deployment.start("crash-0");
+    Publisher publisher = publishing(stream, units, f);
+    int kills = 3;
+    for (int kill = 1; kill <= kills; kill++) {
+      int before = counted(f);
+      await().atMost(DRAIN).until(() -> counted(f) >= before + 1000);
+      replica.kill();
+      replica = deployment.start("crash-" + kill);
+    }
+    int before = counted(f);
+    // delivery resumes after the last restart by itself
+    await().atMost(DRAIN).until(() -> counted(f) >= before + 1000);
+    publisher.close();
+    await().atMost(DRAIN).pollInterval(Duration.ofSeconds(2)).until(new StableCount(f));
+    Figures figures =
+        new Figures(
+            publisher.published(),
+            f.received(),
+            counted(f),
+            f.duplicates(),
+            publisher.published() - counted(f));
+    report(kills + " x SIGKILL, published while running", figures, -1);
+    assertThat(figures.duplicates()).as("event ids delivered twice").isEmpty();
+  }
+
+  private void aReplicaLeavesWhileThePublisherRuns(Stream stream, RecordingFunction f)
+      throws Exception {
+    Deployment deployment = deploy(stream, f);
+    closing.add(deployment);
+    deployment.start("replica-a");
+    Publisher publisher = publishing(stream, 3, f);
+    await().atMost(DRAIN).until(() -> counted(f) >= 1000);
+    Replica second = deployment.start("replica-b");
+    int joined = counted(f);
+    await().atMost(DRAIN).until(() -> counted(f) >= joined + 2000);
+    // a rolling update's SIGTERM: the leaving member unsubscribes, then sends what it holds
+    assertThat(second.terminate(Duration.ofSeconds(30))).as("ended within 30 s").isTrue();
+    int left = counted(f);
+    await().atMost(DRAIN).until(() -> counted(f) >= left + 1000);
+    publisher.close();
+    await()
+        .atMost(DRAIN)
+        .pollInterval(Duration.ofSeconds(2))
+        .until(() -> counted(f) == publisher.published());
+    Figures figures =
+        new Figures(publisher.published(), f.received(), counted(f), f.duplicates(), 0);
+    report("a replica joins, then leaves with SIGTERM, published while running", figures, 0);
+    assertThat(figures.duplicates()).as("event ids delivered twice").isEmpty();
   }
 
   // --- helpers -------------------------------------------------------------------------------

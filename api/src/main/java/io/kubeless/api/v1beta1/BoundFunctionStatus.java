@@ -22,6 +22,13 @@ public class BoundFunctionStatus {
           + " is a metric (kubeless_trigger_lag), not status.")
   private String reason;
 
+  @JsonPropertyDescription(
+      "Events dropped since this trigger controller started, for a source that keeps nothing (core"
+          + " NATS): what arrived while the function had no ready endpoint or beyond the pending"
+          + " limits. Absent when none were. kubeless_trigger_events_dropped_total has them by"
+          + " reason.")
+  private Long dropped;
+
   public BoundFunctionStatus() {}
 
   public BoundFunctionStatus(String name, Boolean ready, String reason) {
@@ -46,6 +53,14 @@ public class BoundFunctionStatus {
     this.ready = ready;
   }
 
+  public Long getDropped() {
+    return dropped;
+  }
+
+  public void setDropped(Long dropped) {
+    this.dropped = dropped;
+  }
+
   public String getReason() {
     return reason;
   }
@@ -59,11 +74,12 @@ public class BoundFunctionStatus {
     return o instanceof BoundFunctionStatus that
         && Objects.equals(name, that.name)
         && Objects.equals(ready, that.ready)
-        && Objects.equals(reason, that.reason);
+        && Objects.equals(reason, that.reason)
+        && Objects.equals(dropped, that.dropped);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, ready, reason);
+    return Objects.hash(name, ready, reason, dropped);
   }
 }

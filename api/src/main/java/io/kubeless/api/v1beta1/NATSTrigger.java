@@ -6,13 +6,21 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** Invokes the functions matching a label selector for every message on a NATS subject. */
+/**
+ * Invokes the functions matching a label selector for every message on a NATS subject, through core
+ * NATS (as Kubeless) or, with {@code spec.stream}, a JetStream durable consumer.
+ */
 @Group(Function.GROUP)
 @Version(Function.VERSION)
 @AdditionalPrinterColumn(
     name = "Topic",
     jsonPath = ".spec.topic",
     type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Stream",
+    jsonPath = ".spec.stream",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Functions",
     jsonPath = ".status.functions[*].name",

@@ -20,6 +20,7 @@ public final class BindingHealth {
   private final Runnable onChange;
   private BindingState source;
   private BindingState state;
+  private java.util.function.LongSupplier dropped = () -> 0;
 
   /**
    * @param label how log lines name the binding, e.g. {@code KafkaTrigger shop/orders -> audit}
@@ -82,7 +83,18 @@ public final class BindingHealth {
     }
   }
 
+  /**
+   * Where the state's dropped count comes from (a source that keeps nothing counts what it drops);
+   * a new count alone does not count as a change of state: status shows it at its next write.
+   */
+  public synchronized void dropped(java.util.function.LongSupplier count) {
+    this.dropped = count;
+  }
+
   public synchronized BindingState state() {
-    return state;
+    long count = dropped.getAsLong();
+    return count == 0
+        ? state
+        : new BindingState(state.function(), state.phase(), state.reason(), state.message(), count);
   }
 }

@@ -9,8 +9,15 @@ package io.kubeless.trigger.engine;
  * @param phase what the binding is doing
  * @param reason the status reason, CamelCase
  * @param message details for a person, never a payload
+ * @param dropped events dropped so far (a source that keeps nothing, such as core NATS, drops what
+ *     arrives while the function is unavailable or beyond its pending limits); 0 for the others
  */
-public record BindingState(String function, Phase phase, String reason, String message) {
+public record BindingState(
+    String function, Phase phase, String reason, String message, long dropped) {
+
+  public BindingState(String function, Phase phase, String reason, String message) {
+    this(function, phase, reason, message, 0);
+  }
 
   /** The phases, in the order the trigger's {@code Ready} condition reports them. */
   public enum Phase {

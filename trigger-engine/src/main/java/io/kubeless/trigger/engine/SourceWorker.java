@@ -117,6 +117,31 @@ public abstract class SourceWorker implements BindingWorker {
     return new Event(id, time, eventNamespace, topic, eventSource, eventType, contentType, payload);
   }
 
+  /**
+   * An event with the source's own headers, passed through to the function, and where its response
+   * goes (or null).
+   */
+  protected Event event(
+      String id,
+      Instant time,
+      String topic,
+      String contentType,
+      byte[] payload,
+      java.util.Map<String, java.util.List<String>> headers,
+      Event.Reply reply) {
+    return new Event(
+        id,
+        time,
+        eventNamespace,
+        topic,
+        eventSource,
+        eventType,
+        contentType,
+        payload,
+        headers,
+        reply);
+  }
+
   /** Starts the loop on a virtual thread of {@code engine}, named after {@code name}. */
   protected void start(TriggerEngine engine, String name) {
     engine.threads(name).newThread(this::run).start();

@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -210,7 +211,17 @@ public final class Invoker implements AutoCloseable {
             });
     request
         .send(Buffer.buffer(event.payload()))
-        .compose(response -> response.end().map(v -> response.statusCode()))
+        .compose(
+            response ->
+                event.reply() == null
+                    ? response.end().map(v -> response.statusCode())
+                    : response
+                        .body()
+                        .map(
+                            body -> {
+                              reply(event, response, body);
+                              return response.statusCode();
+                            }))
         .onComplete(
             done -> {
               vertx.cancelTimer(timer);
@@ -238,10 +249,71 @@ public final class Invoker implements AutoCloseable {
             });
   }
 
+  private static void reply(Event event, HttpClientResponse response, Buffer body) {
+    try {
+      event
+          .reply()
+          .respond(response.statusCode(), response.getHeader("Content-Type"), body.getBytes());
+    } catch (RuntimeException e) {
+      // the invocation happened; a failed reply is the source's to report
+      org.jboss.logging.Logger.getLogger(Invoker.class)
+          .warnf("Replying to event %s failed: %s", event.id(), describe(e));
+    }
+  }
+
+  /**
+   * Whether a source's own header may pass through to the function: not one the wire contract sets
+   * ({@code event-*}, {@code ce-*}, {@code Content-Type}, {@code User-Agent}), not an HTTP framing
+   * or hop-by-hop header, and a valid field name and value.
+   */
+  public static boolean passThrough(String name, String value) {
+    if (name == null || name.isEmpty() || value == null) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+        return false;
+      }
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+        return false;
+      }
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    return !lower.startsWith("event-")
+        && !lower.startsWith("ce-")
+        && !lower.startsWith("proxy-")
+        && !RESERVED.contains(lower);
+  }
+
+  private static final java.util.Set<String> RESERVED =
+      java.util.Set.of(
+          "content-type",
+          "content-length",
+          "user-agent",
+          "host",
+          "connection",
+          "keep-alive",
+          "transfer-encoding",
+          "te",
+          "trailer",
+          "upgrade",
+          "expect");
+
   static MultiMap headers(Event event) {
     String contentType = ContentTypes.of(event.contentType(), event.payload());
     String time = DateTimeFormatter.ISO_INSTANT.format(event.time());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    event
+        .headers()
+        .forEach(
+            (name, values) ->
+                values.stream()
+                    .filter(value -> passThrough(name, value))
+                    .forEach(value -> headers.add(name, value)));
     headers.set("User-Agent", USER_AGENT);
     headers.set("Content-Type", contentType);
     headers.set("event-id", event.id());

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +25,11 @@ import java.util.Map;
  *       reached the function;
  *   <li>{@code kubeless_trigger_lag}: events of the source not yet taken, where it can tell;
  *   <li>{@code kubeless_trigger_events_skipped_total}: events the source no longer had when the
- *       trigger came to read them (e.g. deleted by retention while the function was down).
+ *       trigger came to read them (e.g. deleted by retention while the function was down);
+ *   <li>{@code kubeless_trigger_events_dropped_total{reason}}: events a source that keeps nothing
+ *       (core NATS) received but could not deliver: {@code function_unavailable} while the function
+ *       had no ready endpoint, {@code slow_consumer} beyond the pending limits, {@code stopped}
+ *       when a binding stopping could not send them in time.
  * </ul>
  */
 public final class TriggerMetrics {
@@ -64,9 +67,12 @@ public final class TriggerMetrics {
     private final Tags tags;
     private final Counter received;
     private final Counter skipped;
+    private final Map<String, Counter> dropped = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong droppedTotal =
+        new java.util.concurrent.atomic.AtomicLong();
     private final Map<Outcome.Kind, Counter> invocations = new EnumMap<>(Outcome.Kind.class);
     private final Timer duration;
-    private final List<Meter> meters = new ArrayList<>();
+    private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile double lag = Double.NaN;
     private int users;
 
@@ -117,6 +123,37 @@ public final class TriggerMetrics {
     /** Counts {@code count} events the source dropped before they could be taken. */
     public void skipped(long count) {
       skipped.increment(count);
+    }
+
+    /**
+     * Counts {@code count} events received but not delivered, for {@code reason} ({@code
+     * function_unavailable}, {@code slow_consumer}, {@code stopped}).
+     */
+    public void dropped(long count, String reason) {
+      if (count <= 0) {
+        return;
+      }
+      dropped
+          .computeIfAbsent(
+              reason,
+              r -> {
+                synchronized (owner) {
+                  return keep(
+                      Counter.builder("kubeless.trigger.events.dropped")
+                          .description(
+                              "Events a source that keeps nothing received but could not deliver")
+                          .tags(tags)
+                          .tag("reason", r)
+                          .register(owner.registry));
+                }
+              })
+          .increment(count);
+      droppedTotal.addAndGet(count);
+    }
+
+    /** Events dropped so far, for every reason. */
+    public long droppedTotal() {
+      return droppedTotal.get();
     }
 
     /** Records one invocation's outcome and, if it may have reached the function, its duration. */

@@ -86,6 +86,29 @@ class InvokerTest {
   }
 
   @Test
+  void aSourcesOwnHeadersPassThroughButNeverTheContractsOrFramingOnes() {
+    assertThat(Invoker.passThrough("X-Tenant", "acme")).isTrue();
+    assertThat(Invoker.passThrough("Nats-Msg-Id", "order-1")).isTrue();
+    for (String reserved :
+        List.of(
+            "event-id",
+            "Event-Type",
+            "ce-source",
+            "Content-Type",
+            "content-length",
+            "Transfer-Encoding",
+            "Host",
+            "Connection",
+            "Proxy-Authorization",
+            "User-Agent")) {
+      assertThat(Invoker.passThrough(reserved, "x")).as(reserved).isFalse();
+    }
+    assertThat(Invoker.passThrough("bad name", "x")).isFalse();
+    assertThat(Invoker.passThrough("X-Line", "a\r\nInjected: 1")).isFalse();
+    assertThat(Invoker.passThrough("X-Wide", "\u20ac")).isFalse();
+  }
+
+  @Test
   void sendsThePayloadUnchangedWithTheWireContractHeaders() throws Exception {
     byte[] payload = "{\"order\":42}".getBytes(StandardCharsets.UTF_8);
     Instant time = Instant.parse("2024-05-01T10:15:30.250Z");

@@ -101,7 +101,12 @@ public final class TriggerStatusWriter {
     List<BindingState> functions = state.functions();
     status.setFunctions(
         functions.stream()
-            .map(s -> new BoundFunctionStatus(s.function(), s.ready(), s.reason()))
+            .map(
+                s -> {
+                  var bound = new BoundFunctionStatus(s.function(), s.ready(), s.reason());
+                  bound.setDropped(s.dropped() == 0 ? null : s.dropped());
+                  return bound;
+                })
             .toList());
     Optional<BindingState> worst =
         functions.stream().filter(s -> !s.ready()).min(Comparator.comparing(BindingState::phase));

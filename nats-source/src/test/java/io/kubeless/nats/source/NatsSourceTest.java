@@ -1,0 +1,524 @@
+package io.kubeless.nats.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.kubeless.api.v1beta1.NATSTriggerSpec;
+import io.kubeless.testing.BrokerTest;
+import io.kubeless.testing.NatsServer;
+import io.kubeless.testing.RecordingFunction;
+import io.kubeless.testing.TestingSpecs;
+import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.engine.BindingState;
+import io.kubeless.trigger.engine.Bindings;
+import io.kubeless.trigger.engine.InvalidTriggerException;
+import io.kubeless.trigger.engine.TriggerEngine;
+import io.kubeless.trigger.engine.TriggerState;
+import io.kubeless.trigger.function.InMemoryFunctionDirectory;
+import io.kubeless.trigger.invoke.Invoker;
+import io.kubeless.trigger.metrics.TriggerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The NATS source against a real {@code nats-server} (JetStream, its own store): fan-out,
+ * wildcards, queue groups across two engines, a server restart, a function that is down, headers,
+ * message ids and request-reply, and JetStream resuming without redelivery.
+ */
+@BrokerTest
+class NatsSourceTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final String NS = "shop";
+
+  private static NatsServer server;
+  private static Vertx vertx;
+  private static Invoker invoker;
+  private static Connection publisher;
+
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private InMemoryFunctionDirectory directory;
+  private int subjects;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = NatsServer.start();
+    vertx = Vertx.vertx();
+    invoker = new Invoker(vertx, Invoker.Options.defaults());
+    publisher = Nats.connect(server.url());
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    publisher.close();
+    invoker.close();
+    vertx.close();
+    server.close();
+  }
+
+  @BeforeEach
+  void directory() {
+    directory = new InMemoryFunctionDirectory();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+  }
+
+  /** An engine with its NATS source and bindings, as one trigger process. */
+  private final class Process implements AutoCloseable {
+    final TriggerEngine engine;
+    final NatsSource source;
+    final Bindings<NATSTriggerSpec, NatsSubscription> bindings;
+    final TestingSpecs<NATSTriggerSpec> specs = new TestingSpecs<>();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    Process(String name) {
+      this(settings(name));
+    }
+
+    Process(NatsSettings settings) {
+      engine = new TriggerEngine(directory, invoker, new TriggerMetrics(meters));
+      source = new NatsSource(engine, settings);
+      bindings = new Bindings<>(engine, source, Duration.ofSeconds(2));
+      bindings.open(specs);
+      closing.add(this);
+    }
+
+    List<BindingState> states(TriggerId id) {
+      return bindings.state(id).map(TriggerState::functions).orElse(List.of());
+    }
+
+    void awaitActive(TriggerId id, int functions) {
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> {
+                List<BindingState> states = states(id);
+                return states.size() == functions && states.stream().allMatch(BindingState::ready);
+              });
+    }
+
+    @Override
+    public void close() throws Exception {
+      bindings.close();
+      source.close();
+      engine.close();
+    }
+  }
+
+  private static NatsSettings settings(String name) {
+    NatsSettings d = NatsSettings.defaults(NatsSettings.Server.at(server.url(), name));
+    return new NatsSettings(
+        d.server(),
+        d.pendingMessages(),
+        d.pendingBytes(),
+        d.batchSize(),
+        d.fetchWait(),
+        d.ackTimeout(),
+        d.ackWait(),
+        Duration.ofSeconds(5),
+        d.idleInterval());
+  }
+
+  private RecordingFunction function(String name, Map<String, String> labels) throws Exception {
+    RecordingFunction f = new RecordingFunction(name);
+    closing.add(f);
+    directory.put(f.endpoint(NS, labels, true, Duration.ofSeconds(2)));
+    return f;
+  }
+
+  private static NATSTriggerSpec spec(String topic, Map<String, String> selector) {
+    NATSTriggerSpec spec = new NATSTriggerSpec();
+    spec.setTopic(topic);
+    spec.setFunctionSelector(new LabelSelectorBuilder().withMatchLabels(selector).build());
+    return spec;
+  }
+
+  private String subject(String prefix) {
+    return prefix + (++subjects) + "x" + System.nanoTime() % 100_000;
+  }
+
+  private static void publish(String subject, int from, int to) throws Exception {
+    for (int i = from; i < to; i++) {
+      publisher.publish(subject, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+    }
+    publisher.flush(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void everyFunctionMatchingTheSelectorGetsEachMessageOnce() throws Exception {
+    Process p = new Process("fan-out");
+    List<RecordingFunction> fs = new ArrayList<>();
+    for (String name : List.of("audit", "billing", "mail")) {
+      fs.add(function(name, Map.of("team", "orders")));
+    }
+    RecordingFunction other = function("other", Map.of("team", "other"));
+    String subject = subject("orders");
+    TriggerId id = new TriggerId(NS, "fan-out");
+    p.specs.apply(id, spec(subject, Map.of("team", "orders")));
+    p.awaitActive(id, 3);
+
+    publish(subject, 0, 200);
+
+    for (RecordingFunction f : fs) {
+      await().atMost(TIMEOUT).until(() -> f.distinct() == 200);
+      assertThat(f.duplicates()).isEmpty();
+      assertThat(f.received()).isEqualTo(200);
+    }
+    assertThat(other.received()).isZero();
+    RecordingFunction.Request r = fs.getFirst().requests().getFirst();
+    assertThat(r.headers())
+        .containsEntry("event-topic", subject)
+        .containsEntry("event-namespace", "natstriggers.kubeless.io")
+        .containsEntry("content-type", "application/json")
+        .containsEntry("ce-type", "io.kubeless.nats.message")
+        .containsKey("event-id");
+  }
+
+  @Test
+  void wildcardSubjectsDeliverEachMessageWithItsConcreteSubject() throws Exception {
+    Process p = new Process("wildcards");
+    RecordingFunction one = function("one-level", Map.of("w", "one"));
+    RecordingFunction all = function("all-levels", Map.of("w", "all"));
+    String root = subject("w");
+    TriggerId star = new TriggerId(NS, "star");
+    TriggerId tail = new TriggerId(NS, "tail");
+    p.specs.apply(star, spec(root + ".*", Map.of("w", "one")));
+    p.specs.apply(tail, spec(root + ".>", Map.of("w", "all")));
+    p.awaitActive(star, 1);
+    p.awaitActive(tail, 1);
+
+    publisher.publish(root + ".created", "a".getBytes(StandardCharsets.UTF_8));
+    publisher.publish(root + ".eu.paid", "b".getBytes(StandardCharsets.UTF_8));
+    publisher.publish(root, "c".getBytes(StandardCharsets.UTF_8));
+    publisher.flush(Duration.ofSeconds(5));
+
+    await().atMost(TIMEOUT).until(() -> all.received() == 2 && one.received() == 1);
+    assertThat(one.requests())
+        .extracting(r -> r.headers().get("event-topic"))
+        .containsExactly(root + ".created");
+    assertThat(all.requests())
+        .extracting(r -> r.headers().get("event-topic"))
+        .containsExactlyInAnyOrder(root + ".created", root + ".eu.paid");
+  }
+
+  @Test
+  void twoReplicasInOneQueueGroupShareTheMessagesWithoutDuplicates() throws Exception {
+    Process a = new Process("replica-a");
+    Process b = new Process("replica-b");
+    RecordingFunction f = function("shared", Map.of("app", "shared"));
+    String subject = subject("shared");
+    TriggerId id = new TriggerId(NS, "shared");
+    a.specs.apply(id, spec(subject, Map.of("app", "shared")));
+    b.specs.apply(id, spec(subject, Map.of("app", "shared")));
+    a.awaitActive(id, 1);
+    b.awaitActive(id, 1);
+
+    publish(subject, 0, 2000);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 2000);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(2000);
+    // both members took a share, and together everything once
+    assertThat(received(a, "shared")).isPositive();
+    assertThat(received(b, "shared")).isPositive();
+    assertThat(received(a, "shared") + received(b, "shared")).isEqualTo(2000);
+    assertThat(CoreSubscriber.queueGroup(id, "shared", subject))
+        .isEqualTo(NS + "_shared_shared_" + subject);
+  }
+
+  /** What one process took for {@code function}. */
+  private static double received(Process p, String function) {
+    return p
+        .meters
+        .find("kubeless.trigger.events.received")
+        .tag("function", function)
+        .counters()
+        .stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
+  @Test
+  void aServerRestartIsReportedAndDeliveryResumesByItself() throws Exception {
+    Process p = new Process("restart");
+    RecordingFunction f = function("survivor", Map.of("app", "survivor"));
+    String subject = subject("restart");
+    TriggerId id = new TriggerId(NS, "restart");
+    p.specs.apply(id, spec(subject, Map.of("app", "survivor")));
+    p.awaitActive(id, 1);
+    publish(subject, 0, 100);
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 100);
+
+    server.stop();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                p.states(id).stream()
+                    .anyMatch(
+                        s ->
+                            s.phase() == BindingState.Phase.SOURCE_UNAVAILABLE
+                                && s.reason().equals("ServerUnavailable")));
+    server.restart();
+    p.awaitActive(id, 1);
+    // the publisher reconnects too
+    await().atMost(TIMEOUT).until(() -> publisher.getStatus() == Connection.Status.CONNECTED);
+    publish(subject, 100, 200);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 200);
+    assertThat(f.duplicates()).isEmpty();
+  }
+
+  @Test
+  void headersPassThroughTheMessageIdIsTheEventIdAndARequestGetsTheFunctionsReply()
+      throws Exception {
+    Process p = new Process("reply");
+    RecordingFunction f = function("answering", Map.of("app", "answering"));
+    f.respond(r -> ("hello " + new String(r.body(), StandardCharsets.UTF_8)).getBytes());
+    String subject = subject("ask");
+    TriggerId id = new TriggerId(NS, "ask");
+    p.specs.apply(id, spec(subject, Map.of("app", "answering")));
+    p.awaitActive(id, 1);
+
+    Headers headers =
+        new Headers()
+            .put("Nats-Msg-Id", "order-42")
+            .put("X-Tenant", "acme")
+            .put("Content-Type", "text/csv")
+            .put("event-id", "forged")
+            .put("Content-Length", "1");
+    Message answer =
+        publisher
+            .request(
+                NatsMessage.builder()
+                    .subject(subject)
+                    .headers(headers)
+                    .data("world".getBytes(StandardCharsets.UTF_8))
+                    .build())
+            .get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(new String(answer.getData(), StandardCharsets.UTF_8)).isEqualTo("hello world");
+    assertThat(answer.getHeaders().getFirst("Kubeless-Status")).isEqualTo("200");
+    RecordingFunction.Request r = f.requests().getFirst();
+    assertThat(r.eventId()).isEqualTo("order-42");
+    assertThat(r.headers())
+        .containsEntry("x-tenant", "acme")
+        .containsEntry("content-type", "text/csv")
+        .containsEntry("content-length", "5");
+  }
+
+  @Test
+  void coreNatsDropsAndCountsWhatArrivesWhileTheFunctionIsDown() throws Exception {
+    Process p = new Process("down");
+    RecordingFunction f = function("sleeper", Map.of("app", "sleeper"));
+    String subject = subject("down");
+    TriggerId id = new TriggerId(NS, "down");
+    p.specs.apply(id, spec(subject, Map.of("app", "sleeper")));
+    p.awaitActive(id, 1);
+
+    directory.put(f.endpoint(NS, Map.of("app", "sleeper"), false, Duration.ofSeconds(2)));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                p.states(id).stream()
+                    .anyMatch(s -> s.reason().equals(BindingState.FUNCTION_UNAVAILABLE)));
+    publish(subject, 0, 50);
+
+    await().atMost(TIMEOUT).until(() -> p.states(id).getFirst().dropped() == 50);
+    assertThat(
+            p.meters
+                .find("kubeless.trigger.events.dropped")
+                .tag("reason", "function_unavailable")
+                .counter()
+                .count())
+        .isEqualTo(50);
+    directory.put(f.endpoint(NS, Map.of("app", "sleeper"), true, Duration.ofSeconds(2)));
+    p.awaitActive(id, 1);
+    publish(subject, 50, 60);
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 10);
+    assertThat(f.received()).isEqualTo(10);
+  }
+
+  @Test
+  void aSlowFunctionMakesNatsDropBeyondThePendingLimitsAndEveryMessageIsAccountedFor()
+      throws Exception {
+    NatsSettings d = settings("slow");
+    Process p =
+        new Process(
+            new NatsSettings(
+                d.server(),
+                20,
+                1024 * 1024,
+                5,
+                d.fetchWait(),
+                d.ackTimeout(),
+                d.ackWait(),
+                d.stopTimeout(),
+                d.idleInterval()));
+    RecordingFunction f = function("slow", Map.of("app", "slow"));
+    f.delay(Duration.ofMillis(20));
+    String subject = subject("slow");
+    TriggerId id = new TriggerId(NS, "slow");
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "slow"));
+    spec.setOrdering("partition");
+    p.specs.apply(id, spec);
+    p.awaitActive(id, 1);
+
+    publish(subject, 0, 500);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() + dropped(p, "slow_consumer") == 500);
+    assertThat(dropped(p, "slow_consumer")).isPositive();
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(p.states(id).getFirst().dropped()).isEqualTo((long) dropped(p, "slow_consumer"));
+  }
+
+  private static double dropped(Process p, String reason) {
+    var counter = p.meters.find("kubeless.trigger.events.dropped").tag("reason", reason).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void jetStreamLosesNothingWhileTheFunctionIsDownAndResumesWithoutRedelivery() throws Exception {
+    String stream = "ORDERS" + (++subjects);
+    String subject = "js" + subjects + ".orders";
+    JetStreamManagement jsm = publisher.jetStreamManagement();
+    jsm.addStream(
+        StreamConfiguration.builder()
+            .name(stream)
+            .subjects(subject + ".>")
+            .storageType(StorageType.File)
+            .build());
+    RecordingFunction f = function("ledger", Map.of("app", "ledger"));
+    NATSTriggerSpec spec = spec(subject + ".>", Map.of("app", "ledger"));
+    spec.setStream(stream);
+    spec.setDeliverPolicy("all");
+    TriggerId id = new TriggerId(NS, "ledger");
+
+    Process first = new Process("js-first");
+    first.specs.apply(id, spec);
+    first.awaitActive(id, 1);
+    for (int i = 0; i < 100; i++) {
+      publisher.jetStream().publish(subject + "." + (i % 4), ("{\"n\":" + i + "}").getBytes());
+    }
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 100);
+
+    // the function goes away: nothing is taken, nothing lost
+    directory.put(f.endpoint(NS, Map.of("app", "ledger"), false, Duration.ofSeconds(2)));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                first.states(id).stream()
+                    .anyMatch(s -> s.reason().equals(BindingState.FUNCTION_UNAVAILABLE)));
+    for (int i = 100; i < 200; i++) {
+      publisher.jetStream().publish(subject + "." + (i % 4), ("{\"n\":" + i + "}").getBytes());
+    }
+    // the trigger restarts meanwhile (a graceful stop), and the function comes back
+    first.close();
+    closing.remove(first);
+    directory.put(f.endpoint(NS, Map.of("app", "ledger"), true, Duration.ofSeconds(2)));
+    Process second = new Process("js-second");
+    second.specs.apply(id, spec);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 200);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(200);
+    assertThat(f.requests().getLast().eventId()).startsWith(stream + "-");
+    // per subject in order
+    var last = new java.util.HashMap<String, Integer>();
+    for (RecordingFunction.Request r : f.requests()) {
+      int n = Integer.parseInt(new String(r.body()).replaceAll("\\D+", ""));
+      Integer previous = last.put(r.headers().get("event-topic"), n);
+      assertThat(previous == null || previous < n).as("%d after %s", n, previous).isTrue();
+    }
+    assertThat(jsm.getConsumerInfo(stream, NS + "_ledger_ledger").getNumPending()).isZero();
+  }
+
+  @Test
+  void aMissingStreamIsReportedAndConsumptionStartsWhenItIsCreated() throws Exception {
+    Process p = new Process("missing");
+    RecordingFunction f = function("late", Map.of("app", "late"));
+    String stream = "LATE" + (++subjects);
+    String subject = "late" + subjects;
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "late"));
+    spec.setStream(stream);
+    TriggerId id = new TriggerId(NS, "late");
+    p.specs.apply(id, spec);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> p.states(id).stream().anyMatch(s -> s.reason().equals("StreamNotFound")));
+
+    publisher
+        .jetStreamManagement()
+        .addStream(StreamConfiguration.builder().name(stream).subjects(subject).build());
+    p.awaitActive(id, 1);
+    publisher.jetStream().publish(subject, "{\"n\":1}".getBytes());
+    await().atMost(TIMEOUT).until(() -> f.received() == 1);
+  }
+
+  @Test
+  void invalidSpecsAreRefusedNamingTheField() {
+    TriggerEngine engine =
+        new TriggerEngine(directory, invoker, new TriggerMetrics(new SimpleMeterRegistry()));
+    closing.add(engine);
+    NatsSource source = new NatsSource(engine, settings("validation"));
+    closing.add(source);
+    assertThatThrownBy(() -> source.subscription(spec("", Map.of())))
+        .isInstanceOf(InvalidTriggerException.class)
+        .hasMessageContaining("spec.topic is empty");
+    for (String bad : List.of("orders..x", "orders.>.x", "ord*rs", "orders x", ".orders")) {
+      assertThatThrownBy(() -> source.subscription(spec(bad, Map.of())))
+          .as(bad)
+          .isInstanceOf(InvalidTriggerException.class)
+          .hasMessageContaining("is not a NATS subject");
+    }
+    NATSTriggerSpec js = spec("orders.>", Map.of());
+    js.setStream("ORDERS.EU");
+    assertThatThrownBy(() -> source.subscription(js)).hasMessageContaining("spec.stream");
+    NATSTriggerSpec durable = spec("orders.>", Map.of());
+    durable.setDurable("d");
+    assertThatThrownBy(() -> source.subscription(durable))
+        .hasMessageContaining("set spec.stream too");
+    NATSTriggerSpec ordering = spec("orders.>", Map.of());
+    ordering.setOrdering("random");
+    assertThatThrownBy(() -> source.subscription(ordering)).hasMessageContaining("ordering");
+  }
+
+  @Test
+  void subjectsOfEveryShapeAreAccepted() throws Exception {
+    TriggerEngine engine =
+        new TriggerEngine(directory, invoker, new TriggerMetrics(new SimpleMeterRegistry()));
+    closing.add(engine);
+    NatsSource source = new NatsSource(engine, settings("shapes"));
+    closing.add(source);
+    for (String good : List.of("orders", "orders.*", "orders.>", ">", "*.created", "a-b_c.d")) {
+      assertThat(source.subscription(spec(good, Map.of())).topic()).isEqualTo(good);
+    }
+  }
+}
