@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kubeless trigger kinesis create|update|delete|list}. Kubeless's {@code publish} and {@code
- * create-stream} (AWS SDK calls) are not here.
+ * {@code kubeless trigger kinesis create|update|delete|list}, plus Kubeless's {@code publish} and
+ * {@code create-stream} (AWS SDK calls, in {@link KinesisStreamCommands}).
  */
 @Command(
     name = "kinesis",
@@ -24,7 +24,9 @@ import picocli.CommandLine.Spec;
       KinesisTriggerCommand.Create.class,
       KinesisTriggerCommand.Update.class,
       KinesisTriggerCommand.Delete.class,
-      KinesisTriggerCommand.ListKinesis.class
+      KinesisTriggerCommand.ListKinesis.class,
+      KinesisStreamCommands.Publish.class,
+      KinesisStreamCommands.CreateStream.class
     })
 final class KinesisTriggerCommand implements Callable<Integer> {
 

@@ -51,7 +51,37 @@ final class NatsTriggerCommand implements Callable<Integer> {
     return CommandLine.ExitCode.USAGE;
   }
 
+  /** Kubeless's flags, and (beyond Kubeless) JetStream and the engine's delivery settings. */
   abstract static class Write extends Triggers.TopicWrite<NATSTrigger> {
+
+    // beyond Kubeless; on update an empty value clears the field
+    @Option(
+        names = "--stream",
+        description =
+            "JetStream stream holding the topic: each function reads through a durable consumer"
+                + " (nothing lost while it is down); without it, core NATS as Kubeless")
+    String stream;
+
+    @Option(
+        names = "--durable",
+        description = "JetStream consumer name prefix (default <namespace>_<trigger>)")
+    String durable;
+
+    @Option(
+        names = "--deliver-policy",
+        description = "Where a new JetStream consumer starts: new (default) or all")
+    String deliverPolicy;
+
+    @Option(
+        names = "--ordering",
+        description = "key (default: per subject), partition (all in order) or none (in parallel)")
+    String ordering;
+
+    @Option(
+        names = "--max-in-flight",
+        description = "Most requests at once per function with key or none ordering (default 64)")
+    Integer maxInFlight;
+
     Write(Cli cli, boolean create) {
       super(
           cli,
@@ -59,6 +89,41 @@ final class NatsTriggerCommand implements Callable<Integer> {
           create,
           (t, topic) -> t.getSpec().setTopic(topic),
           (t, selector) -> t.getSpec().setFunctionSelector(selector));
+    }
+
+    @Override
+    void validate() {
+      super.validate();
+      if (given(deliverPolicy) && !deliverPolicy.equals("new") && !deliverPolicy.equals("all")) {
+        throw usage("invalid --deliver-policy \"" + deliverPolicy + "\": use new or all");
+      }
+      if (given(ordering) && !List.of("key", "partition", "none").contains(ordering)) {
+        throw usage("invalid --ordering \"" + ordering + "\": use key, partition or none");
+      }
+      if (maxInFlight != null && maxInFlight < 1) {
+        throw usage("--max-in-flight must be at least 1");
+      }
+    }
+
+    @Override
+    void apply(NATSTrigger trigger) {
+      super.apply(trigger);
+      var spec = trigger.getSpec();
+      if (stream != null) {
+        spec.setStream(stream.isEmpty() ? null : stream);
+      }
+      if (durable != null) {
+        spec.setDurable(durable.isEmpty() ? null : durable);
+      }
+      if (deliverPolicy != null) {
+        spec.setDeliverPolicy(deliverPolicy.isEmpty() ? null : deliverPolicy);
+      }
+      if (ordering != null) {
+        spec.setOrdering(ordering.isEmpty() ? null : ordering);
+      }
+      if (maxInFlight != null) {
+        spec.setMaxInFlight(maxInFlight);
+      }
     }
   }
 

@@ -595,6 +595,74 @@ class TriggerCommandTest {
   }
 
   @Test
+  void natsJetStreamAndDeliveryFlagsBeyondKubeless() {
+    CliRun create =
+        cli(
+            "trigger",
+            "nats",
+            "create",
+            "jobs",
+            "--trigger-topic",
+            "jobs.>",
+            "--function-selector",
+            "app=worker",
+            "--stream",
+            "JOBS",
+            "--durable",
+            "jobs",
+            "--deliver-policy",
+            "all",
+            "--ordering",
+            "none",
+            "--max-in-flight",
+            "8");
+
+    assertThat(create.code()).as(create.err()).isZero();
+    NATSTrigger t = stored(NATSTrigger.class, "jobs");
+    assertThat(t.getSpec().getStream()).isEqualTo("JOBS");
+    assertThat(t.getSpec().getDurable()).isEqualTo("jobs");
+    assertThat(t.getSpec().getDeliverPolicy()).isEqualTo("all");
+    assertThat(t.getSpec().getOrdering()).isEqualTo("none");
+    assertThat(t.getSpec().getMaxInFlight()).isEqualTo(8);
+
+    // back to core NATS: an empty --stream clears it
+    CliRun update =
+        cli(
+            "trigger",
+            "nats",
+            "update",
+            "jobs",
+            "--stream",
+            "",
+            "--durable",
+            "",
+            "--deliver-policy",
+            "");
+    assertThat(update.code()).as(update.err()).isZero();
+    t = stored(NATSTrigger.class, "jobs");
+    assertThat(t.getSpec().getStream()).isNull();
+    assertThat(t.getSpec().getDurable()).isNull();
+    assertThat(t.getSpec().getDeliverPolicy()).isNull();
+    assertThat(t.getSpec().getTopic()).isEqualTo("jobs.>");
+
+    CliRun badPolicy =
+        cli(
+            "trigger",
+            "nats",
+            "create",
+            "bad",
+            "--trigger-topic",
+            "a",
+            "--function-selector",
+            "a=b",
+            "--deliver-policy",
+            "latest");
+    assertThat(badPolicy.code()).isEqualTo(2);
+    assertThat(badPolicy.err()).contains("invalid --deliver-policy \"latest\": use new or all");
+    assertThat(stored(NATSTrigger.class, "bad")).isNull();
+  }
+
+  @Test
   void natsUsageErrors() {
     CliRun noTopic =
         CliRun.offline("trigger", "nats", "create", "x", "-n", "t", "--function-selector", "a=b");
