@@ -528,7 +528,7 @@ public class NatsBench {
         d.server(),
         pendingMessages(),
         pendingBytes(),
-        d.batchSize(),
+        Integer.getInteger("batchSize", d.batchSize()),
         d.fetchWait(),
         d.ackTimeout(),
         d.ackWait(),

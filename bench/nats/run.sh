@@ -10,7 +10,8 @@
 # Env: JAVA_HOME (a JDK >= 21), MESSAGES (20000), ROUNDS (3), KEYS (1000), WARMUP (MESSAGES/2),
 # DURATION (wrk, 10s), FUNCTION (python (default) or nodejs, the runtime with a no-op handler; bare,
 # a bare JDK server, to see the engine's own ceiling), BENCH_JVM_OPTS (extra flags of the measuring
-# JVM, e.g. -DmaxInFlight=128), MAVEN_ARGS (e.g. -o to build offline).
+# JVM, e.g. -DmaxInFlight=128, or -DbatchSize=300: the engine's JetStream fetch, i.e.
+# kubeless.nats.batch-size), MAVEN_ARGS (e.g. -o to build offline).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -98,7 +98,8 @@ abstract class NatsWorker extends SourceWorker {
     Map<String, List<String>> headers = headers(m.getHeaders());
     String id = first(headers, MSG_ID);
     String contentType = first(headers, "Content-Type");
-    String replyTo = m.getReplyTo();
+    // a JetStream message's reply subject is its acknowledgement's, never a requester's
+    String replyTo = m.isJetStream() ? null : m.getReplyTo();
     Event.Reply reply =
         replyTo == null || replyTo.isEmpty()
             ? null

@@ -415,6 +415,13 @@ class NatsSourceTest {
             .storageType(StorageType.File)
             .build());
     RecordingFunction f = function("ledger", Map.of("app", "ledger"));
+    // an answer that would be an acknowledgement verb: a JetStream message's reply subject is its
+    // acknowledgement's, so the function's answer must never go there
+    f.respond(r -> "-NAK".getBytes(StandardCharsets.UTF_8));
+    List<String> acks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.nats.client.Dispatcher watcher =
+        publisher.createDispatcher(m -> acks.add(new String(m.getData(), StandardCharsets.UTF_8)));
+    watcher.subscribe("$JS.ACK." + stream + ".>");
     NATSTriggerSpec spec = spec(subject + ".>", Map.of("app", "ledger"));
     spec.setStream(stream);
     spec.setDeliverPolicy("all");
@@ -458,6 +465,9 @@ class NatsSourceTest {
       assertThat(previous == null || previous < n).as("%d after %s", n, previous).isTrue();
     }
     assertThat(jsm.getConsumerInfo(stream, NS + "_ledger_ledger").getNumPending()).isZero();
+    publisher.flush(Duration.ofSeconds(5));
+    assertThat(acks).isNotEmpty().allMatch(a -> a.equals("+ACK"));
+    publisher.closeDispatcher(watcher);
   }
 
   @Test
