@@ -3,25 +3,19 @@ package io.kubeless.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.KafkaTriggerSpec;
 import io.kubeless.kafka.source.ConsumerSettings;
 import io.kubeless.kafka.source.KafkaClientProperties;
 import io.kubeless.kafka.source.KafkaSource;
-import io.kubeless.kafka.source.KafkaSubscription;
 import io.kubeless.testing.MockApiServer;
 import io.kubeless.testing.PackagedApp;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.TestFunctions;
-import io.kubeless.testing.TestingSpecs;
 import io.kubeless.testing.TriggerEngineContractTest;
-import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.delivery.Ordering;
-import io.kubeless.trigger.engine.Bindings;
 import io.kubeless.trigger.engine.TriggerEngine;
-import io.kubeless.trigger.engine.TriggerState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,30 +72,12 @@ class KafkaContractIT extends TriggerEngineContractTest {
   @Override
   protected Binding bind(TriggerEngine engine, Stream stream, String function, Ordering ordering) {
     KafkaSource source = new KafkaSource(engine, settings());
-    Bindings<KafkaTriggerSpec, KafkaSubscription> bindings =
-        new Bindings<>(engine, source, Duration.ofSeconds(2));
-    TestingSpecs<KafkaTriggerSpec> specs = new TestingSpecs<>();
-    bindings.open(specs);
-    TriggerId id = new TriggerId(NAMESPACE, "t-" + function);
     KafkaTriggerSpec spec = new KafkaTriggerSpec();
     spec.setTopic(stream.name());
-    spec.setFunctionSelector(
-        new LabelSelectorBuilder().withMatchLabels(Map.of(LABEL, function)).build());
+    spec.setFunctionSelector(selecting(function));
     spec.setInitialOffset("earliest");
     spec.setOrdering(ordering.label());
-    specs.apply(id, spec);
-    return new Binding() {
-      @Override
-      public List<io.kubeless.trigger.engine.BindingState> states() {
-        return bindings.state(id).map(TriggerState::functions).orElse(List.of());
-      }
-
-      @Override
-      public void close() throws Exception {
-        bindings.close();
-        source.close();
-      }
-    };
+    return bindThrough(engine, source, function, spec);
   }
 
   static ConsumerSettings settings() {

@@ -106,7 +106,8 @@ public class LocalCommand implements Callable<Integer> {
       }
       if (manifests.functions().isEmpty()
           && manifests.kafkaTriggers().isEmpty()
-          && manifests.natsTriggers().isEmpty()) {
+          && manifests.natsTriggers().isEmpty()
+          && manifests.kinesisTriggers().isEmpty()) {
         // the resources applied earlier (kubeless function deploy) may still run
         out.println(
             "note: no Function, KafkaTrigger or NATSTrigger in "

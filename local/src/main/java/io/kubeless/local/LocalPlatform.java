@@ -89,6 +89,7 @@ public final class LocalPlatform implements AutoCloseable {
   private final List<String> invalid = new ArrayList<>();
   private final KafkaTriggers kafka;
   private final NatsTriggers nats;
+  private final KinesisTriggers kinesis;
   // every trigger kind local mode runs, in the engine they share
   private final List<LocalTriggers<?, ?, ?>> kinds;
   private Vertx vertx;
@@ -104,7 +105,8 @@ public final class LocalPlatform implements AutoCloseable {
     this.kafka =
         new KafkaTriggers(out, options.home(), options.kafkaBootstrap(), options.kafkaPort());
     this.nats = new NatsTriggers(out, options.home(), options.natsUrl(), options.natsPort());
-    this.kinds = List.of(kafka, nats);
+    this.kinesis = new KinesisTriggers(out, options.home());
+    this.kinds = List.of(kafka, nats, kinesis);
   }
 
   /** The trigger engine the kinds share, made when the first kind starts. */
@@ -348,6 +350,11 @@ public final class LocalPlatform implements AutoCloseable {
   /** The engine's state of a NATSTrigger, when NATSTriggers run. */
   Optional<io.kubeless.trigger.engine.TriggerState> natsTrigger(TriggerId id) {
     return nats.state(id);
+  }
+
+  /** What the engine does for a KinesisTrigger, for tests. */
+  Optional<io.kubeless.trigger.engine.TriggerState> kinesisTrigger(TriggerId id) {
+    return kinesis.state(id);
   }
 
   /** One line per Function or trigger that was refused. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.KafkaTrigger;
+import io.kubeless.api.v1beta1.KinesisTrigger;
 import io.kubeless.api.v1beta1.NATSTrigger;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,13 +20,14 @@ import java.util.stream.Stream;
 
 /**
  * The resources of YAML and JSON files, read as {@code kubectl apply -f} reads them: directories
- * (not recursively), multi-document files, {@code kind: List}. Functions, KafkaTriggers and
- * NATSTriggers are kept; other kinds are listed as skipped, and a document that cannot be read is a
- * problem.
+ * (not recursively), multi-document files, {@code kind: List}. Functions, KafkaTriggers,
+ * NATSTriggers and KinesisTriggers are kept; other kinds are listed as skipped, and a document that
+ * cannot be read is a problem.
  *
  * @param functions the Functions, in file order
  * @param kafkaTriggers the KafkaTriggers, in file order
  * @param natsTriggers the NATSTriggers, in file order
+ * @param kinesisTriggers the KinesisTriggers, in file order
  * @param skipped one line per resource of another kind
  * @param problems one line per document or file that could not be read
  */
@@ -33,6 +35,7 @@ public record Manifests(
     List<Function> functions,
     List<KafkaTrigger> kafkaTriggers,
     List<NATSTrigger> natsTriggers,
+    List<KinesisTrigger> kinesisTriggers,
     List<String> skipped,
     List<String> problems) {
 
@@ -42,6 +45,7 @@ public record Manifests(
   public static Manifests load(List<Path> paths) throws IOException {
     Manifests m =
         new Manifests(
+            new ArrayList<>(),
             new ArrayList<>(),
             new ArrayList<>(),
             new ArrayList<>(),
@@ -69,6 +73,7 @@ public record Manifests(
         concat(functions, other.functions),
         concat(kafkaTriggers, other.kafkaTriggers),
         concat(natsTriggers, other.natsTriggers),
+        concat(kinesisTriggers, other.kinesisTriggers),
         concat(skipped, other.skipped),
         concat(problems, other.problems));
   }
@@ -150,6 +155,8 @@ public record Manifests(
         kafkaTriggers.add(json.treeToValue(document, KafkaTrigger.class));
       } else if (kubeless && kind.equals("NATSTrigger")) {
         natsTriggers.add(json.treeToValue(document, NATSTrigger.class));
+      } else if (kubeless && kind.equals("KinesisTrigger")) {
+        kinesisTriggers.add(json.treeToValue(document, KinesisTrigger.class));
       } else {
         skipped.add(
             "%s %s (%s): not run in local mode"

@@ -21,7 +21,7 @@ enum ResourceKind {
   HTTP_TRIGGER("HTTPTrigger", HTTPTrigger.class, false),
   CRONJOB_TRIGGER("CronJobTrigger", CronJobTrigger.class, false),
   NATS_TRIGGER("NATSTrigger", NATSTrigger.class, true),
-  KINESIS_TRIGGER("KinesisTrigger", KinesisTrigger.class, false);
+  KINESIS_TRIGGER("KinesisTrigger", KinesisTrigger.class, true);
 
   private final String kind;
   private final Class<? extends HasMetadata> type;

@@ -132,27 +132,4 @@ class LocalUpTest {
     int i = printed.indexOf("[recorder] ready at ");
     return printed.substring(i + "[recorder] ready at ".length(), printed.indexOf('\n', i));
   }
-
-  /** Writes to two streams. */
-  private static final class TeeStream extends java.io.OutputStream {
-    private final java.io.OutputStream a;
-    private final java.io.OutputStream b;
-
-    TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public synchronized void write(int c) throws java.io.IOException {
-      a.write(c);
-      b.write(c);
-    }
-
-    @Override
-    public synchronized void write(byte[] buf, int off, int len) throws java.io.IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
-  }
 }

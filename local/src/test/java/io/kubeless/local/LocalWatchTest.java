@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -261,28 +260,5 @@ class LocalWatchTest {
           functionSelector: {matchLabels: {topic: orders}}
         """
         .formatted(topic);
-  }
-
-  /** Writes to two streams. */
-  private static final class TeeStream extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
-
-    TeeStream(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public synchronized void write(int c) throws IOException {
-      a.write(c);
-      b.write(c);
-    }
-
-    @Override
-    public synchronized void write(byte[] buf, int off, int len) throws IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
   }
 }

@@ -7,20 +7,14 @@ import io.kubeless.api.v1beta1.NATSTrigger;
 import io.kubeless.api.v1beta1.NATSTriggerSpec;
 import io.kubeless.nats.source.NatsSettings;
 import io.kubeless.nats.source.NatsSource;
-import io.kubeless.nats.source.NatsSubscription;
 import io.kubeless.testing.MockApiServer;
 import io.kubeless.testing.NatsServer;
 import io.kubeless.testing.PackagedApp;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.TestFunctions;
-import io.kubeless.testing.TestingSpecs;
 import io.kubeless.testing.TriggerEngineContractTest;
-import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.delivery.Ordering;
-import io.kubeless.trigger.engine.BindingState;
-import io.kubeless.trigger.engine.Bindings;
 import io.kubeless.trigger.engine.TriggerEngine;
-import io.kubeless.trigger.engine.TriggerState;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -184,26 +178,9 @@ abstract class NatsContract extends TriggerEngineContractTest {
             Duration.ofSeconds(5),
             d.idleInterval());
     NatsSource source = new NatsSource(engine, settings);
-    Bindings<NATSTriggerSpec, NatsSubscription> bindings =
-        new Bindings<>(engine, source, Duration.ofSeconds(2));
-    TestingSpecs<NATSTriggerSpec> specs = new TestingSpecs<>();
-    bindings.open(specs);
-    TriggerId id = new TriggerId(NAMESPACE, "t-" + function);
     NATSTriggerSpec spec = spec((NatsStream) stream, function, LABEL);
     spec.setOrdering(ordering.label());
-    specs.apply(id, spec);
-    return new Binding() {
-      @Override
-      public List<BindingState> states() {
-        return bindings.state(id).map(TriggerState::functions).orElse(List.of());
-      }
-
-      @Override
-      public void close() throws Exception {
-        bindings.close();
-        source.close();
-      }
-    };
+    return bindThrough(engine, source, function, spec);
   }
 
   @Override

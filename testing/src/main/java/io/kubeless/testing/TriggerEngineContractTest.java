@@ -3,9 +3,13 @@ package io.kubeless.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.delivery.Ordering;
 import io.kubeless.trigger.engine.BindingState;
+import io.kubeless.trigger.engine.Bindings;
 import io.kubeless.trigger.engine.TriggerEngine;
+import io.kubeless.trigger.engine.TriggerSource;
+import io.kubeless.trigger.engine.TriggerState;
 import io.kubeless.trigger.function.InMemoryFunctionDirectory;
 import io.kubeless.trigger.invoke.Invoker;
 import io.kubeless.trigger.metrics.TriggerMetrics;
@@ -49,8 +53,8 @@ import org.junit.jupiter.api.Test;
  *       itself; a source that keeps nothing (core NATS, {@link #keepsEvents()} false) instead drops
  *       what arrives meanwhile and counts every event it does not deliver;
  *   <li>a 5xx and a timeout are counted and dropped, and the flow goes on;
- *   <li>empty, binary (invalid UTF-8), 5 MB and JSON payloads arrive byte-identical with the right
- *       content type;
+ *   <li>empty, binary (invalid UTF-8), large (5 MB, or the source's limit) and JSON payloads arrive
+ *       byte-identical with the right content type;
  *   <li>the packaged trigger, SIGKILLed mid-stream and started again, duplicates nothing and loses
  *       within its documented bound; a second replica joining and leaving (SIGTERM) duplicates and
  *       loses nothing. For a source that keeps nothing, the stream is published while the replicas
@@ -141,6 +145,14 @@ public abstract class TriggerEngineContractTest {
   /** Most events one SIGKILL of the packaged trigger may lose, for a stream of {@code units}. */
   protected abstract int lossBoundPerKill(int units);
 
+  /**
+   * The size of the contract's large payload: 5 MB, or the source's limit when it is smaller
+   * (Kinesis takes at most 1 MiB per record).
+   */
+  protected int largePayload() {
+    return 5 * 1024 * 1024;
+  }
+
   /** Whether the source carries a content type with each event. */
   protected boolean declaresContentType() {
     return true;
@@ -153,6 +165,40 @@ public abstract class TriggerEngineContractTest {
    */
   protected boolean keepsEvents() {
     return true;
+  }
+
+  /**
+   * A binding of {@code spec} (trigger {@code t-<function>} of {@link #NAMESPACE}) through {@code
+   * source} in {@code engine}; closing it closes the bindings, then the source.
+   */
+  protected static <S, W> Binding bindThrough(
+      TriggerEngine engine, TriggerSource<S, W> source, String function, S spec) {
+    Bindings<S, W> bindings = new Bindings<>(engine, source, Duration.ofSeconds(2));
+    TestingSpecs<S> specs = new TestingSpecs<>();
+    bindings.open(specs);
+    TriggerId id = new TriggerId(NAMESPACE, "t-" + function);
+    specs.apply(id, spec);
+    return new Binding() {
+      @Override
+      public List<BindingState> states() {
+        return bindings.state(id).map(TriggerState::functions).orElse(List.of());
+      }
+
+      @Override
+      public void close() throws Exception {
+        bindings.close();
+        if (source instanceof AutoCloseable closeable) {
+          closeable.close();
+        }
+      }
+    };
+  }
+
+  /** The label selector of the contract's function {@code function}. */
+  protected static io.fabric8.kubernetes.api.model.LabelSelector selecting(String function) {
+    return new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+        .withMatchLabels(Map.of(LABEL, function))
+        .build();
   }
 
   /**
@@ -431,7 +477,7 @@ public abstract class TriggerEngineContractTest {
     RecordingFunction f = function("payloads");
     Binding binding = bound(stream, f, Ordering.PARTITION);
     awaitActive(binding);
-    byte[] big = new byte[5 * 1024 * 1024];
+    byte[] big = new byte[largePayload()];
     new Random(7).nextBytes(big);
     Map<byte[], String> expected = new LinkedHashMap<>();
     expected.put(new byte[0], "text/plain; charset=utf-8");

@@ -17,6 +17,18 @@ public class TriggerStatus extends KubelessStatus {
       "The functions the trigger is bound to, by name, each with whether it receives events.")
   private List<BoundFunctionStatus> functions = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "Kinesis: each shard read for each function, with its owner and how far behind it is.")
+  private List<ShardStatus> shards;
+
+  public List<ShardStatus> getShards() {
+    return shards;
+  }
+
+  public void setShards(List<ShardStatus> shards) {
+    this.shards = shards == null || shards.isEmpty() ? null : shards;
+  }
+
   public List<BoundFunctionStatus> getFunctions() {
     return functions;
   }
@@ -27,11 +39,13 @@ public class TriggerStatus extends KubelessStatus {
 
   @Override
   public boolean equals(Object o) {
-    return super.equals(o) && Objects.equals(functions, ((TriggerStatus) o).functions);
+    return super.equals(o)
+        && Objects.equals(functions, ((TriggerStatus) o).functions)
+        && Objects.equals(shards, ((TriggerStatus) o).shards);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), functions);
+    return Objects.hash(super.hashCode(), functions, shards);
   }
 }

@@ -99,9 +99,9 @@ public final class Batch {
     java.util.Arrays.fill(states, State.PENDING);
   }
 
-  /** Starts sending. */
+  /** Starts sending, from the binding's event loop. */
   public void start() {
-    drain();
+    delivery.eventLoop.execute(this::drain);
   }
 
   /**
@@ -323,8 +323,11 @@ public final class Batch {
     } finally {
       lock.unlock();
     }
-    drain();
-    drainSuccessor();
+    delivery.eventLoop.execute(
+        () -> {
+          drain();
+          drainSuccessor();
+        });
   }
 
   /** Under the lock: the events waiting to be retried leave their lanes, as {@code state}. */

@@ -5,6 +5,7 @@ import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.engine.InvalidTriggerException;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.function.FunctionEndpoint;
+import io.kubeless.trigger.invoke.Invoker;
 import io.kubeless.trigger.invoke.Outcome;
 import io.kubeless.trigger.metrics.TriggerMetrics;
 import io.vertx.core.Future;
@@ -93,6 +94,9 @@ public final class Delivery {
   private final Queue<Batch> waitingForPermit = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waitingBatches = new AtomicInteger();
 
+  /** The binding's event loop: its batches send from there (see {@link Invoker#newEventLoop}). */
+  final java.util.concurrent.Executor eventLoop;
+
   /**
    * @param kind the trigger's kind, as log lines name it ({@code KafkaTrigger})
    * @param metrics the binding's meters; the caller closes them
@@ -113,6 +117,7 @@ public final class Delivery {
     this.metrics = metrics;
     this.listener = listener;
     this.failures = new FailureLog(LOG, Duration.ofSeconds(10));
+    this.eventLoop = engine.invoker().newEventLoop();
   }
 
   /**

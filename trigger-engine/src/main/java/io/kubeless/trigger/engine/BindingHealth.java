@@ -21,6 +21,8 @@ public final class BindingHealth {
   private BindingState source;
   private BindingState state;
   private java.util.function.LongSupplier dropped = () -> 0;
+  private java.util.function.Supplier<java.util.List<BindingState.UnitState>> units =
+      java.util.List::of;
 
   /**
    * @param label how log lines name the binding, e.g. {@code KafkaTrigger shop/orders -> audit}
@@ -91,10 +93,21 @@ public final class BindingHealth {
     this.dropped = count;
   }
 
+  /**
+   * Where the state's units come from (a source that reads several, e.g. Kinesis shards); a change
+   * of them alone does not count as a change of state: status shows it at its next write.
+   */
+  public synchronized void units(
+      java.util.function.Supplier<java.util.List<BindingState.UnitState>> units) {
+    this.units = units;
+  }
+
   public synchronized BindingState state() {
     long count = dropped.getAsLong();
-    return count == 0
+    java.util.List<BindingState.UnitState> read = units.get();
+    return count == 0 && read.isEmpty()
         ? state
-        : new BindingState(state.function(), state.phase(), state.reason(), state.message(), count);
+        : new BindingState(
+            state.function(), state.phase(), state.reason(), state.message(), count, read);
   }
 }

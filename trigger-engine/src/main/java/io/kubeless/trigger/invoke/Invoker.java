@@ -77,6 +77,16 @@ public final class Invoker implements AutoCloseable {
   }
 
   /**
+   * An executor on one Vert.x event loop, for the requests of one binding: requests made on the
+   * loop that owns their connection go out without a hop between threads (a request made from
+   * another thread wakes the loop up, one system call per request).
+   */
+  public java.util.concurrent.Executor newEventLoop() {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    return task -> context.runOnContext(v -> task.run());
+  }
+
+  /**
    * Sends {@code event} and waits for the outcome. Call it from a worker or virtual thread, never
    * from a Vert.x event loop.
    */

@@ -108,6 +108,16 @@ public final class TriggerStatusWriter {
                   return bound;
                 })
             .toList());
+    status.setShards(
+        functions.stream()
+            .flatMap(
+                s ->
+                    s.units().stream()
+                        .map(
+                            u ->
+                                new io.kubeless.api.v1beta1.ShardStatus(
+                                    s.function(), u.id(), u.owner(), u.millisBehind(), u.state())))
+            .toList());
     Optional<BindingState> worst =
         functions.stream().filter(s -> !s.ready()).min(Comparator.comparing(BindingState::phase));
     if (functions.isEmpty()) {

@@ -1,0 +1,9 @@
+package io.kubeless.kinesis.source;
+
+/** This process no longer owns a shard: another replica took it over. */
+public final class LostShardException extends Exception {
+
+  public LostShardException(String message) {
+    super(message);
+  }
+}

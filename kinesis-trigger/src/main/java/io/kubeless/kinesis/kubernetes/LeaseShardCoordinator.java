@@ -1,0 +1,631 @@
+package io.kubeless.kinesis.kubernetes;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.kubeless.kinesis.source.BindingKey;
+import io.kubeless.kinesis.source.LostShardException;
+import io.kubeless.kinesis.source.ShardCoordinator;
+import io.kubeless.trigger.TriggerId;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * Shard ownership and checkpoints in {@code coordination.k8s.io/v1} Leases, in the controller's
+ * namespace: one Lease per (binding, shard), held by the replica that reads the shard, with the
+ * shard's checkpoint in its annotation {@value #CHECKPOINT}; and one membership Lease per replica,
+ * so that each knows how many share the work (the module's README, "Shard Leases").
+ *
+ * <p>Every write is an update with the resourceVersion last read (optimistic concurrency): two
+ * replicas racing for a Lease, or a checkpoint racing a takeover, cannot both win, so a replica
+ * that lost a shard finds out at its next checkpoint and sends nothing more of it.
+ */
+public final class LeaseShardCoordinator implements ShardCoordinator {
+
+  private static final Logger LOG = Logger.getLogger(LeaseShardCoordinator.class);
+
+  /** The checkpoint annotation of a shard Lease: a sequence number or {@link #SHARD_END}. */
+  public static final String CHECKPOINT = "kubeless.io/checkpoint";
+
+  /** What a Lease is for: {@value #SHARD} or {@value #MEMBER}. */
+  public static final String ROLE = "kubeless.io/kinesis-lease";
+
+  /**
+   * The binding of a shard Lease: the first 16 hex digits of sha256(namespace/trigger/function).
+   */
+  public static final String BINDING = "kubeless.io/kinesis-binding";
+
+  public static final String SHARD = "shard";
+  public static final String MEMBER = "member";
+
+  static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  static final String MANAGER = "kubeless-kinesis-trigger";
+  static final String NAMESPACE = "kubeless.io/namespace";
+  static final String TRIGGER = "kubeless.io/trigger";
+  static final String FUNCTION = "kubeless.io/function";
+  static final String SHARD_ID = "kubeless.io/shard";
+  static final String IDENTITY = "kubeless.io/identity";
+
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  private static final Pattern LABEL_VALUE =
+      Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]");
+  private static final int CONFLICT = 409;
+  private static final int NOT_FOUND = 404;
+  private static final int ATTEMPTS = 5;
+
+  /**
+   * Where the Leases are and how they are kept.
+   *
+   * @param namespace the Leases' namespace, the controller's own
+   * @param identity this replica's name in them (its pod name)
+   * @param leaseDuration how long a Lease not renewed keeps the others away
+   * @param renewInterval how often the membership Lease is renewed (readers claim as often)
+   */
+  public record Settings(
+      String namespace, String identity, Duration leaseDuration, Duration renewInterval) {
+
+    public Settings {
+      Objects.requireNonNull(namespace, "namespace");
+      Objects.requireNonNull(identity, "identity");
+      if (renewInterval.isNegative()
+          || renewInterval.isZero()
+          || renewInterval.compareTo(leaseDuration) >= 0) {
+        throw new IllegalArgumentException(
+            "the renew interval must be positive and shorter than the lease duration");
+      }
+    }
+  }
+
+  private final KubernetesClient client;
+  private final Settings settings;
+  private final Clock clock;
+  private final String memberLease;
+  private final int leaseSeconds;
+  private final ScheduledExecutorService membership;
+
+  /** The Leases this replica holds, as last written: their resourceVersion saves a read. */
+  private final Map<String, Lease> held = new ConcurrentHashMap<>();
+
+  private volatile boolean closed;
+
+  public LeaseShardCoordinator(KubernetesClient client, Settings settings) {
+    this.client = client;
+    this.settings = settings;
+    this.clock = Clock.systemUTC();
+    this.memberLease = memberLeaseName(settings.identity());
+    this.leaseSeconds = (int) Math.max(1, (settings.leaseDuration().toMillis() + 999) / 1000);
+    this.membership =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("kinesis-membership").unstarted(r));
+    membership.scheduleWithFixedDelay(
+        this::renewMembership, 0, settings.renewInterval().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public String identity() {
+    return settings.identity();
+  }
+
+  /** The Lease of a binding's shard: {@code kinesis-<sha256(ns/trigger/function/shard):16>}. */
+  public static String leaseName(BindingKey binding, String shard) {
+    return "kinesis-" + hash(binding + "/" + shard);
+  }
+
+  /** The label value that finds a binding's shard Leases. */
+  public static String bindingLabel(BindingKey binding) {
+    return hash(binding.toString());
+  }
+
+  /** A replica's membership Lease: {@code kinesis-member-<identity>}, or its hash if too long. */
+  public static String memberLeaseName(String identity) {
+    String name = "kinesis-member-" + identity;
+    return name.length() <= 63 && DNS_LABEL.matcher(name).matches()
+        ? name
+        : "kinesis-member-" + hash(identity);
+  }
+
+  @Override
+  public Set<String> claim(BindingKey binding, List<String> shards) {
+    if (closed) {
+      return Set.of();
+    }
+    Instant now = clock.instant();
+    Map<String, Lease> leases = shardLeases(binding);
+    List<String> wanted = new ArrayList<>(new TreeSet<>(shards));
+    int share = Math.ceilDiv(wanted.size(), liveMembers(now));
+
+    List<String> own = new ArrayList<>();
+    List<String> free = new ArrayList<>();
+    for (String shard : wanted) {
+      Lease lease = leases.get(shard);
+      if (lease == null || !live(lease, now)) {
+        free.add(shard);
+      } else if (identity().equals(lease.getSpec().getHolderIdentity())) {
+        own.add(shard);
+      } else {
+        held.remove(leaseName(binding, shard));
+      }
+    }
+
+    Set<String> mine = new TreeSet<>();
+    for (String shard : own) {
+      if (mine.size() >= share) {
+        // beyond this replica's share: no longer renewed; the reader stops it, checkpoints and
+        // calls release(), and a replica below its share takes it
+        LOG.debugf("%s gives up shard %s of %s (share %d)", identity(), shard, binding, share);
+        continue;
+      }
+      if (renew(leases.get(shard), now)) {
+        mine.add(shard);
+      }
+    }
+    // a shard this replica held whose Lease expired unseen is taken again like any free one
+    Collections.shuffle(free);
+    for (String shard : free) {
+      if (mine.size() >= share) {
+        break;
+      }
+      if (acquire(binding, shard, leases.get(shard), now)) {
+        mine.add(shard);
+      }
+    }
+    return mine;
+  }
+
+  @Override
+  public Optional<String> checkpoint(BindingKey binding, String shard) {
+    Lease lease = leases().withName(leaseName(binding, shard)).get();
+    return Optional.ofNullable(lease)
+        .map(l -> l.getMetadata().getAnnotations())
+        .map(a -> a.get(CHECKPOINT));
+  }
+
+  @Override
+  public void checkpoint(BindingKey binding, String shard, String sequenceNumber)
+      throws LostShardException {
+    String name = leaseName(binding, shard);
+    Lease current = held.get(name);
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (current == null) {
+        current = leases().withName(name).get();
+      }
+      if (current == null || !identity().equals(current.getSpec().getHolderIdentity())) {
+        held.remove(name);
+        throw lost(binding, shard, current);
+      }
+      Lease next =
+          new LeaseBuilder(current)
+              .editMetadata()
+              .addToAnnotations(CHECKPOINT, sequenceNumber)
+              .endMetadata()
+              .editSpec()
+              .withRenewTime(now())
+              .withLeaseDurationSeconds(leaseSeconds)
+              .endSpec()
+              .build();
+      try {
+        held.put(name, leases().resource(next).update());
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == NOT_FOUND) {
+          held.remove(name);
+          throw lost(binding, shard, null);
+        }
+        if (e.getCode() != CONFLICT) {
+          throw e;
+        }
+        // written meanwhile (a renewal, or a takeover): look again
+        current = null;
+      }
+    }
+    held.remove(name);
+    throw new LostShardException(
+        "shard " + shard + " of " + binding + ": its Lease " + name + " keeps changing");
+  }
+
+  @Override
+  public void release(BindingKey binding, String shard) {
+    String name = leaseName(binding, shard);
+    Lease current = held.remove(name);
+    try {
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        if (current == null) {
+          current = leases().withName(name).get();
+        }
+        if (current == null || !identity().equals(current.getSpec().getHolderIdentity())) {
+          return;
+        }
+        Lease free =
+            new LeaseBuilder(current)
+                .editSpec()
+                .withHolderIdentity(null)
+                .withRenewTime(now())
+                .endSpec()
+                .build();
+        try {
+          leases().resource(free).update();
+          LOG.debugf("%s released shard %s of %s", identity(), shard, binding);
+          return;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != CONFLICT) {
+            throw e;
+          }
+          current = null;
+        }
+      }
+    } catch (KubernetesClientException e) {
+      // the Lease expires anyway; the next owner only waits longer
+      LOG.warnf(
+          "%s could not release shard %s of %s (Lease %s/%s): %s",
+          identity(), shard, binding, settings.namespace(), name, e.getMessage());
+    }
+  }
+
+  @Override
+  public Map<String, String> owners(BindingKey binding) {
+    Instant now = clock.instant();
+    Map<String, String> owners = new TreeMap<>();
+    shardLeases(binding)
+        .forEach(
+            (shard, lease) -> {
+              if (live(lease, now)) {
+                owners.put(shard, lease.getSpec().getHolderIdentity());
+              }
+            });
+    return owners;
+  }
+
+  @Override
+  public void forget(BindingKey binding) {
+    for (Lease lease : listShardLeases(binding)) {
+      held.remove(lease.getMetadata().getName());
+      try {
+        leases().withName(lease.getMetadata().getName()).delete();
+      } catch (KubernetesClientException e) {
+        LOG.warnf(
+            "Could not delete Lease %s/%s of %s: %s",
+            settings.namespace(), lease.getMetadata().getName(), binding, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Stops renewing, releases every shard Lease this replica holds (their checkpoints stay) and
+   * deletes its membership Lease, so the other replicas take its shards over at once.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    membership.shutdownNow();
+    try {
+      membership.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Lease lease : List.copyOf(held.values())) {
+      Map<String, String> a = lease.getMetadata().getAnnotations();
+      BindingKey binding =
+          new BindingKey(new TriggerId(a.get(NAMESPACE), a.get(TRIGGER)), a.get(FUNCTION));
+      try {
+        release(binding, a.get(SHARD_ID));
+      } catch (RuntimeException e) {
+        LOG.warnf(
+            "%s could not release shard %s of %s: %s", identity(), a.get(SHARD_ID), binding, e);
+      }
+    }
+    try {
+      leases().withName(memberLease).delete();
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "Could not delete membership Lease %s/%s: %s",
+          settings.namespace(), memberLease, e.getMessage());
+    }
+  }
+
+  // --- shard Leases ------------------------------------------------------------------------
+
+  private boolean renew(Lease lease, Instant now) {
+    String name = lease.getMetadata().getName();
+    ZonedDateTime renewed = lease.getSpec().getRenewTime();
+    if (renewed != null && renewed.toInstant().plus(settings.renewInterval()).isAfter(now)) {
+      // renewed lately (a checkpoint renews too): readers claim more often than Leases need
+      held.put(name, lease);
+      return true;
+    }
+    Lease current = lease;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      if (current == null || !identity().equals(current.getSpec().getHolderIdentity())) {
+        break;
+      }
+      try {
+        held.put(
+            name,
+            leases()
+                .resource(
+                    new LeaseBuilder(current)
+                        .editSpec()
+                        .withRenewTime(now())
+                        .withLeaseDurationSeconds(leaseSeconds)
+                        .endSpec()
+                        .build())
+                .update());
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != CONFLICT) {
+          LOG.warnf("%s could not renew Lease %s: %s", identity(), name, e.getMessage());
+          // still held until it expires: keep reading, the next checkpoint tells
+          return held.containsKey(name);
+        }
+        current = leases().withName(name).get();
+      }
+    }
+    held.remove(name);
+    return false;
+  }
+
+  private boolean acquire(BindingKey binding, String shard, Lease existing, Instant now) {
+    String name = leaseName(binding, shard);
+    ZonedDateTime time = now();
+    try {
+      Lease taken;
+      if (existing == null) {
+        taken =
+            leases()
+                .resource(
+                    new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(settings.namespace())
+                        .withLabels(shardLabels(binding))
+                        .withAnnotations(annotations(binding, shard))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity(identity())
+                        .withLeaseDurationSeconds(leaseSeconds)
+                        .withAcquireTime(time)
+                        .withRenewTime(time)
+                        .withLeaseTransitions(0)
+                        .endSpec()
+                        .build())
+                .create();
+      } else {
+        String previous = existing.getSpec().getHolderIdentity();
+        Integer transitions = existing.getSpec().getLeaseTransitions();
+        taken =
+            leases()
+                .resource(
+                    new LeaseBuilder(existing)
+                        .editSpec()
+                        .withHolderIdentity(identity())
+                        .withLeaseDurationSeconds(leaseSeconds)
+                        .withAcquireTime(time)
+                        .withRenewTime(time)
+                        .withLeaseTransitions(transitions == null ? 1 : transitions + 1)
+                        .endSpec()
+                        .build())
+                .update();
+        if (previous != null && !previous.isEmpty() && !previous.equals(identity())) {
+          LOG.infof(
+              "%s took over shard %s of %s from %s, whose Lease expired",
+              identity(), shard, binding, previous);
+        }
+      }
+      held.put(name, taken);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != CONFLICT) {
+        LOG.warnf("%s could not acquire Lease %s: %s", identity(), name, e.getMessage());
+      }
+      // another replica was faster
+      return false;
+    }
+  }
+
+  /** The binding's shard Leases by shard id. */
+  private Map<String, Lease> shardLeases(BindingKey binding) {
+    Map<String, Lease> byShard = new HashMap<>();
+    for (Lease lease : listShardLeases(binding)) {
+      Map<String, String> a = lease.getMetadata().getAnnotations();
+      if (a != null && lease.getSpec() != null && a.get(SHARD_ID) != null) {
+        byShard.put(a.get(SHARD_ID), lease);
+      }
+    }
+    return byShard;
+  }
+
+  private List<Lease> listShardLeases(BindingKey binding) {
+    LeaseList list =
+        leases().withLabel(ROLE, SHARD).withLabel(BINDING, bindingLabel(binding)).list();
+    // a hash collision of two bindings is all but impossible; the annotations settle it anyway
+    return list.getItems().stream().filter(l -> belongsTo(l, binding)).toList();
+  }
+
+  private static boolean belongsTo(Lease lease, BindingKey binding) {
+    Map<String, String> a = lease.getMetadata().getAnnotations();
+    return a != null
+        && binding.trigger().namespace().equals(a.get(NAMESPACE))
+        && binding.trigger().name().equals(a.get(TRIGGER))
+        && binding.function().equals(a.get(FUNCTION));
+  }
+
+  private static Map<String, String> shardLabels(BindingKey binding) {
+    Map<String, String> labels = new HashMap<>();
+    labels.put(MANAGED_BY, MANAGER);
+    labels.put(ROLE, SHARD);
+    labels.put(BINDING, bindingLabel(binding));
+    // readable selectors where the names fit in a label value (kubectl get leases -l ...)
+    putIfLabelValue(labels, NAMESPACE, binding.trigger().namespace());
+    putIfLabelValue(labels, TRIGGER, binding.trigger().name());
+    putIfLabelValue(labels, FUNCTION, binding.function());
+    return labels;
+  }
+
+  private static void putIfLabelValue(Map<String, String> labels, String key, String value) {
+    if (LABEL_VALUE.matcher(value).matches()) {
+      labels.put(key, value);
+    }
+  }
+
+  private static Map<String, String> annotations(BindingKey binding, String shard) {
+    return Map.of(
+        NAMESPACE, binding.trigger().namespace(),
+        TRIGGER, binding.trigger().name(),
+        FUNCTION, binding.function(),
+        SHARD_ID, shard);
+  }
+
+  private LostShardException lost(BindingKey binding, String shard, Lease lease) {
+    String holder = lease == null ? null : lease.getSpec().getHolderIdentity();
+    return new LostShardException(
+        "shard "
+            + shard
+            + " of "
+            + binding
+            + " is no longer "
+            + identity()
+            + "'s: "
+            + (lease == null
+                ? "its Lease is gone"
+                : holder == null || holder.isEmpty()
+                    ? "its Lease was released"
+                    : "it is now " + holder + "'s"));
+  }
+
+  // --- membership --------------------------------------------------------------------------
+
+  /** This replica plus the others whose membership Lease was renewed within the lease duration. */
+  private int liveMembers(Instant now) {
+    Set<String> members = new LinkedHashSet<>();
+    members.add(identity());
+    for (Lease lease : leases().withLabel(ROLE, MEMBER).list().getItems()) {
+      if (lease.getSpec() == null) {
+        continue;
+      }
+      if (live(lease, now)) {
+        members.add(lease.getSpec().getHolderIdentity());
+      } else if (expiredLongAgo(lease, now)) {
+        // a replica that crashed; pods have new names, so nobody else will ever renew it
+        try {
+          leases().withName(lease.getMetadata().getName()).delete();
+        } catch (KubernetesClientException e) {
+          LOG.debugf("Could not delete stale Lease %s: %s", lease.getMetadata().getName(), e);
+        }
+      }
+    }
+    return members.size();
+  }
+
+  private void renewMembership() {
+    if (closed) {
+      return;
+    }
+    try {
+      Lease current = leases().withName(memberLease).get();
+      ZonedDateTime time = now();
+      if (current == null) {
+        leases()
+            .resource(
+                new LeaseBuilder()
+                    .withNewMetadata()
+                    .withName(memberLease)
+                    .withNamespace(settings.namespace())
+                    .withLabels(Map.of(MANAGED_BY, MANAGER, ROLE, MEMBER))
+                    .withAnnotations(Map.of(IDENTITY, identity()))
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHolderIdentity(identity())
+                    .withLeaseDurationSeconds(leaseSeconds)
+                    .withAcquireTime(time)
+                    .withRenewTime(time)
+                    .endSpec()
+                    .build())
+            .create();
+      } else {
+        leases()
+            .resource(
+                new LeaseBuilder(current)
+                    .editSpec()
+                    .withHolderIdentity(identity())
+                    .withLeaseDurationSeconds(leaseSeconds)
+                    .withRenewTime(time)
+                    .endSpec()
+                    .build())
+            .update();
+      }
+    } catch (KubernetesClientException e) {
+      LOG.warnf(
+          "%s could not renew its membership Lease %s/%s: %s",
+          identity(), settings.namespace(), memberLease, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "%s could not renew its membership Lease", identity());
+    }
+  }
+
+  // --- time and names ----------------------------------------------------------------------
+
+  private boolean live(Lease lease, Instant now) {
+    String holder = lease.getSpec().getHolderIdentity();
+    return holder != null && !holder.isEmpty() && !expiry(lease).isBefore(now);
+  }
+
+  private boolean expiredLongAgo(Lease lease, Instant now) {
+    return expiry(lease).plus(settings.leaseDuration().multipliedBy(10)).isBefore(now);
+  }
+
+  private Instant expiry(Lease lease) {
+    ZonedDateTime renewed = lease.getSpec().getRenewTime();
+    if (renewed == null) {
+      return Instant.MIN;
+    }
+    Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+    return renewed
+        .toInstant()
+        .plus(seconds == null ? settings.leaseDuration() : Duration.ofSeconds(seconds));
+  }
+
+  private ZonedDateTime now() {
+    return ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+  }
+
+  private NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases() {
+    return client.resources(Lease.class, LeaseList.class).inNamespace(settings.namespace());
+  }
+
+  private static String hash(String value) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

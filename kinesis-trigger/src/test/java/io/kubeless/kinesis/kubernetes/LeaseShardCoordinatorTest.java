@@ -1,0 +1,324 @@
+package io.kubeless.kinesis.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubeless.kinesis.source.BindingKey;
+import io.kubeless.kinesis.source.LostShardException;
+import io.kubeless.kinesis.source.ShardCoordinator;
+import io.kubeless.testing.MockApiServer;
+import io.kubeless.testing.TestFunctions;
+import io.kubeless.trigger.TriggerId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shard Leases on fabric8's mock API server in CRUD mode (which rejects a stale resourceVersion, as
+ * a real one does): fair shares, takeover after a crash or a graceful stop, checkpoints only by the
+ * owner. Leases last 2 s, renewed every 500 ms.
+ */
+class LeaseShardCoordinatorTest {
+
+  private static final Duration LEASE = Duration.ofSeconds(2);
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final List<String> SHARDS =
+      List.of(
+          "shardId-000000000000",
+          "shardId-000000000001",
+          "shardId-000000000002",
+          "shardId-000000000003");
+
+  private static MockApiServer api;
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private String namespace;
+
+  @BeforeAll
+  static void startApiServer() {
+    api = MockApiServer.withCrds();
+  }
+
+  @AfterAll
+  static void stopApiServer() {
+    api.close();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+  }
+
+  @Test
+  void twoReplicasShareFourShardsTwoAndTwoOnceBothAreMembers() {
+    var a = replica("a");
+    var b = replica("b");
+    BindingKey binding = binding("orders");
+    awaitMembers(2);
+
+    awaitSplit(binding, a, b);
+
+    // the owners, as status shows them, are the Leases' live holders
+    Set<String> ofA = a.claim(binding, SHARDS);
+    Map<String, String> owners = b.owners(binding);
+    assertThat(owners).containsOnlyKeys(SHARDS);
+    ofA.forEach(shard -> assertThat(owners).containsEntry(shard, "a"));
+    assertThat(owners.values()).containsOnly("a", "b").filteredOn("b"::equals).hasSize(2);
+  }
+
+  @Test
+  void aCrashedReplicasShardsAreTakenOverAfterTheLeaseDurationWithTheirCheckpoints()
+      throws Exception {
+    KubernetesClient ofA = client();
+    var a = replica("a", ofA);
+    var b = replica("b");
+    BindingKey binding = binding("crash");
+    awaitMembers(2);
+    Set<String> aShards = awaitSplit(binding, a, b);
+    for (String shard : aShards) {
+      a.checkpoint(binding, shard, "4960000000000000000" + shard.charAt(shard.length() - 1));
+    }
+
+    // SIGKILL, as the cluster sees it: a stops renewing anything, releases nothing
+    ofA.close();
+
+    await().atMost(TIMEOUT).until(() -> b.claim(binding, SHARDS), mine -> mine.containsAll(SHARDS));
+    for (String shard : aShards) {
+      assertThat(b.checkpoint(binding, shard))
+          .contains("4960000000000000000" + shard.charAt(shard.length() - 1));
+    }
+    assertThat(b.owners(binding)).containsOnlyKeys(SHARDS);
+    assertThat(b.owners(binding).values()).containsOnly("b");
+  }
+
+  @Test
+  void aGracefulStopHandsItsShardsOverAtOnceKeepingTheirCheckpoints() throws Exception {
+    var a = replica("a");
+    var b = replica("b");
+    BindingKey binding = binding("stop");
+    awaitMembers(2);
+    Set<String> aShards = awaitSplit(binding, a, b);
+    for (String shard : aShards) {
+      a.checkpoint(binding, shard, "seq-" + shard);
+    }
+
+    a.close();
+
+    // a's membership Lease is gone with it: b's share is every shard, and none waits to expire
+    assertThat(memberLeases()).extracting(l -> l.getSpec().getHolderIdentity()).containsOnly("b");
+    assertThat(b.claim(binding, SHARDS)).containsExactlyInAnyOrderElementsOf(SHARDS);
+    for (String shard : aShards) {
+      assertThat(b.checkpoint(binding, shard)).contains("seq-" + shard);
+    }
+  }
+
+  @Test
+  void aJoiningReplicaGetsItsShareFromOneThatHeldEverything() {
+    var a = replica("a");
+    BindingKey binding = binding("join");
+    awaitMembers(1);
+    assertThat(a.claim(binding, SHARDS)).containsExactlyInAnyOrderElementsOf(SHARDS);
+
+    var b = replica("b");
+    awaitMembers(2);
+    Set<String> kept = a.claim(binding, SHARDS);
+    assertThat(kept).hasSize(2);
+    // the reader stops the two it no longer has, checkpoints them and gives them up
+    SHARDS.stream().filter(s -> !kept.contains(s)).forEach(s -> a.release(binding, s));
+
+    assertThat(b.claim(binding, SHARDS))
+        .hasSize(2)
+        .doesNotContainAnyElementsOf(kept)
+        .containsExactlyInAnyOrderElementsOf(
+            SHARDS.stream().filter(s -> !kept.contains(s)).toList());
+  }
+
+  @Test
+  void aCheckpointByAReplicaThatDoesNotOwnTheShardIsRefused() throws Exception {
+    var a = replica("a");
+    var b = replica("b");
+    BindingKey binding = binding("lost");
+    awaitMembers(2);
+    List<String> one = List.of("shardId-000000000000");
+    assertThat(a.claim(binding, one)).containsExactly("shardId-000000000000");
+    a.checkpoint(binding, "shardId-000000000000", "100");
+
+    assertThatThrownBy(() -> b.checkpoint(binding, "shardId-000000000000", "200"))
+        .isInstanceOf(LostShardException.class)
+        .hasMessageContaining("now a's");
+
+    // a stops renewing (a stuck reader): once its Lease expires b takes the shard over, and a's
+    // next checkpoint, written against the Lease it last saw, fails instead of overwriting b's
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> b.claim(binding, one), mine -> mine.equals(Set.copyOf(one)));
+    b.checkpoint(binding, "shardId-000000000000", "300");
+    assertThatThrownBy(() -> a.checkpoint(binding, "shardId-000000000000", "101"))
+        .isInstanceOf(LostShardException.class)
+        .hasMessageContaining("now b's");
+    assertThat(a.checkpoint(binding, "shardId-000000000000")).contains("300");
+  }
+
+  @Test
+  void shardEndRoundTripsAndOutlivesTheOwner() throws Exception {
+    var a = replica("a");
+    BindingKey binding = binding("end");
+    List<String> parent = List.of("shardId-000000000000");
+    assertThat(a.checkpoint(binding, "shardId-000000000000")).isEmpty();
+    assertThat(a.claim(binding, parent)).containsExactly("shardId-000000000000");
+
+    a.checkpoint(binding, "shardId-000000000000", ShardCoordinator.SHARD_END);
+    a.release(binding, "shardId-000000000000");
+    a.close();
+
+    var c = replica("c");
+    assertThat(c.checkpoint(binding, "shardId-000000000000")).contains(ShardCoordinator.SHARD_END);
+    assertThat(c.owners(binding)).isEmpty();
+  }
+
+  @Test
+  void shardLeasesAreNamedByHashAndSayWhatTheyHold() {
+    var a = replica("kubeless-kinesis-trigger-7d9f8c6b5-x2x4z");
+    BindingKey binding = binding("names");
+    a.claim(binding, List.of("shardId-000000000007"));
+
+    Lease lease =
+        api.client()
+            .resources(Lease.class)
+            .inNamespace(namespace)
+            .withName(LeaseShardCoordinator.leaseName(binding, "shardId-000000000007"))
+            .get();
+    assertThat(lease.getMetadata().getName()).matches("kinesis-[0-9a-f]{16}");
+    assertThat(lease.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/managed-by", "kubeless-kinesis-trigger")
+        .containsEntry(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.SHARD)
+        .containsEntry(LeaseShardCoordinator.BINDING, LeaseShardCoordinator.bindingLabel(binding))
+        .containsEntry("kubeless.io/namespace", "shop")
+        .containsEntry("kubeless.io/trigger", "names")
+        .containsEntry("kubeless.io/function", "audit");
+    assertThat(lease.getMetadata().getAnnotations())
+        .containsEntry("kubeless.io/shard", "shardId-000000000007")
+        .containsEntry("kubeless.io/trigger", "names");
+    assertThat(lease.getSpec().getHolderIdentity())
+        .isEqualTo("kubeless-kinesis-trigger-7d9f8c6b5-x2x4z");
+    assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(2);
+    assertThat(lease.getSpec().getRenewTime()).isNotNull();
+    assertThat(LeaseShardCoordinator.memberLeaseName("kubeless-kinesis-trigger-7d9f8c6b5-x2x4z"))
+        .isEqualTo("kinesis-member-kubeless-kinesis-trigger-7d9f8c6b5-x2x4z");
+    // a name that would not be a valid one of at most 63 characters is hashed
+    assertThat(LeaseShardCoordinator.memberLeaseName("x".repeat(60)))
+        .matches("kinesis-member-[0-9a-f]{16}");
+    assertThat(LeaseShardCoordinator.memberLeaseName("Pod_A"))
+        .matches("kinesis-member-[0-9a-f]{16}");
+  }
+
+  @Test
+  void forgetDeletesTheLeasesOfThatBindingOnly() {
+    var a = replica("a");
+    BindingKey gone = binding("gone");
+    BindingKey kept = binding("kept");
+    a.claim(gone, SHARDS);
+    a.claim(kept, SHARDS);
+    assertThat(shardLeases()).hasSize(8);
+
+    a.forget(gone);
+
+    assertThat(shardLeases())
+        .hasSize(4)
+        .allSatisfy(
+            l ->
+                assertThat(l.getMetadata().getLabels())
+                    .containsEntry(
+                        LeaseShardCoordinator.BINDING, LeaseShardCoordinator.bindingLabel(kept)));
+    assertThat(a.owners(gone)).isEmpty();
+    assertThat(a.checkpoint(gone, SHARDS.getFirst())).isEmpty();
+  }
+
+  // --- helpers ---------------------------------------------------------------------------
+
+  private LeaseShardCoordinator replica(String identity) {
+    return replica(identity, api.client());
+  }
+
+  private LeaseShardCoordinator replica(String identity, KubernetesClient client) {
+    if (namespace == null) {
+      namespace = TestFunctions.unique("leases");
+    }
+    LeaseShardCoordinator coordinator =
+        new LeaseShardCoordinator(
+            client,
+            new LeaseShardCoordinator.Settings(namespace, identity, LEASE, Duration.ofMillis(500)));
+    closing.add(coordinator);
+    return coordinator;
+  }
+
+  private static KubernetesClient client() {
+    return new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder().withMasterUrl(api.url()).withTrustCerts(true).build())
+        .build();
+  }
+
+  private BindingKey binding(String trigger) {
+    return new BindingKey(new TriggerId("shop", trigger), "audit");
+  }
+
+  /**
+   * Claims for both replicas until each reads two shards, never the same one, as their readers do
+   * every renew interval; returns a's.
+   */
+  private static Set<String> awaitSplit(
+      BindingKey binding, LeaseShardCoordinator a, LeaseShardCoordinator b) {
+    AtomicReference<Set<String>> ofA = new AtomicReference<>();
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              Set<String> mineA = a.claim(binding, SHARDS);
+              Set<String> mineB = b.claim(binding, SHARDS);
+              assertThat(mineA).doesNotContainAnyElementsOf(mineB);
+              assertThat(mineA).hasSize(2);
+              assertThat(mineB).hasSize(2);
+              Set<String> all = new HashSet<>(mineA);
+              all.addAll(mineB);
+              assertThat(all).containsExactlyInAnyOrderElementsOf(SHARDS);
+              ofA.set(mineA);
+            });
+    return ofA.get();
+  }
+
+  private void awaitMembers(int count) {
+    await().atMost(TIMEOUT).until(() -> memberLeases().size() == count);
+  }
+
+  private List<Lease> memberLeases() {
+    return api.client()
+        .resources(Lease.class)
+        .inNamespace(namespace)
+        .withLabel(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.MEMBER)
+        .list()
+        .getItems();
+  }
+
+  private List<Lease> shardLeases() {
+    return api.client()
+        .resources(Lease.class)
+        .inNamespace(namespace)
+        .withLabel(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.SHARD)
+        .list()
+        .getItems();
+  }
+}

@@ -1,0 +1,124 @@
+package io.kubeless.local;
+
+import io.kubeless.api.v1beta1.KinesisTrigger;
+import io.kubeless.api.v1beta1.KinesisTriggerSpec;
+import io.kubeless.kinesis.source.CredentialsResolver;
+import io.kubeless.kinesis.source.InMemoryShardCoordinator;
+import io.kubeless.kinesis.source.KinesisSettings;
+import io.kubeless.kinesis.source.KinesisSource;
+import io.kubeless.kinesis.source.KinesisSubscription;
+import io.kubeless.trigger.engine.TriggerEngine;
+import io.kubeless.trigger.engine.TriggerSource;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+
+/**
+ * KinesisTriggers in local mode: read with the same source as the Kinesis trigger, against the
+ * stream's {@code endpoint} (an emulator such as kinesis-local) or AWS itself; this one process
+ * owns every shard, and the checkpoints live in {@code .kubeless/kinesis/}, so a restart resumes
+ * after the last record taken. There are no Secrets here: the credentials are the environment's
+ * (AWS_ACCESS_KEY_ID, ~/.aws, ...), or, when it has none, dummy ones an emulator accepts.
+ */
+final class KinesisTriggers
+    extends LocalTriggers<KinesisTrigger, KinesisTriggerSpec, KinesisSubscription> {
+
+  private volatile Path checkpoints;
+  private volatile InMemoryShardCoordinator coordinator;
+
+  KinesisTriggers(PrintStream out, Path home) {
+    super(out, home);
+  }
+
+  @Override
+  String kind() {
+    return "KinesisTrigger";
+  }
+
+  @Override
+  String prefix() {
+    return "kinesis";
+  }
+
+  @Override
+  List<KinesisTrigger> triggers(Manifests m) {
+    return m.kinesisTriggers();
+  }
+
+  @Override
+  KinesisTriggerSpec spec(KinesisTrigger trigger) {
+    return trigger.getSpec();
+  }
+
+  @Override
+  protected String describe(KinesisTrigger trigger) {
+    KinesisTriggerSpec spec = trigger.getSpec();
+    if (spec == null) {
+      return "stream ";
+    }
+    return "stream "
+        + spec.getStream()
+        + (spec.getEndpoint() == null ? "" : " at " + spec.getEndpoint());
+  }
+
+  @Override
+  protected TriggerSource<KinesisTriggerSpec, KinesisSubscription> start(
+      TriggerEngine engine, List<KinesisTrigger> triggers) {
+    for (KinesisTrigger t : triggers) {
+      if (t.getSpec() != null && t.getSpec().getSecret() != null) {
+        out.println(
+            "note: KinesisTrigger "
+                + t.getMetadata().getName()
+                + ": secret "
+                + t.getSpec().getSecret()
+                + " applies only on Kubernetes; here the credentials are the environment's");
+      }
+    }
+    checkpoints = home.resolve("kinesis");
+    coordinator = new InMemoryShardCoordinator("local", checkpoints);
+    return new KinesisSource(engine, KinesisSettings.defaults(), coordinator, credentials());
+  }
+
+  /** The environment's credentials, or dummy ones (an emulator accepts any) when it has none. */
+  static CredentialsResolver credentials() {
+    return (namespace, secret) -> {
+      AwsCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
+      try {
+        chain.resolveCredentials();
+        return chain;
+      } catch (SdkClientException e) {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+      }
+    };
+  }
+
+  @Override
+  protected String serverLine() {
+    Path dir = checkpoints;
+    return dir == null ? null : "kinesis: checkpoints in " + dir;
+  }
+
+  @Override
+  protected void state(Map<String, Object> state) {
+    Path dir = checkpoints;
+    if (dir != null) {
+      state.put("kinesisCheckpoints", dir.toString());
+    }
+  }
+
+  @Override
+  protected void stopServer() {
+    InMemoryShardCoordinator c = coordinator;
+    if (c != null) {
+      c.close();
+    }
+    coordinator = null;
+    checkpoints = null;
+  }
+}
