@@ -30,11 +30,13 @@ public final class KinesisLocal implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
+  private final int tlsPort;
 
-  private KinesisLocal(Process process, Path log, int port) {
+  private KinesisLocal(Process process, Path log, int port, int tlsPort) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.tlsPort = tlsPort;
   }
 
   /** The folder holding the pinned package.json and package-lock.json. */
@@ -65,7 +67,7 @@ public final class KinesisLocal implements AutoCloseable {
       env.put("AWS_REGION", "us-east-1");
       env.put("LOG_LEVEL", "WARN");
       env.put("SHOULD_PERSIST_DATA", "false");
-      KinesisLocal emulator = new KinesisLocal(builder.start(), log, plain);
+      KinesisLocal emulator = new KinesisLocal(builder.start(), log, plain, tls);
       try {
         emulator.awaitAnswering();
       } catch (RuntimeException | Error e) {
@@ -152,6 +154,14 @@ public final class KinesisLocal implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * {@code https://127.0.0.1:<port>}: the TLS port (a self-signed certificate), which speaks HTTP/2
+   * as enhanced fan-out's SubscribeToShard needs.
+   */
+  public String tlsEndpoint() {
+    return "https://127.0.0.1:" + tlsPort;
   }
 
   /** What the emulator printed so far. */

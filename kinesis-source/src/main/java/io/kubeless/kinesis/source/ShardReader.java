@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
@@ -29,10 +31,13 @@ import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
 import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.StartingPosition;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
 
 /**
  * Reads a stream for one function, at most once: lists the shards, claims those ready to be read
@@ -79,6 +84,12 @@ final class ShardReader extends SourceWorker {
   private final Set<String> finished = new HashSet<>();
 
   private KinesisClient client;
+  private KinesisAsyncClient asyncClient;
+
+  /** The consumer registered for this binding's enhanced fan-out, when it is ACTIVE; else null. */
+  private String consumerArn;
+
+  private final String consumerName;
 
   /** The stream's shards as last listed (only the spec'd one when a shard is given), in order. */
   private List<Shard> shards = List.of();
@@ -101,6 +112,11 @@ final class ShardReader extends SourceWorker {
     long backoffMillis;
     Long millisBehind;
     Batch last;
+
+    /** Enhanced fan-out: the running SubscribeToShard call, and where the last one ended. */
+    FanOutSubscription fanOut;
+
+    String continuation;
 
     Reading(String shard) {
       this.shard = shard;
@@ -130,6 +146,7 @@ final class ShardReader extends SourceWorker {
     this.credentials = credentials;
     this.clients = clients;
     this.key = new BindingKey(trigger, function);
+    this.consumerName = consumerName(trigger, function);
     health.units(() -> units);
     metrics.lag(-1); // Kinesis tells time behind the tip, not a count: see the units
   }
@@ -188,12 +205,14 @@ final class ShardReader extends SourceWorker {
    */
   private void discover() {
     StreamStatus status;
+    String streamArn;
     try {
-      status =
+      var summary =
           client
               .describeStreamSummary(b -> b.streamName(subscription.stream()))
-              .streamDescriptionSummary()
-              .streamStatus();
+              .streamDescriptionSummary();
+      status = summary.streamStatus();
+      streamArn = summary.streamARN();
     } catch (ResourceNotFoundException e) {
       streamMissing();
       return;
@@ -240,6 +259,63 @@ final class ShardReader extends SourceWorker {
     }
     shards = List.copyOf(all);
     listed = true;
+    useConsumer(streamArn == null ? null : registeredConsumer(streamArn));
+  }
+
+  /**
+   * The name of the stream consumer that, once registered, makes this binding read by enhanced
+   * fan-out: {@code kubeless.<namespace>.<trigger>.<function>} (dots cannot occur in a namespace
+   * and separate the parts unambiguously); shortened with a hash beyond Kinesis's 128 characters.
+   */
+  static String consumerName(io.kubeless.trigger.TriggerId trigger, String function) {
+    String name = "kubeless." + trigger.namespace() + "." + trigger.name() + "." + function;
+    if (name.length() <= 128) {
+      return name;
+    }
+    String hash = Integer.toHexString(name.hashCode() & 0x7fffffff);
+    return name.substring(0, 127 - hash.length()) + "." + hash;
+  }
+
+  /** The ARN of this binding's consumer when it is registered and ACTIVE, else null. */
+  private String registeredConsumer(String streamArn) {
+    try {
+      var consumer =
+          client
+              .describeStreamConsumer(b -> b.streamARN(streamArn).consumerName(consumerName))
+              .consumerDescription();
+      return consumer.consumerStatus() == ConsumerStatus.ACTIVE ? consumer.consumerARN() : null;
+    } catch (ResourceNotFoundException e) {
+      return null;
+    } catch (LimitExceededException e) {
+      return consumerArn; // asked again at the next discovery
+    }
+  }
+
+  /** Switches between polling and enhanced fan-out; either resumes after the checkpoint. */
+  private void useConsumer(String arn) {
+    if (java.util.Objects.equals(arn, consumerArn)) {
+      return;
+    }
+    if (arn != null) {
+      LOG.infof(
+          "%s: consumer %s is registered: reading by enhanced fan-out (SubscribeToShard)",
+          label, consumerName);
+    } else {
+      LOG.infof("%s: no consumer %s is active: reading by polling", label, consumerName);
+    }
+    consumerArn = arn;
+    for (Reading shard : reading.values()) {
+      endFanOut(shard);
+      shard.iterator = null;
+      shard.nextRead = 0;
+    }
+  }
+
+  private static void endFanOut(Reading shard) {
+    if (shard.fanOut != null) {
+      shard.fanOut.cancel();
+      shard.fanOut = null;
+    }
   }
 
   private void streamMissing() {
@@ -266,6 +342,7 @@ final class ShardReader extends SourceWorker {
   }
 
   private void leave(Reading shard) {
+    endFanOut(shard);
     if (shard.last == null || shard.last.isDone()) {
       coordinator.release(key, shard.shard);
     } else {
@@ -376,7 +453,10 @@ final class ShardReader extends SourceWorker {
   }
 
   /** Reads one shard when it may be read; returns how many records it took. */
-  private int read(Reading shard) {
+  private int read(Reading shard) throws CredentialsResolver.CredentialsException {
+    if (consumerArn != null) {
+      return readFanOut(shard);
+    }
     long now = System.nanoTime();
     if (shard.closed || now - shard.nextRead < 0 || (shard.last != null && !shard.last.isSent())) {
       return 0;
@@ -403,6 +483,22 @@ final class ShardReader extends SourceWorker {
     shard.nextRead = now + settings.readInterval().toNanos();
     shard.millisBehind = response.millisBehindLatest();
     List<Record> records = response.records();
+    if (!take(shard, records)) {
+      return 0;
+    }
+    shard.iterator = response.nextShardIterator();
+    if (shard.iterator == null) {
+      shard.closed = true; // checkpointed as finished once its last batch has ended
+      wake();
+    }
+    return records.size();
+  }
+
+  /**
+   * Checkpoints the last of {@code records}, then hands them to delivery; false when the shard was
+   * taken over meanwhile (nothing is sent).
+   */
+  private boolean take(Reading shard, List<Record> records) {
     if (!records.isEmpty()) {
       String lastSequence = records.getLast().sequenceNumber();
       try {
@@ -411,10 +507,11 @@ final class ShardReader extends SourceWorker {
       } catch (LostShardException e) {
         LOG.infof("%s: shard %s was taken over; its last read is not sent", label, shard.shard);
         reading.remove(shard.shard);
+        endFanOut(shard);
         if (shard.last != null && !shard.last.isDone()) {
           leaving.put(shard.shard, shard.last);
         }
-        return 0;
+        return false;
       }
       shard.lastSequence = lastSequence;
       metrics.received(records.size());
@@ -426,12 +523,116 @@ final class ShardReader extends SourceWorker {
       shard.last = batch;
       batch.start();
     }
-    shard.iterator = response.nextShardIterator();
-    if (shard.iterator == null) {
-      shard.closed = true; // checkpointed as finished once its last batch has ended
+    return true;
+  }
+
+  /**
+   * Enhanced fan-out: takes the next event Kinesis pushed for a shard, when its last batch is sent;
+   * opens a new SubscribeToShard call (at most one a second per shard, as Kinesis allows) when the
+   * last one ended, where it left off.
+   */
+  private int readFanOut(Reading shard) throws CredentialsResolver.CredentialsException {
+    if (shard.closed || (shard.last != null && !shard.last.isSent())) {
+      return 0;
+    }
+    FanOutSubscription call = shard.fanOut;
+    if (call == null || call.ended()) {
+      if (call != null) {
+        shard.fanOut = null;
+        fanOutEnded(shard, call.error());
+      }
+      long now = System.nanoTime();
+      if (now - shard.nextRead < 0) {
+        return 0;
+      }
+      shard.nextRead = now + Math.max(Duration.ofSeconds(1).toNanos(), backoff(shard));
+      shard.fanOut =
+          FanOutSubscription.open(
+              asyncClient(), consumerArn, shard.shard, startingPosition(shard), this::wake);
+      return 0;
+    }
+    SubscribeToShardEvent event = call.poll();
+    if (event == null) {
+      return 0;
+    }
+    shard.backoffMillis = 0;
+    shard.millisBehind = event.millisBehindLatest();
+    List<Record> records = event.records();
+    if (!take(shard, records)) {
+      return 0;
+    }
+    shard.continuation = event.continuationSequenceNumber();
+    if (shard.continuation == null) {
+      shard.closed = true; // the shard's end: checkpointed as finished once its batch ended
+      endFanOut(shard);
       wake();
     }
     return records.size();
+  }
+
+  private static long backoff(Reading shard) {
+    return Duration.ofMillis(shard.backoffMillis).toNanos();
+  }
+
+  /**
+   * What an ended SubscribeToShard call means: nothing (its five minutes), a back-off, or a
+   * failure.
+   */
+  private void fanOutEnded(Reading shard, Throwable error) throws SdkException {
+    if (error == null) {
+      return;
+    }
+    if (error instanceof ResourceInUseException
+        || error instanceof LimitExceededException
+        || error instanceof ProvisionedThroughputExceededException) {
+      // another call on this consumer and shard still runs (a former owner's), or too many calls
+      throttle(shard);
+      return;
+    }
+    if (error instanceof ResourceNotFoundException) {
+      discovered = false; // the consumer or the stream is gone: look again, maybe poll
+      return;
+    }
+    if (error instanceof AwsServiceException e) {
+      throw e; // credentials refused and the like: reported as for polling
+    }
+    // the connection broke: a new call resumes where this one left off
+    LOG.debugf(error, "%s: enhanced fan-out of shard %s ended", label, shard.shard);
+  }
+
+  /** Where a new SubscribeToShard call starts: after what was taken, or where the spec says. */
+  private StartingPosition startingPosition(Reading shard) {
+    String after = shard.continuation != null ? shard.continuation : shard.lastSequence;
+    if (after == null) {
+      after = coordinator.checkpoint(key, shard.shard).orElse(null);
+    }
+    if (after != null && !after.equals(ShardCoordinator.SHARD_END)) {
+      String sequence = after;
+      return StartingPosition.builder()
+          .type(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+          .sequenceNumber(sequence)
+          .build();
+    }
+    return switch (subscription.startFrom()) {
+      case LATEST -> StartingPosition.builder().type(ShardIteratorType.LATEST).build();
+      case TRIM_HORIZON -> StartingPosition.builder().type(ShardIteratorType.TRIM_HORIZON).build();
+      case AT_TIMESTAMP ->
+          StartingPosition.builder()
+              .type(ShardIteratorType.AT_TIMESTAMP)
+              .timestamp(subscription.timestamp())
+              .build();
+    };
+  }
+
+  private KinesisAsyncClient asyncClient() throws CredentialsResolver.CredentialsException {
+    if (asyncClient == null) {
+      asyncClient =
+          clients.asyncClient(
+              subscription.region(),
+              subscription.endpoint(),
+              credentials.resolve(trigger.namespace(), subscription.secret()));
+    }
+    return asyncClient;
   }
 
   /** Where a shard's reading starts: after its checkpoint, or where the spec says. */
@@ -501,8 +702,14 @@ final class ShardReader extends SourceWorker {
     String message;
     if (!reading.isEmpty()) {
       message =
-          "reading %d of %d shards of stream %s"
-              .formatted(reading.size(), open, subscription.stream());
+          "reading %d of %d shards of stream %s%s"
+              .formatted(
+                  reading.size(),
+                  open,
+                  subscription.stream(),
+                  consumerArn == null
+                      ? ""
+                      : " by enhanced fan-out (consumer " + consumerName + ")");
     } else if (open == 0) {
       message = "every shard of stream %s is read to its end".formatted(subscription.stream());
     } else {
@@ -567,6 +774,7 @@ final class ShardReader extends SourceWorker {
   @Override
   protected void finish() {
     try {
+      reading.values().forEach(ShardReader::endFanOut);
       long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
       List<Batch> batches = new ArrayList<>();
       reading.values().stream().map(r -> r.last).filter(b -> b != null).forEach(batches::add);
@@ -614,6 +822,18 @@ final class ShardReader extends SourceWorker {
   }
 
   private void closeClient() {
+    for (Reading shard : reading.values()) {
+      endFanOut(shard);
+    }
+    KinesisAsyncClient async = asyncClient;
+    asyncClient = null;
+    if (async != null) {
+      try {
+        async.close();
+      } catch (RuntimeException e) {
+        LOG.debugf(e, "%s: closing the Kinesis async client", label);
+      }
+    }
     KinesisClient c = client;
     client = null;
     if (c != null) {

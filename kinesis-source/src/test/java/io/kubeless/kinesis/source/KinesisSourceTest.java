@@ -334,6 +334,75 @@ class KinesisSourceTest {
     assertThat(second.received("ledger")).isEqualTo(600 - afterFirst);
   }
 
+  /** Registers the stream consumer that makes the binding read by enhanced fan-out. */
+  private static void registerConsumer(String stream, TriggerId trigger, String function) {
+    String arn =
+        kinesis
+            .describeStreamSummary(b -> b.streamName(stream))
+            .streamDescriptionSummary()
+            .streamARN();
+    String name = ShardReader.consumerName(trigger, function);
+    assertThat(name)
+        .isEqualTo("kubeless." + trigger.namespace() + "." + trigger.name() + "." + function);
+    kinesis.registerStreamConsumer(b -> b.streamARN(arn).consumerName(name));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                kinesis
+                        .describeStreamConsumer(b -> b.streamARN(arn).consumerName(name))
+                        .consumerDescription()
+                        .consumerStatus()
+                    == software.amazon.awssdk.services.kinesis.model.ConsumerStatus.ACTIVE);
+  }
+
+  @Test
+  void aRegisteredConsumerMakesItReadByEnhancedFanOutInOrderAndARestartResumes(@TempDir Path dir)
+      throws Exception {
+    String stream = stream("fanout");
+    create(stream, 2);
+    TriggerId id = new TriggerId(NS, "fanout");
+    registerConsumer(stream, id, "push");
+    RecordingFunction f = function("push");
+    put(stream, 0, 200, 9);
+
+    Process first = new Process(new InMemoryShardCoordinator("one", dir));
+    first.specs.apply(id, spec("push", stream, "trim_horizon"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 200);
+    assertThat(first.states(id).getFirst().message())
+        .contains("by enhanced fan-out (consumer kubeless.shop.fanout.push)");
+    put(stream, 200, 300, 9); // pushed while subscribed
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 300);
+    first.close();
+
+    put(stream, 300, 400, 9);
+    Process second = new Process(new InMemoryShardCoordinator("two", dir));
+    second.specs.apply(id, spec("push", stream, "trim_horizon"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 400);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(400);
+    assertInOrderPerShard(stream, f.requests());
+    assertThat(f.requests().stream().map(KinesisSourceTest::n).collect(Collectors.toSet()))
+        .hasSize(400);
+    assertThat(second.received("push")).isEqualTo(100);
+  }
+
+  @Test
+  void withoutItsOwnConsumerABindingPolls() throws Exception {
+    String stream = stream("polled");
+    create(stream, 1);
+    TriggerId id = new TriggerId(NS, "polled");
+    registerConsumer(stream, id, "someone-else"); // another binding's consumer
+    RecordingFunction f = function("poller");
+    put(stream, 0, 20, 2);
+    Process p = new Process(new InMemoryShardCoordinator("local", null));
+    p.specs.apply(id, spec("poller", stream, "trim_horizon"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 20);
+    p.awaitActive(id);
+    assertThat(p.states(id).getFirst().message())
+        .isEqualTo("reading 1 of 1 shards of stream " + stream);
+  }
+
   @Test
   void latestStartsAtTheTipAndTrimHorizonAtTheOldestRecord() throws Exception {
     String stream = stream("start");
