@@ -23,6 +23,7 @@ import io.kubeless.function.dependent.AutoscalerDependent;
 import io.kubeless.function.dependent.ConfigMapDependent;
 import io.kubeless.function.dependent.DeploymentDependent;
 import io.kubeless.function.dependent.ServiceDependent;
+import io.kubeless.function.policy.FunctionPolicy;
 import io.kubeless.function.runtime.RuntimeCatalogue;
 import io.kubeless.function.spec.FunctionPlan;
 import io.kubeless.function.spec.FunctionPlanner;
@@ -32,9 +33,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles every Function into a ConfigMap, Deployment, Service and optional autoscaler. The spec
- * is validated and the children's names checked before the workflow runs, so an invalid Function
- * only gets a status and an Event, and never touches objects that are not its own.
+ * Reconciles every Function into a ConfigMap, Deployment, Service and optional autoscaler. Spec,
+ * policy and children's names are checked before the workflow runs, so an invalid or refused
+ * Function only gets a status and an Event, and never touches objects that are not its own.
  */
 @Workflow(
     explicitInvocation = true,
@@ -66,6 +67,7 @@ public class FunctionReconciler implements Reconciler<Function> {
   static final String AUTOSCALER = "autoscaler";
 
   private final FunctionPlanner planner;
+  private final FunctionPolicy policy;
   private final RuntimeCatalogue catalogue;
   private final FunctionControllerConfig.Catalogue catalogueLocation;
   private final FunctionStatuses statuses;
@@ -74,10 +76,12 @@ public class FunctionReconciler implements Reconciler<Function> {
 
   public FunctionReconciler(
       FunctionPlanner planner,
+      FunctionPolicy policy,
       RuntimeCatalogue catalogue,
       FunctionControllerConfig config,
       io.fabric8.kubernetes.client.KubernetesClient client) {
     this.planner = planner;
+    this.policy = policy;
     this.catalogue = catalogue;
     this.catalogueLocation = config.catalogue();
     this.conflictRecheck = config.conflictRecheck();
@@ -90,6 +94,7 @@ public class FunctionReconciler implements Reconciler<Function> {
     FunctionPlan plan;
     try {
       plan = planner.plan(function, catalogue.runtimes(catalogueSource.get(catalogueId())));
+      policy.check(plan);
       if (ChildOwnership.check(plan, context)) {
         return UpdateControl.<Function>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }

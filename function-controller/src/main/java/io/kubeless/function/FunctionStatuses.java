@@ -11,7 +11,9 @@ import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionStatus;
 import io.kubeless.function.dependent.DeploymentDependent;
 import io.kubeless.function.spec.FunctionPlan;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,6 +27,9 @@ final class FunctionStatuses {
   private static final Logger LOG = Logger.getLogger(FunctionStatuses.class);
 
   private final WarningEvents events;
+
+  /** The integrity warning last recorded per Function uid, so it is recorded once. */
+  private final Map<String, String> integrityWarned = new ConcurrentHashMap<>();
 
   FunctionStatuses(WarningEvents events) {
     this.events = events;
@@ -80,7 +85,33 @@ final class FunctionStatuses {
     } else {
       Conditions.set(status, function, Conditions.READY, false, "DeploymentNotAvailable", replicas);
     }
+    integrity(function, plan, status);
     return write(function, status);
+  }
+
+  /** The {@code CodeIntegrity} condition of code from a URL; a Warning Event when it turns bad. */
+  private void integrity(Function function, FunctionPlan plan, FunctionStatus status) {
+    Optional<CodeIntegrity.Verdict> verdict = CodeIntegrity.of(plan);
+    String uid = function.getMetadata().getUid();
+    if (verdict.isEmpty()) {
+      Conditions.remove(status, CodeIntegrity.TYPE);
+      integrityWarned.remove(uid);
+      return;
+    }
+    CodeIntegrity.Verdict v = verdict.get();
+    Conditions.set(status, function, CodeIntegrity.TYPE, v.trusted(), v.reason(), v.message());
+    // the cached Function may not show our last status write yet: remember what was warned
+    if (v.trusted()) {
+      integrityWarned.remove(uid);
+    } else if (!v.reason().equals(integrityWarned.put(uid, v.reason()))) {
+      LOG.warnf(
+          "Function %s/%s: %s: %s",
+          function.getMetadata().getNamespace(),
+          function.getMetadata().getName(),
+          v.reason(),
+          v.message());
+      events.warn(function, v.reason(), v.message());
+    }
   }
 
   private static Optional<DeploymentCondition> condition(
@@ -101,17 +132,17 @@ final class FunctionStatuses {
 
   UpdateControl<Function> invalid(Function function, InvalidFunctionException problem) {
     FunctionStatus status = copy(function.getStatus());
+    String message = Redaction.scrub(problem.getMessage(), function);
     boolean changed =
-        Conditions.set(
-            status, function, Conditions.READY, false, problem.reason(), problem.getMessage());
+        Conditions.set(status, function, Conditions.READY, false, problem.reason(), message);
     if (changed) {
       LOG.warnf(
           "Function %s/%s: %s: %s",
           function.getMetadata().getNamespace(),
           function.getMetadata().getName(),
           problem.reason(),
-          problem.getMessage());
-      events.warn(function, problem.reason(), problem.getMessage());
+          message);
+      events.warn(function, problem.reason(), message);
     }
     return write(function, status);
   }
@@ -125,7 +156,9 @@ final class FunctionStatuses {
         Conditions.READY,
         false,
         "ReconcileFailed",
-        error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
+        error.getMessage() == null
+            ? error.getClass().getSimpleName()
+            : Redaction.scrub(error.getMessage(), function));
     status.setObservedGeneration(function.getMetadata().getGeneration());
     return status;
   }

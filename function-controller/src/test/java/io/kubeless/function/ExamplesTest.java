@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.v1beta1.Function;
+import io.kubeless.function.policy.FunctionPolicy;
 import io.kubeless.function.runtime.Runtime;
 import io.kubeless.function.runtime.RuntimeCatalogue;
 import io.kubeless.function.spec.FunctionPlan;
@@ -23,13 +24,14 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every file under examples/ deploys as it is with the shipped configuration. */
+/** Every file under examples/ deploys as it is with the shipped configuration and policy. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class ExamplesTest {
 
   @Inject FunctionPlanner planner;
   @Inject RuntimeCatalogue catalogue;
+  @Inject FunctionPolicy policy;
 
   @Test
   void everyExampleFunctionIsValidWithTheDefaultCatalogue() throws Exception {
@@ -42,6 +44,7 @@ class ExamplesTest {
         function.getMetadata().setNamespace("default");
         FunctionPlan plan = planner.plan(function, runtimes);
         assertThat(plan.runtime()).as(function.getMetadata().getName()).isPresent();
+        policy.check(plan); // the shipped policy allows every example
       }
       if (example instanceof ConfigMap configMap) {
         String yaml = configMap.getData().get("runtimes.yaml");

@@ -14,19 +14,24 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 /** Kafka as the engine's source, from the configuration; stopped gracefully on shutdown. */
 @Singleton
 public class KafkaEngine {
 
+  private static final Logger LOG = Logger.getLogger(KafkaEngine.class);
+
   @Produces
   @Singleton
   KafkaSource source(TriggerEngine engine, KafkaTriggerConfig config) {
     var consumer = config.consumer();
+    var properties = KafkaTriggerProperties.of(config);
+    KafkaTriggerProperties.insecurityWarning(properties).ifPresent(LOG::warn);
     return new KafkaSource(
         engine,
         new ConsumerSettings(
-            KafkaTriggerProperties.of(config),
+            properties,
             consumer.initialOffset(),
             consumer.commitTimeout(),
             consumer.stopTimeout(),
@@ -43,7 +48,7 @@ public class KafkaEngine {
   @Singleton
   Bindings<KafkaTriggerSpec, KafkaSubscription> bindings(
       TriggerEngine engine, KafkaSource source, TriggerConfig config) {
-    return new Bindings<>(engine, source, config.statusInterval());
+    return new Bindings<>(engine, source, config.sweepInterval());
   }
 
   /**

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -48,6 +49,12 @@ public interface FunctionControllerConfig {
   @WithDefault("30s")
   Duration conflictRecheck();
 
+  /**
+   * What a Function may ask for through {@code spec.service} and {@code spec.deployment}: a
+   * Function is untrusted input, turned into objects with the controller's rights.
+   */
+  Policy policy();
+
   /** One runtime of the catalogue. */
   interface RuntimeEntry {
 
@@ -80,5 +87,72 @@ public interface FunctionControllerConfig {
     @WithName("key")
     @WithDefault("runtimes.yaml")
     String key();
+  }
+
+  /**
+   * Pod Security Standards levels (kubernetes.io/docs/concepts/security/pod-security-standards).
+   */
+  enum PodSecurityLevel {
+    /** No pod check: anything {@code spec.deployment} says is applied. */
+    PRIVILEGED,
+    /** No known privilege escalation: no host namespaces, host paths, privileged containers. */
+    BASELINE,
+    /** Baseline, plus non-root, no privilege escalation, capabilities dropped, safe volumes. */
+    RESTRICTED
+  }
+
+  /** The policy applied to every Function, and its relaxations for named namespaces. */
+  interface Policy {
+
+    /** Service types {@code spec.service.type} may name (an unset type is {@code ClusterIP}). */
+    @WithDefault("ClusterIP")
+    List<String> serviceTypes();
+
+    /** Whether {@code spec.service.externalIPs} may be set (CVE-2020-8554). */
+    @WithDefault("false")
+    boolean externalIps();
+
+    /** The Pod Security Standards level the function's pod must meet. */
+    @WithDefault("restricted")
+    PodSecurityLevel podSecurity();
+
+    /**
+     * ServiceAccounts a function's pod may run as ({@code serviceAccountName} in {@code
+     * spec.deployment}; unset is {@code default}); {@code *} allows any.
+     */
+    @WithDefault("default")
+    List<String> serviceAccounts();
+
+    /**
+     * Whether a function's pod may read the namespace's Secrets (secret volumes, projected secrets,
+     * env and envFrom from Secrets), as Kubeless's {@code --secrets} does.
+     */
+    @WithDefault("true")
+    boolean secrets();
+
+    /**
+     * Per-namespace relaxations (or restrictions), keyed by namespace name: each setting given
+     * replaces the cluster-wide one for the Functions of that namespace.
+     */
+    Map<String, NamespacePolicy> namespaces();
+  }
+
+  /** A namespace's settings; those left unset are the cluster-wide ones of {@link Policy}. */
+  interface NamespacePolicy {
+
+    /** Allowed Service types. */
+    Optional<List<String>> serviceTypes();
+
+    /** Whether externalIPs are allowed. */
+    Optional<Boolean> externalIps();
+
+    /** Pod Security Standards level. */
+    Optional<PodSecurityLevel> podSecurity();
+
+    /** Allowed ServiceAccounts. */
+    Optional<List<String>> serviceAccounts();
+
+    /** Whether Secrets may be read. */
+    Optional<Boolean> secrets();
   }
 }

@@ -10,8 +10,10 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -148,18 +150,7 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
             .withVolumes(volumes)
             .withInitContainers(initContainers)
             .withContainers(containers)
-            .withSecurityContext(
-                userPod.getSecurityContext() != null
-                    ? userPod.getSecurityContext()
-                    : new PodSecurityContextBuilder()
-                        .withRunAsUser(RUNTIME_USER)
-                        .withRunAsGroup(RUNTIME_USER)
-                        .withFsGroup(RUNTIME_USER)
-                        .withRunAsNonRoot(true)
-                        .withNewSeccompProfile()
-                        .withType("RuntimeDefault")
-                        .endSeccompProfile()
-                        .build())
+            .withSecurityContext(podSecurity(userPod.getSecurityContext()))
             .withAffinity(userPod.getAffinity() != null ? userPod.getAffinity() : spread(plan))
             .endSpec()
             .endTemplate()
@@ -168,6 +159,11 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
     String hash = sha256(canonicalJson(data) + canonicalJson(deployment.getSpec().getTemplate()));
     deployment.getSpec().getTemplate().getMetadata().getAnnotations().put(HASH_ANNOTATION, hash);
     return deployment;
+  }
+
+  /** The pod template of this plan's Deployment, as it is applied: what the policy judges. */
+  public static PodTemplateSpec template(FunctionPlan plan) {
+    return build(plan, Optional.empty()).getSpec().getTemplate();
   }
 
   /** The template hash the Deployment of this plan carries once it is up to date. */
@@ -232,8 +228,7 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
                 user.getReadinessProbe() != null
                     ? user.getReadinessProbe()
                     : healthz(plan.port(), 1, 5, 1))
-            .withSecurityContext(
-                user.getSecurityContext() != null ? user.getSecurityContext() : restricted())
+            .withSecurityContext(hardened(user.getSecurityContext()))
             .withImagePullPolicy(
                 user.getImagePullPolicy() != null ? user.getImagePullPolicy() : "IfNotPresent");
     if (user.getPorts().stream().noneMatch(p -> p.getContainerPort().equals(plan.port()))) {
@@ -302,6 +297,61 @@ public class DeploymentDependent extends FunctionDependent<Deployment> {
         .withPeriodSeconds(period)
         .withFailureThreshold(failures)
         .build();
+  }
+
+  /**
+   * The pod's security context: the user's, its unset fields given the runtime's defaults (the
+   * runtime user, non-root, {@code RuntimeDefault} seccomp), so that setting one field does not
+   * silently drop the others.
+   */
+  private static PodSecurityContext podSecurity(PodSecurityContext user) {
+    PodSecurityContextBuilder context =
+        user == null ? new PodSecurityContextBuilder() : new PodSecurityContextBuilder(user);
+    boolean root = Boolean.FALSE.equals(context.getRunAsNonRoot());
+    if (context.getRunAsUser() == null && !root) {
+      context.withRunAsUser(RUNTIME_USER);
+    }
+    if (context.getRunAsGroup() == null && !root) {
+      context.withRunAsGroup(RUNTIME_USER);
+    }
+    if (context.getFsGroup() == null) {
+      context.withFsGroup(RUNTIME_USER);
+    }
+    if (context.getRunAsNonRoot() == null && !Long.valueOf(0).equals(context.getRunAsUser())) {
+      context.withRunAsNonRoot(true);
+    }
+    if (!context.hasSeccompProfile()) {
+      context.withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+    }
+    return context.build();
+  }
+
+  /**
+   * The function container's security context: the user's, its unset fields given the restricted
+   * defaults. Values that the API server would reject together (no escalation for a privileged
+   * container) are left for the policy to report.
+   */
+  private static SecurityContext hardened(SecurityContext user) {
+    if (user == null) {
+      return restricted();
+    }
+    SecurityContextBuilder context = new SecurityContextBuilder(user);
+    boolean privileged = Boolean.TRUE.equals(user.getPrivileged());
+    if (user.getAllowPrivilegeEscalation() == null
+        && !privileged
+        && (user.getCapabilities() == null
+            || !user.getCapabilities().getAdd().contains("SYS_ADMIN"))) {
+      context.withAllowPrivilegeEscalation(false);
+    }
+    if (user.getRunAsNonRoot() == null && !Long.valueOf(0).equals(user.getRunAsUser())) {
+      context.withRunAsNonRoot(true);
+    }
+    if (user.getCapabilities() == null) {
+      context.withNewCapabilities().withDrop("ALL").endCapabilities();
+    } else if (user.getCapabilities().getDrop().isEmpty()) {
+      context.editCapabilities().withDrop("ALL").endCapabilities();
+    }
+    return context.build();
   }
 
   private static SecurityContext restricted() {

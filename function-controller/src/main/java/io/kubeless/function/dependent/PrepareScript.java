@@ -50,7 +50,17 @@ final class PrepareScript {
             yield "$work/func.decoded";
           }
           case URL -> {
-            lines.add("curl -fsSL --retry 3 -o \"$work/func.download\" \"$" + URL_ENV + "\"");
+            // https code is only ever fetched over https: a redirect to http is refused
+            String protocols = https(plan) ? "=https" : "=http,https";
+            lines.add(
+                "curl -fsSL --retry 3 --proto "
+                    + protocols
+                    + " --proto-redir "
+                    + protocols
+                    + " -o \"$work/func.download\" \"$"
+                    + URL_ENV
+                    + "\" || { echo \"prepare: could not download the function's code (a"
+                    + " redirect from https to http is refused)\" >&2; exit 1; }");
             yield "$work/func.download";
           }
           case TEXT -> source;
@@ -78,6 +88,10 @@ final class PrepareScript {
 
   private static String verify(String hex, String file, boolean quiet) {
     return "echo \"" + hex + "  " + file + "\" | sha256sum -c -" + (quiet ? " >/dev/null" : "");
+  }
+
+  private static boolean https(FunctionPlan plan) {
+    return plan.code().trim().regionMatches(true, 0, "https:", 0, 6);
   }
 
   /** Whether the content type needs the URL in the environment. */

@@ -41,7 +41,7 @@ final class Autoscalers {
       result = mapper.treeToValue(spec, HorizontalPodAutoscalerSpec.class);
     } catch (Exception e) {
       throw new InvalidFunctionException(
-          "InvalidAutoscaler", "spec.horizontalPodAutoscaler.spec: " + firstLine(e.getMessage()));
+          "InvalidAutoscaler", ParseErrors.describe("spec.horizontalPodAutoscaler.spec", e));
     }
     int min = result.getMinReplicas() == null ? 1 : result.getMinReplicas();
     if (min < 1 || min > result.getMaxReplicas()) {
@@ -123,9 +123,5 @@ final class Autoscalers {
         return;
       }
     }
-  }
-
-  private static String firstLine(String message) {
-    return message == null ? "invalid" : message.lines().findFirst().orElse(message);
   }
 }

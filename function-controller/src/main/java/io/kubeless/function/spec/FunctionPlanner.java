@@ -189,8 +189,10 @@ public class FunctionPlanner {
             try {
               yield Base64.getDecoder().decode(code);
             } catch (IllegalArgumentException e) {
+              // the decoder's message quotes the offending character: never echo the code
               throw new InvalidFunctionException(
-                  "InvalidFunctionContent", "spec.function is not valid base64: " + e.getMessage());
+                  "InvalidFunctionContent",
+                  "spec.function is not valid base64, as its function-content-type requires");
             }
           }
           case URL -> {
@@ -203,8 +205,11 @@ public class FunctionPlanner {
             if (uri == null
                 || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
                 || uri.getHost() == null) {
+              // it may be the code itself, given the wrong content type: never echo it
               throw new InvalidFunctionException(
-                  "InvalidFunctionContent", "spec.function '" + code + "' is not an http(s) URL");
+                  "InvalidFunctionContent",
+                  "spec.function is not an absolute http(s) URL, as its function-content-type"
+                      + " requires");
             }
             yield null; // downloaded, and checked, in the pod
           }
@@ -233,7 +238,9 @@ public class FunctionPlanner {
               : MAPPER.treeToValue(node, Deployment.class);
     } catch (Exception e) {
       throw new InvalidFunctionException(
-          "InvalidDeployment", "spec.deployment is not a valid Deployment: " + firstLine(e));
+          "InvalidDeployment",
+          "spec.deployment is not a valid Deployment: "
+              + ParseErrors.describe("spec.deployment", e));
     }
     deployment =
         new DeploymentBuilder(deployment)
@@ -320,7 +327,8 @@ public class FunctionPlanner {
       given = node == null || node.isEmpty() ? null : MAPPER.treeToValue(node, ServiceSpec.class);
     } catch (Exception e) {
       throw new InvalidFunctionException(
-          "InvalidService", "spec.service is not a valid ServiceSpec: " + firstLine(e));
+          "InvalidService",
+          "spec.service is not a valid ServiceSpec: " + ParseErrors.describe("spec.service", e));
     }
     Map<String, String> selector = FunctionPlan.selector(name);
     if (given == null || given.getPorts() == null || given.getPorts().isEmpty()) {
@@ -376,11 +384,6 @@ public class FunctionPlanner {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static String firstLine(Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return message.lines().findFirst().orElse(message);
   }
 
   private static boolean isBlank(String s) {

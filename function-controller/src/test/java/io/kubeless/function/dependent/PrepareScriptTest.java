@@ -4,6 +4,8 @@ import static io.kubeless.function.dependent.TestingPlans.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.kubeless.function.spec.FunctionPlan;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -19,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,6 +115,110 @@ class PrepareScriptTest {
   }
 
   @Test
+  void codeFromHttpsIsNeverFetchedOverHttpAfterARedirect() throws Exception {
+    served = CODE.getBytes(StandardCharsets.UTF_8);
+    String plainUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/hello.py";
+    Path ca = work.resolve("ca.pem");
+    HttpsServer tls = httpsServer(ca);
+    tls.createContext(
+        "/direct.py",
+        exchange -> {
+          exchange.sendResponseHeaders(200, served.length);
+          exchange.getResponseBody().write(served);
+          exchange.close();
+        });
+    tls.createContext(
+        "/moved.py",
+        exchange -> {
+          exchange.getResponseHeaders().add("Location", plainUrl);
+          exchange.sendResponseHeaders(302, -1);
+          exchange.close();
+        });
+    tls.start();
+    try {
+      String base = "https://127.0.0.1:" + tls.getAddress().getPort();
+      Map<String, String> trust = Map.of("CURL_CA_BUNDLE", ca.toString());
+
+      // the same TLS set-up serves code that is fetched directly
+      assertThat(runWith(urlPlan(base + "/direct.py"), trust).exitCode).isZero();
+      assertThat(install.resolve("hello.py")).hasContent(CODE);
+      Files.delete(install.resolve("hello.py"));
+
+      Result downgraded = runWith(urlPlan(base + "/moved.py"), trust);
+      assertThat(downgraded.exitCode).isNotZero();
+      assertThat(downgraded.output).contains("a redirect from https to http is refused");
+      assertThat(install.resolve("hello.py")).doesNotExist();
+    } finally {
+      tls.stop(0);
+    }
+  }
+
+  private Result runWith(FunctionPlan plan, Map<String, String> env) throws Exception {
+    return runWith(plan, ConfigMapDependent.data(plan), env);
+  }
+
+  private static FunctionPlan urlPlan(String url) {
+    return plan(
+        s -> {
+          s.setFunctionContentType("url");
+          s.setFunction(url);
+        });
+  }
+
+  /** An https server on 127.0.0.1 with a fresh self-signed certificate, written to {@code ca}. */
+  private HttpsServer httpsServer(Path ca) throws Exception {
+    Path key = work.resolve("key.pem");
+    Path keyStore = work.resolve("server.p12");
+    exec(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        key.toString(),
+        "-out",
+        ca.toString());
+    exec(
+        "openssl",
+        "pkcs12",
+        "-export",
+        "-in",
+        ca.toString(),
+        "-inkey",
+        key.toString(),
+        "-out",
+        keyStore.toString(),
+        "-passout",
+        "pass:changeit");
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(keyStore)) {
+      store.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, "changeit".toCharArray());
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), null, null);
+    HttpsServer tls = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    tls.setHttpsConfigurator(new HttpsConfigurator(context));
+    return tls;
+  }
+
+  private static void exec(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(output).isZero();
+  }
+
+  @Test
   void unpacksAZipCarryingItsOwnDependencies() throws Exception {
     byte[] zip =
         zip(
@@ -184,11 +293,16 @@ class PrepareScriptTest {
   }
 
   private Result run(FunctionPlan plan) throws Exception {
-    return run(plan, ConfigMapDependent.data(plan));
+    return runWith(plan, ConfigMapDependent.data(plan), Map.of());
+  }
+
+  private Result run(FunctionPlan plan, Map<String, String> files) throws Exception {
+    return runWith(plan, files, Map.of());
   }
 
   /** Writes the ConfigMap's files into the source directory and runs the script. */
-  private Result run(FunctionPlan plan, Map<String, String> files) throws Exception {
+  private Result runWith(FunctionPlan plan, Map<String, String> files, Map<String, String> env)
+      throws Exception {
     for (var file : files.entrySet()) {
       Files.writeString(src.resolve(file.getKey()), file.getValue());
     }
@@ -202,6 +316,7 @@ class PrepareScriptTest {
             install.toString());
     ProcessBuilder builder = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true);
     builder.environment().put("TMPDIR", work.toString());
+    builder.environment().putAll(env);
     if (PrepareScript.downloads(plan.contentType())) {
       builder.environment().put(PrepareScript.URL_ENV, plan.code());
     }

@@ -1,6 +1,7 @@
 package io.kubeless.function.runtime;
 
 import io.kubeless.function.config.FunctionControllerConfig;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -71,6 +72,46 @@ public final class TestingCatalogues {
       @Override
       public int maxConfigMapBytes() {
         return maxConfigMapBytes;
+      }
+
+      @Override
+      public Policy policy() {
+        return defaultPolicy();
+      }
+    };
+  }
+
+  /** The shipped policy: ClusterIP Services, restricted pods, the default ServiceAccount. */
+  public static FunctionControllerConfig.Policy defaultPolicy() {
+    return new FunctionControllerConfig.Policy() {
+      @Override
+      public List<String> serviceTypes() {
+        return List.of("ClusterIP");
+      }
+
+      @Override
+      public boolean externalIps() {
+        return false;
+      }
+
+      @Override
+      public FunctionControllerConfig.PodSecurityLevel podSecurity() {
+        return FunctionControllerConfig.PodSecurityLevel.RESTRICTED;
+      }
+
+      @Override
+      public List<String> serviceAccounts() {
+        return List.of("default");
+      }
+
+      @Override
+      public boolean secrets() {
+        return true;
+      }
+
+      @Override
+      public Map<String, FunctionControllerConfig.NamespacePolicy> namespaces() {
+        return Map.of();
       }
     };
   }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
@@ -85,6 +86,25 @@ public final class KafkaTriggerProperties {
     }
     props.putAll(config.consumer().properties());
     return props;
+  }
+
+  /**
+   * What an operator must hear at startup about these properties: SASL PLAIN over a plain-text
+   * connection sends the password readable to anyone on the network path.
+   */
+  public static Optional<String> insecurityWarning(Map<String, Object> props) {
+    boolean plaintext =
+        "SASL_PLAINTEXT"
+            .equalsIgnoreCase(
+                String.valueOf(props.get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG)));
+    boolean plain = "PLAIN".equalsIgnoreCase(String.valueOf(props.get(SaslConfigs.SASL_MECHANISM)));
+    if (plaintext && plain) {
+      return Optional.of(
+          "Kafka SASL PLAIN over a plain-text connection: the password crosses the network"
+              + " readable by anyone on the path. Enable TLS (KAFKA_ENABLE_TLS=true) or use"
+              + " SCRAM-SHA-512 (KAFKA_SASL_MECHANISM)");
+    }
+    return Optional.empty();
   }
 
   private static String read(String file) {

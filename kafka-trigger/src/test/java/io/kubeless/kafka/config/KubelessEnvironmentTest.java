@@ -69,6 +69,26 @@ class KubelessEnvironmentTest {
   }
 
   @Test
+  void saslPlainOverPlainTextIsWarnedAboutAtStartup() throws IOException {
+    Map<String, String> sasl =
+        Map.of("KAFKA_ENABLE_SASL", "true", "KAFKA_USERNAME", "alice", "KAFKA_PASSWORD", "pw");
+    Map<String, String> overTls = new java.util.HashMap<>(sasl);
+    overTls.put("KAFKA_ENABLE_TLS", "true");
+    Map<String, String> scram = new java.util.HashMap<>(sasl);
+    scram.put("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+
+    assertThat(KafkaTriggerProperties.insecurityWarning(KafkaTriggerProperties.of(config(sasl))))
+        .hasValueSatisfying(w -> assertThat(w).contains("SASL PLAIN").doesNotContain("pw"));
+    assertThat(KafkaTriggerProperties.insecurityWarning(KafkaTriggerProperties.of(config(overTls))))
+        .isEmpty();
+    assertThat(KafkaTriggerProperties.insecurityWarning(KafkaTriggerProperties.of(config(scram))))
+        .isEmpty();
+    assertThat(
+            KafkaTriggerProperties.insecurityWarning(KafkaTriggerProperties.of(config(Map.of()))))
+        .isEmpty();
+  }
+
+  @Test
   void incompleteSettingsAreRefusedAsKubelessDid() {
     assertThatThrownBy(
             () ->
