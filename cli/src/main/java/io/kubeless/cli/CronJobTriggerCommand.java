@@ -56,8 +56,8 @@ final class CronJobTriggerCommand implements Callable<Integer> {
     @Option(
         names = "--schedule",
         description =
-            "Specify schedule in cron format for scheduled function (5 fields, or @hourly,"
-                + " @daily...)")
+            "Specify schedule in cron format for scheduled function (5 fields, @hourly,"
+                + " @daily..., or @every <duration> such as @every 30s)")
     String schedule;
 
     @Option(
@@ -69,6 +69,18 @@ final class CronJobTriggerCommand implements Callable<Integer> {
         names = {"-f", "--payload-from-file"},
         description = "Specify a payload file to use. It must be a JSON file")
     Path payloadFromFile;
+
+    @Option(
+        names = "--timezone",
+        description = "IANA time zone the schedule is read in, e.g. Europe/Paris (default UTC)")
+    String timeZone;
+
+    @Option(
+        names = "--concurrency-policy",
+        description =
+            "Allow (default): a tick fires while the previous call still runs; Forbid: that tick"
+                + " is skipped")
+    String concurrencyPolicy;
 
     private JsonNode parsedPayload;
 
@@ -85,6 +97,20 @@ final class CronJobTriggerCommand implements Callable<Integer> {
         if (problem != null) {
           throw usage("Invalid value for --schedule \"%s\": %s".formatted(schedule, problem));
         }
+      }
+      if (given(timeZone)) {
+        try {
+          java.time.ZoneId.of(timeZone.strip());
+        } catch (java.time.DateTimeException e) {
+          throw usage(
+              "Invalid value for --timezone \"%s\": %s".formatted(timeZone, e.getMessage()));
+        }
+      }
+      if (given(concurrencyPolicy)
+          && !List.of("Allow", "Forbid").contains(concurrencyPolicy.strip())) {
+        throw usage(
+            "Invalid value for --concurrency-policy \"%s\": use Allow or Forbid"
+                .formatted(concurrencyPolicy));
       }
       if (given(payload) && payloadFromFile != null) {
         throw usage("You can't provide both raw payload and a payload file");
@@ -125,6 +151,12 @@ final class CronJobTriggerCommand implements Callable<Integer> {
       }
       if (parsedPayload != null) {
         trigger.getSpec().setPayload(parsedPayload);
+      }
+      if (given(timeZone)) {
+        trigger.getSpec().setTimeZone(timeZone.strip());
+      }
+      if (given(concurrencyPolicy)) {
+        trigger.getSpec().setConcurrencyPolicy(concurrencyPolicy.strip());
       }
     }
 

@@ -181,14 +181,12 @@ final class FunctionCommand implements Callable<Integer> {
         cli.out().println("Deploying function...");
         cli.out().printf("Function %s submitted for deployment%n", name);
         if (cron != null) {
-          JsonNode applied =
-              admin.apply(
-                  io.fabric8.kubernetes.api.model.HasMetadata.getPlural(CronJobTrigger.class),
-                  namespace,
-                  name,
-                  cli.serialization().asJson(cron));
+          admin.apply(
+              io.fabric8.kubernetes.api.model.HasMetadata.getPlural(CronJobTrigger.class),
+              namespace,
+              name,
+              cli.serialization().asJson(cron));
           cli.out().printf("CronJobTrigger %s scheduled at %s%n", name, schedule);
-          Triggers.noteNotRunLocally(cli, applied);
         }
         cli.out().printf("Check the deployment status executing 'kubeless function ls %s'%n", name);
         timeout.ifPresent(t -> FunctionReadiness.local(cli, admin, namespace, name, t));

@@ -110,7 +110,10 @@ final class HttpTriggerCommand implements Callable<Integer> {
       }
       if (given(hostname)) {
         s.setHostName(hostname);
-      } else if (create) {
+      } else if (create
+          && local.isEmpty()
+          && !List.of("builtin", "gateway-api").contains(gateway())) {
+        // local mode's gateway and the cluster's own gateways answer on any host without one
         s.setHostName(defaultHostname());
       }
       if (enableTlsAcme != null) {
@@ -130,13 +133,10 @@ final class HttpTriggerCommand implements Callable<Integer> {
 
     /**
      * Kubeless's default for nginx: {@code <function>.<IP>.nip.io}, the IP being the API server's
-     * (its address, resolved when it is a name); any other gateway needs --hostname.
+     * (its address, resolved when it is a name); traefik and kong need --hostname.
      */
     private String defaultHostname() {
       if ("nginx".equals(gateway())) {
-        if (local.isPresent()) {
-          return functionName + ".127.0.0.1.nip.io"; // no API server: this machine
-        }
         String host = URI.create(cli.client().getMasterUrl().toString()).getHost();
         String ip = host == null ? null : ipv4(host);
         if (ip != null) {

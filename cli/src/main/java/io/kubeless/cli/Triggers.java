@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -158,13 +157,11 @@ final class Triggers {
         if (create && local.get().resource(kind.plural(), ns, name).isPresent()) {
           throw alreadyExists(ns);
         }
-        JsonNode applied =
-            local.get().apply(kind.plural(), ns, name, cli.serialization().asJson(trigger));
+        local.get().apply(kind.plural(), ns, name, cli.serialization().asJson(trigger));
         cli.out()
             .printf(
                 "%s %s %s in namespace %s successfully!%n",
                 kind.title(), name, create ? "created" : "updated", ns);
-        noteNotRunLocally(cli, applied);
         return 0;
       }
       var resource = cli.client().resources(kind.type()).inNamespace(ns).resource(trigger);
@@ -310,33 +307,19 @@ final class Triggers {
         .collect(Collectors.joining(","));
   }
 
-  private static final Pattern CRON_FIELD = Pattern.compile("[0-9A-Za-z*?/,\\-]+");
-  private static final List<String> CRON_MACROS =
-      List.of("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly");
-
   /**
-   * Why {@code schedule} is not a Kubernetes CronJob schedule (five fields, or a macro such as
-   * {@code @hourly}), or null when its shape is right.
+   * Why {@code schedule} is not a schedule the cron trigger runs (five cron fields, a macro such as
+   * {@code @hourly}, or {@code @every <duration>}), or null: the cron trigger's own parser says.
    */
   static String scheduleProblem(String schedule) {
-    String s = schedule.strip();
-    if (s.startsWith("@")) {
-      return CRON_MACROS.contains(s)
-          ? null
-          : "unknown schedule macro \"%s\": use one of %s"
-              .formatted(s, String.join(", ", CRON_MACROS));
+    try {
+      io.kubeless.cron.source.CronSchedule.parse(schedule, null);
+      return null;
+    } catch (IllegalArgumentException e) {
+      String prefix = "spec.schedule '" + schedule.strip() + "' ";
+      String message = e.getMessage();
+      return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
-    String[] fields = s.split("\\s+");
-    if (fields.length != 5) {
-      return "expected 5 fields (minute hour day-of-month month day-of-week), got "
-          + (s.isEmpty() ? 0 : fields.length);
-    }
-    for (String field : fields) {
-      if (!CRON_FIELD.matcher(field).matches()) {
-        return "invalid field \"" + field + "\"";
-      }
-    }
-    return null;
   }
 
   /** {@code delete <name>}. */
@@ -416,21 +399,6 @@ final class Triggers {
       List<List<String>> rows = triggers.stream().map(kind.row()).toList();
       Tables.print(cli.out(), kind.header(), rows);
       return 0;
-    }
-  }
-
-  /**
-   * Says so when local mode stores a trigger it does not run yet (the admin API's {@code runs}), as
-   * it says so for such triggers in files.
-   */
-  static void noteNotRunLocally(Cli cli, JsonNode applied) {
-    if (!applied.path("runs").asBoolean(true)) {
-      cli.err()
-          .printf(
-              "note: local mode does not run %ss yet; %s is stored (%s) and listed%n",
-              applied.path("kind").asText(),
-              applied.path("name").asText(),
-              applied.path("file").asText());
     }
   }
 

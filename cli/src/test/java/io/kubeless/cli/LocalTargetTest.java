@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.kubeless.local.LocalPlatform;
 import io.kubeless.local.Manifests;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,7 +165,9 @@ class LocalTargetTest {
         .contains("CronJobTrigger other scheduled at */5 * * * *");
     assertThat(deploy.err())
         .containsPattern("other: ready \\(\\d+\\.\\d s\\)")
-        .contains("note: local mode does not run CronJobTriggers yet");
+        .doesNotContain("note:");
+    assertThat(CliRun.offline("trigger", "cronjob", "list", "--target", "local").out())
+        .containsPattern("other\\s+default\\s+\\*/5 \\* \\* \\* \\*\\s+other");
     assertThat(dir.resolve(".kubeless/applied/functions/default/other.yaml")).isRegularFile();
 
     CliRun call = CliRun.offline("function", "call", "other", "--target", "local");
@@ -227,7 +233,8 @@ class LocalTargetTest {
   }
 
   @Test
-  void createsListsAndDeletesAKafkaTrigger() {
+  @Order(Integer.MAX_VALUE - 1) // late: its HTTP trigger invokes echo, which the counts above see
+  void createsListsAndDeletesAKafkaTrigger() throws Exception {
     CliRun create =
         CliRun.offline(
             "trigger",
@@ -256,10 +263,27 @@ class LocalTargetTest {
     assertThat(CliRun.offline("trigger", "kafka", "ls").out())
         .containsPattern("orders\\s+default\\s+payments\\s+team=demo");
 
-    CliRun http = CliRun.offline("trigger", "http", "create", "web", "--function-name", "echo");
+    CliRun http =
+        CliRun.offline(
+            "trigger", "http", "create", "web", "--function-name", "echo", "--path", "echo");
     assertThat(http.code()).as(http.err()).isZero();
-    assertThat(http.err()).contains("note: local mode does not run HTTPTriggers yet");
+    assertThat(http.err()).doesNotContain("note:");
     assertThat(CliRun.offline("trigger", "http", "list").out()).contains("web");
+    // served at once by local mode's built-in gateway
+    HttpClient client = HttpClient.newHttpClient();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> through =
+                  client.send(
+                      HttpRequest.newBuilder(URI.create(platform.httpUrl().orElseThrow() + "echo"))
+                          .POST(HttpRequest.BodyPublishers.ofString("via the gateway"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+              assertThat(through.statusCode()).isEqualTo(200);
+              assertThat(through.body()).isEqualTo("via the gateway");
+            });
     CliRun missing = CliRun.offline("trigger", "http", "create", "web2", "--function-name", "nope");
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("Unable to find Function nope in namespace default");

@@ -178,6 +178,38 @@ class LocalUpIT {
             .toList();
     assertThat(natsServers).as("the nats-server local mode started").hasSize(1);
 
+    // HTTP: the built-in gateway on the port the summary prints routes /hello to hello-nodejs
+    String gateway =
+        lines.stream()
+            .filter(l -> l.startsWith("  http gateway at "))
+            .map(l -> l.substring("  http gateway at ".length(), l.indexOf(" (HTTPTriggers)")))
+            .findFirst()
+            .orElseThrow();
+    HttpResponse<String> routed =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway + "hello"))
+                .header("Content-Type", "application/json")
+                .header("Origin", "https://shop.example.com")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"web\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(routed.statusCode()).as(routed.body()).isEqualTo(200);
+    assertThat(routed.body()).contains("\"name\":\"web\"");
+    assertThat(routed.headers().firstValue("Access-Control-Allow-Origin")).isPresent();
+    assertThat(calls("hello-nodejs")).as("once through the gateway").isEqualTo(3);
+    // cron: scheduled on the Java function (its per-minute firing is LocalCronTriggerTest's)
+    assertThat(lines)
+        .contains("  cron trigger hello-every-minute: schedule * * * * * -> hello-java");
+    await("the cron trigger scheduled")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                lines.stream()
+                    .anyMatch(
+                        l ->
+                            l.startsWith("[cron] trigger default/hello-every-minute:")
+                                && l.endsWith("hello-java=Scheduled")));
+
     // an edited function file restarts that function, on the same URL, with the new code
     Path python = examples.resolve("hello-python.yaml");
     Files.writeString(python, Files.readString(python).replace("\"hello \"", "\"hi \""));

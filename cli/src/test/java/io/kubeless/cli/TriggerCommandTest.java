@@ -376,6 +376,19 @@ class TriggerCommandTest {
   }
 
   @Test
+  void theBuiltinGatewayNeedsNoHostname() {
+    function("hello");
+
+    CliRun run =
+        cli("trigger", "http", "create", "web", "--function-name", "hello", "--gateway", "builtin");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    HTTPTrigger t = stored(HTTPTrigger.class, "web");
+    assertThat(t.getSpec().getGateway()).isEqualTo("builtin");
+    assertThat(t.getSpec().getHostName()).as("any host").isNull();
+  }
+
+  @Test
   void httpListAndDelete() {
     function("hello");
     cli("trigger", "http", "create", "web", "--function-name", "hello", "--hostname", "h");
@@ -447,6 +460,65 @@ class TriggerCommandTest {
   }
 
   @Test
+  void cronjobEveryTimeZoneAndConcurrencyPolicy() {
+    function("hello");
+
+    CliRun run =
+        cli(
+            "trigger",
+            "cronjob",
+            "create",
+            "often",
+            "--function",
+            "hello",
+            "--schedule",
+            "@every 30s",
+            "--timezone",
+            "Europe/Paris",
+            "--concurrency-policy",
+            "Forbid");
+    CliRun badZone =
+        CliRun.offline(
+            "trigger",
+            "cronjob",
+            "create",
+            "c",
+            "--function",
+            "f",
+            "--schedule",
+            "@daily",
+            "--timezone",
+            "Mars/Olympus");
+    CliRun badPolicy =
+        CliRun.offline(
+            "trigger",
+            "cronjob",
+            "create",
+            "c",
+            "--function",
+            "f",
+            "--schedule",
+            "@daily",
+            "--concurrency-policy",
+            "Replace");
+    CliRun badEvery =
+        CliRun.offline(
+            "trigger", "cronjob", "create", "c", "--function", "f", "--schedule", "@every soon");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    CronJobTrigger t = stored(CronJobTrigger.class, "often");
+    assertThat(t.getSpec().getSchedule()).isEqualTo("@every 30s");
+    assertThat(t.getSpec().getTimeZone()).isEqualTo("Europe/Paris");
+    assertThat(t.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+    assertThat(badZone.code()).isEqualTo(2);
+    assertThat(badZone.err()).contains("Invalid value for --timezone \"Mars/Olympus\"");
+    assertThat(badPolicy.code()).isEqualTo(2);
+    assertThat(badPolicy.err()).contains("use Allow or Forbid");
+    assertThat(badEvery.code()).isEqualTo(2);
+    assertThat(badEvery.err()).contains("Invalid value for --schedule \"@every soon\"");
+  }
+
+  @Test
   void cronjobUsageErrors() {
     CliRun noSchedule =
         CliRun.offline("trigger", "cronjob", "create", "c", "-n", "t", "--function", "f");
@@ -513,9 +585,9 @@ class TriggerCommandTest {
     assertThat(noFunction.err()).contains("--function");
     assertThat(sixFields.code()).isEqualTo(2);
     assertThat(sixFields.err())
-        .contains("Invalid value for --schedule \"0 * * * * *\": expected 5 fields");
+        .contains("Invalid value for --schedule \"0 * * * * *\": has 6 field(s)");
     assertThat(badMacro.code()).isEqualTo(2);
-    assertThat(badMacro.err()).contains("unknown schedule macro \"@often\"");
+    assertThat(badMacro.err()).contains("\"@often\": is not a known macro");
     assertThat(badJson.code()).isEqualTo(2);
     assertThat(badJson.err()).contains("Invalid JSON in --payload");
     assertThat(both.code()).isEqualTo(2);

@@ -58,7 +58,7 @@ public class KinesisEngine {
   @Singleton
   Bindings<KinesisTriggerSpec, KinesisSubscription> bindings(
       TriggerEngine engine, KinesisSource source, TriggerConfig config) {
-    return new Bindings<>(engine, source, config.statusInterval());
+    return new Bindings<>(engine, source, config.sweepInterval());
   }
 
   /**

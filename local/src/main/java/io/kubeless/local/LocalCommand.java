@@ -76,6 +76,13 @@ public class LocalCommand implements Callable<Integer> {
     int natsPort;
 
     @Option(
+        names = "--http-port",
+        description =
+            "port of the HTTP gateway serving the HTTPTriggers on 127.0.0.1 (default: 8090 when"
+                + " free, else any free port; 0: any free port)")
+    Integer httpPort;
+
+    @Option(
         names = "--state-dir",
         description = "where local mode keeps its state (default: .kubeless)")
     Path stateDir = Path.of(".kubeless");
@@ -107,7 +114,9 @@ public class LocalCommand implements Callable<Integer> {
       if (manifests.functions().isEmpty()
           && manifests.kafkaTriggers().isEmpty()
           && manifests.natsTriggers().isEmpty()
-          && manifests.kinesisTriggers().isEmpty()) {
+          && manifests.kinesisTriggers().isEmpty()
+          && manifests.httpTriggers().isEmpty()
+          && manifests.cronJobTriggers().isEmpty()) {
         // the resources applied earlier (kubeless function deploy) may still run
         out.println(
             "note: no Function, KafkaTrigger or NATSTrigger in "
@@ -121,7 +130,14 @@ public class LocalCommand implements Callable<Integer> {
             LocalPlatform.start(
                 manifests,
                 new LocalPlatform.Options(
-                    stateDir, runtimesDir, kafkaBootstrap, kafkaPort, natsUrl, natsPort, out));
+                    stateDir,
+                    runtimesDir,
+                    kafkaBootstrap,
+                    kafkaPort,
+                    natsUrl,
+                    natsPort,
+                    out,
+                    httpPort == null ? -1 : httpPort));
       } catch (Exception e) {
         System.err.println("error: " + e);
         return 1;

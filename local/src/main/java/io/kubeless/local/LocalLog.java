@@ -9,9 +9,10 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * The log of this JVM (the trigger engine, the Kafka clients and the embedded broker, the NATS
- * source) as one stream of lines prefixed {@code [kafka] } ({@code [nats] } for NATS's), beside the
- * functions' {@code [<function>] } lines.
+ * The log of this JVM as one stream of lines prefixed by what logged them: {@code [kafka] } (the
+ * Kafka clients, the embedded broker, the Kafka source), {@code [nats] }, {@code [kinesis] },
+ * {@code [http] } (the built-in gateway), {@code [cron] }, and {@code [engine] } for the trigger
+ * engine every kind shares; beside the functions' {@code [<function>] } lines.
  */
 final class LocalLog {
 
@@ -28,8 +29,24 @@ final class LocalLog {
 
   private LocalLog() {}
 
-  private static boolean nats(String logger) {
-    return logger.startsWith("io.kubeless.nats.") || logger.startsWith("io.nats.");
+  /** The prefix of a logger's lines. */
+  static String prefix(String logger) {
+    if (logger.startsWith("io.kubeless.nats.") || logger.startsWith("io.nats.")) {
+      return "[nats] ";
+    }
+    if (logger.startsWith("io.kubeless.kinesis.") || logger.startsWith("software.amazon.")) {
+      return "[kinesis] ";
+    }
+    if (logger.startsWith("io.kubeless.http.")) {
+      return "[http] ";
+    }
+    if (logger.startsWith("io.kubeless.cron.")) {
+      return "[cron] ";
+    }
+    if (logger.startsWith("io.kubeless.trigger.") || logger.startsWith("io.kubeless.local.")) {
+      return "[engine] ";
+    }
+    return "[kafka] ";
   }
 
   /** Sends every log record of this JVM to {@code out}, once. */
@@ -57,7 +74,7 @@ final class LocalLog {
             String name = r.getLoggerName() == null ? "" : r.getLoggerName();
             int dot = name.lastIndexOf('.');
             StringBuilder line =
-                new StringBuilder(nats(name) ? "[nats] " : "[kafka] ")
+                new StringBuilder(prefix(name))
                     .append(r.getLevel().getName())
                     .append(' ')
                     .append(dot < 0 ? name : name.substring(dot + 1))

@@ -52,6 +52,8 @@ public final class LocalPlatform implements AutoCloseable {
    * @param natsUrl the NATS server to use instead of starting a {@code nats-server}, or null
    * @param natsPort the started {@code nats-server}'s port; 0 for 4222 when free, else any
    * @param out where the lines go
+   * @param httpPort the HTTP gateway's port (HTTPTriggers); -1 for 8090 when free, else any; 0 for
+   *     any free port
    */
   public record Options(
       Path home,
@@ -60,7 +62,20 @@ public final class LocalPlatform implements AutoCloseable {
       int kafkaPort,
       String natsUrl,
       int natsPort,
-      PrintStream out) {
+      PrintStream out,
+      int httpPort) {
+
+    /** The HTTP gateway on any free port. */
+    public Options(
+        Path home,
+        Path runtimes,
+        String kafkaBootstrap,
+        int kafkaPort,
+        String natsUrl,
+        int natsPort,
+        PrintStream out) {
+      this(home, runtimes, kafkaBootstrap, kafkaPort, natsUrl, natsPort, out, 0);
+    }
 
     /** Kafka's settings only: NATS from {@code NATS_URL}, else a started server on 4222 or any. */
     public Options(
@@ -90,6 +105,8 @@ public final class LocalPlatform implements AutoCloseable {
   private final KafkaTriggers kafka;
   private final NatsTriggers nats;
   private final KinesisTriggers kinesis;
+  private final HttpTriggers http;
+  private final CronTriggers cron;
   // every trigger kind local mode runs, in the engine they share
   private final List<LocalTriggers<?, ?, ?>> kinds;
   private Vertx vertx;
@@ -106,7 +123,9 @@ public final class LocalPlatform implements AutoCloseable {
         new KafkaTriggers(out, options.home(), options.kafkaBootstrap(), options.kafkaPort());
     this.nats = new NatsTriggers(out, options.home(), options.natsUrl(), options.natsPort());
     this.kinesis = new KinesisTriggers(out, options.home());
-    this.kinds = List.of(kafka, nats, kinesis);
+    this.http = new HttpTriggers(out, options.home(), options.httpPort());
+    this.cron = new CronTriggers(out, options.home());
+    this.kinds = List.of(kafka, nats, kinesis, http, cron);
   }
 
   /** The trigger engine the kinds share, made when the first kind starts. */
@@ -350,6 +369,21 @@ public final class LocalPlatform implements AutoCloseable {
   /** The engine's state of a NATSTrigger, when NATSTriggers run. */
   Optional<io.kubeless.trigger.engine.TriggerState> natsTrigger(TriggerId id) {
     return nats.state(id);
+  }
+
+  /** The HTTP gateway's URL, {@code http://127.0.0.1:PORT/}, while HTTPTriggers run. */
+  public Optional<String> httpUrl() {
+    return Optional.ofNullable(http.url());
+  }
+
+  /** What the engine does for an HTTPTrigger, for tests. */
+  Optional<io.kubeless.trigger.engine.TriggerState> httpTrigger(TriggerId id) {
+    return http.state(id);
+  }
+
+  /** What the engine does for a CronJobTrigger, for tests. */
+  Optional<io.kubeless.trigger.engine.TriggerState> cronTrigger(TriggerId id) {
+    return cron.state(id);
   }
 
   /** What the engine does for a KinesisTrigger, for tests. */

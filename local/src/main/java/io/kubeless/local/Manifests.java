@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubeless.api.v1beta1.CronJobTrigger;
 import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.HTTPTrigger;
 import io.kubeless.api.v1beta1.KafkaTrigger;
 import io.kubeless.api.v1beta1.KinesisTrigger;
 import io.kubeless.api.v1beta1.NATSTrigger;
@@ -20,14 +23,18 @@ import java.util.stream.Stream;
 
 /**
  * The resources of YAML and JSON files, read as {@code kubectl apply -f} reads them: directories
- * (not recursively), multi-document files, {@code kind: List}. Functions, KafkaTriggers,
- * NATSTriggers and KinesisTriggers are kept; other kinds are listed as skipped, and a document that
- * cannot be read is a problem.
+ * (not recursively), multi-document files, {@code kind: List}. Functions, the triggers local mode
+ * runs and Secrets (for HTTPTriggers' basic auth) are kept; other kinds are listed as skipped, and
+ * a document that cannot be read is a problem.
  *
  * @param functions the Functions, in file order
  * @param kafkaTriggers the KafkaTriggers, in file order
  * @param natsTriggers the NATSTriggers, in file order
  * @param kinesisTriggers the KinesisTriggers, in file order
+ * @param httpTriggers the HTTPTriggers, in file order
+ * @param cronJobTriggers the CronJobTriggers, in file order
+ * @param secrets the Secrets ({@code v1}), in file order: an HTTPTrigger's {@code
+ *     basic-auth-secret}
  * @param skipped one line per resource of another kind
  * @param problems one line per document or file that could not be read
  */
@@ -36,6 +43,9 @@ public record Manifests(
     List<KafkaTrigger> kafkaTriggers,
     List<NATSTrigger> natsTriggers,
     List<KinesisTrigger> kinesisTriggers,
+    List<HTTPTrigger> httpTriggers,
+    List<CronJobTrigger> cronJobTriggers,
+    List<Secret> secrets,
     List<String> skipped,
     List<String> problems) {
 
@@ -45,6 +55,9 @@ public record Manifests(
   public static Manifests load(List<Path> paths) throws IOException {
     Manifests m =
         new Manifests(
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new ArrayList<>(),
             new ArrayList<>(),
             new ArrayList<>(),
             new ArrayList<>(),
@@ -74,6 +87,9 @@ public record Manifests(
         concat(kafkaTriggers, other.kafkaTriggers),
         concat(natsTriggers, other.natsTriggers),
         concat(kinesisTriggers, other.kinesisTriggers),
+        concat(httpTriggers, other.httpTriggers),
+        concat(cronJobTriggers, other.cronJobTriggers),
+        concat(secrets, other.secrets),
         concat(skipped, other.skipped),
         concat(problems, other.problems));
   }
@@ -157,6 +173,12 @@ public record Manifests(
         natsTriggers.add(json.treeToValue(document, NATSTrigger.class));
       } else if (kubeless && kind.equals("KinesisTrigger")) {
         kinesisTriggers.add(json.treeToValue(document, KinesisTrigger.class));
+      } else if (kubeless && kind.equals("HTTPTrigger")) {
+        httpTriggers.add(json.treeToValue(document, HTTPTrigger.class));
+      } else if (kubeless && kind.equals("CronJobTrigger")) {
+        cronJobTriggers.add(json.treeToValue(document, CronJobTrigger.class));
+      } else if (apiVersion.equals("v1") && kind.equals("Secret")) {
+        secrets.add(json.treeToValue(document, Secret.class));
       } else {
         skipped.add(
             "%s %s (%s): not run in local mode"

@@ -121,7 +121,6 @@ final class ResourceApi {
     m.put("name", d.name());
     m.put("file", display(d.file()));
     m.put("applied", platform.applied().holds(d.file()));
-    m.put("runs", d.kind().runsLocally());
     if (d.kind() == ResourceKind.FUNCTION) {
       m.put("ready", platform.ready(d.namespace() + "/" + d.name()));
     }

@@ -12,25 +12,22 @@ import java.util.Optional;
 
 /**
  * The Kubeless kinds the admin API stores, by the plural that names them in its paths (as in the
- * Kubernetes API): Functions and every trigger kind. Local mode runs Functions, KafkaTriggers and
- * NATSTriggers; the others are stored and listed, and noted as not run, as they are in files.
+ * Kubernetes API): Functions and every trigger kind, all of which local mode runs.
  */
 enum ResourceKind {
-  FUNCTION("Function", Function.class, true),
-  KAFKA_TRIGGER("KafkaTrigger", KafkaTrigger.class, true),
-  HTTP_TRIGGER("HTTPTrigger", HTTPTrigger.class, false),
-  CRONJOB_TRIGGER("CronJobTrigger", CronJobTrigger.class, false),
-  NATS_TRIGGER("NATSTrigger", NATSTrigger.class, true),
-  KINESIS_TRIGGER("KinesisTrigger", KinesisTrigger.class, true);
+  FUNCTION("Function", Function.class),
+  KAFKA_TRIGGER("KafkaTrigger", KafkaTrigger.class),
+  HTTP_TRIGGER("HTTPTrigger", HTTPTrigger.class),
+  CRONJOB_TRIGGER("CronJobTrigger", CronJobTrigger.class),
+  NATS_TRIGGER("NATSTrigger", NATSTrigger.class),
+  KINESIS_TRIGGER("KinesisTrigger", KinesisTrigger.class);
 
   private final String kind;
   private final Class<? extends HasMetadata> type;
-  private final boolean runsLocally;
 
-  ResourceKind(String kind, Class<? extends HasMetadata> type, boolean runsLocally) {
+  ResourceKind(String kind, Class<? extends HasMetadata> type) {
     this.kind = kind;
     this.type = type;
-    this.runsLocally = runsLocally;
   }
 
   /** {@code Function}, {@code KafkaTrigger}, ...: the {@code kind} of the YAML. */
@@ -45,13 +42,6 @@ enum ResourceKind {
 
   Class<? extends HasMetadata> type() {
     return type;
-  }
-
-  /**
-   * Whether local mode runs resources of this kind (today: Functions, KafkaTriggers, NATSTriggers).
-   */
-  boolean runsLocally() {
-    return runsLocally;
   }
 
   static Optional<ResourceKind> ofPlural(String plural) {

@@ -209,9 +209,10 @@ class ResourceApiTest {
   }
 
   @Test
-  void storesAndListsAKindLocalModeDoesNotRunYet() throws Exception {
+  void anHttpTriggerAppliedThroughTheApiIsServedAndListed() throws Exception {
     Files.writeString(dir.resolve("hello.yaml"), HELLO);
     LocalPlatform platform = start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> platform.ready("default/hello"));
     String trigger =
         """
         apiVersion: kubeless.io/v1beta1
@@ -222,14 +223,25 @@ class ResourceApiTest {
     HttpResponse<String> put =
         send(platform.adminUrl(), "PUT", "/api/resources/httptriggers/default/web", trigger);
     assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
-    assertThat(JSON.readTree(put.body()).path("runs").asBoolean()).isFalse();
-    assertThat(log.toString(StandardCharsets.UTF_8))
-        .contains("skipped: HTTPTrigger web (web.yaml): not run in local mode");
+    assertThat(JSON.readTree(put.body()).path("kind").asText()).isEqualTo("HTTPTrigger");
 
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> greeted =
+                  HTTP.send(
+                      HttpRequest.newBuilder(URI.create(platform.httpUrl().orElseThrow() + "greet"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+              assertThat(greeted.statusCode()).isEqualTo(200);
+              assertThat(greeted.body()).isEqualTo("hello");
+            });
     JsonNode listed =
         JSON.readTree(send(platform.adminUrl(), "GET", "/api/resources/httptriggers", null).body());
     assertThat(listed).hasSize(1);
     assertThat(listed.get(0).at("/resource/spec/function-name").asText()).isEqualTo("hello");
     assertThat(listed.get(0).at("/resource/metadata/namespace").asText()).isEqualTo("default");
+    assertThat(listed.get(0).has("runs")).isFalse();
   }
 }

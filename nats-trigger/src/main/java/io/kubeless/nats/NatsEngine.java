@@ -27,7 +27,7 @@ public class NatsEngine {
   @Singleton
   Bindings<NATSTriggerSpec, NatsSubscription> bindings(
       TriggerEngine engine, NatsSource source, TriggerConfig config) {
-    return new Bindings<>(engine, source, config.statusInterval());
+    return new Bindings<>(engine, source, config.sweepInterval());
   }
 
   /**

@@ -18,6 +18,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.function-name",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Last Schedule",
+    jsonPath = ".status.lastScheduleTime",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Next",
+    jsonPath = ".status.nextScheduleTime",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)

@@ -12,7 +12,8 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class CronJobTriggerSpec {
 
-  @JsonPropertyDescription("Cron expression (five fields, as Kubernetes CronJobs).")
+  @JsonPropertyDescription(
+      "Cron expression (five fields, as Kubernetes CronJobs) or @every <duration>, e.g. @every 30s.")
   private String schedule;
 
   @JsonProperty("function-name")
@@ -21,6 +22,32 @@ public class CronJobTriggerSpec {
 
   @JsonPropertyDescription("Any JSON value sent as the request body on each tick.")
   private JsonNode payload;
+
+  @JsonPropertyDescription(
+      "IANA time zone the schedule is read in, e.g. Europe/Paris; the controller's (UTC) when"
+          + " absent.")
+  private String timeZone;
+
+  @JsonPropertyDescription(
+      "Allow (default): a tick fires even while the previous call runs; Forbid: that tick is"
+          + " skipped and counted.")
+  private String concurrencyPolicy;
+
+  public String getTimeZone() {
+    return timeZone;
+  }
+
+  public void setTimeZone(String timeZone) {
+    this.timeZone = timeZone;
+  }
+
+  public String getConcurrencyPolicy() {
+    return concurrencyPolicy;
+  }
+
+  public void setConcurrencyPolicy(String concurrencyPolicy) {
+    this.concurrencyPolicy = concurrencyPolicy;
+  }
 
   public String getSchedule() {
     return schedule;
@@ -51,11 +78,13 @@ public class CronJobTriggerSpec {
     return o instanceof CronJobTriggerSpec that
         && Objects.equals(schedule, that.schedule)
         && Objects.equals(functionName, that.functionName)
-        && Objects.equals(payload, that.payload);
+        && Objects.equals(payload, that.payload)
+        && Objects.equals(timeZone, that.timeZone)
+        && Objects.equals(concurrencyPolicy, that.concurrencyPolicy);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(schedule, functionName, payload);
+    return Objects.hash(schedule, functionName, payload, timeZone, concurrencyPolicy);
   }
 }

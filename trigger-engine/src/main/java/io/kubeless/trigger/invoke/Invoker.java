@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -106,17 +107,30 @@ public final class Invoker implements AutoCloseable {
    * so it must be dropped, not retried.
    */
   public Future<Outcome> send(FunctionEndpoint function, Event event) {
+    return send(function, event, HttpMethod.POST);
+  }
+
+  /**
+   * Sends {@code event} with {@code method}: {@code POST} for every event of the wire contract;
+   * {@code GET}, with no body and no {@code Content-Type}, for a cron tick without a payload, as
+   * Kubeless's curl sent it. Otherwise as {@link #send(FunctionEndpoint, Event)}.
+   */
+  public Future<Outcome> send(FunctionEndpoint function, Event event, HttpMethod method) {
     long start = System.nanoTime();
     try {
       if (!function.ready()) {
         return Future.succeededFuture(Outcome.unavailable("no ready endpoint"));
       }
-      MultiMap headers = headers(event);
-      String invalid = invalidHeader(headers);
+      String invalid = invalidHeader(event);
       if (invalid != null) {
         return Future.succeededFuture(notSent(start, "invalid value of header " + invalid));
       }
-      RequestOptions options = target(function.url()).setHeaders(headers);
+      MultiMap headers = headers(event);
+      if (method == HttpMethod.GET) {
+        headers.remove(HttpHeaders.CONTENT_TYPE);
+        headers.remove(EVENT_TYPE);
+      }
+      RequestOptions options = target(function.url(), method).setHeaders(headers);
       Promise<Outcome> result = Promise.promise();
       client
           .request(options)
@@ -161,16 +175,16 @@ public final class Invoker implements AutoCloseable {
    * A POST to {@code url} from its parts, which {@link URI} parsed once: cheaper per request than
    * parsing the URL again.
    */
-  private static RequestOptions target(URI url) {
+  private static RequestOptions target(URI url, HttpMethod method) {
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
       // what the client cannot use is refused by the client, as a request that cannot be built
-      return new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString());
+      return new RequestOptions().setMethod(method).setAbsoluteURI(url.toString());
     }
     boolean tls = scheme.equals("https");
     String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
     return new RequestOptions()
-        .setMethod(HttpMethod.POST)
+        .setMethod(method)
         .setSsl(tls)
         .setHost(url.getHost())
         .setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80)
@@ -187,20 +201,38 @@ public final class Invoker implements AutoCloseable {
   }
 
   /**
-   * The name of the first header whose value is not a valid field value (control characters other
-   * than tab, characters beyond Latin-1), or null.
+   * The name of the first header set from the event itself whose value is not a valid field value
+   * (control characters other than tab, characters beyond Latin-1), or null. The source's own
+   * headers need no check here: {@link #passThrough} already leaves out invalid ones, and {@link
+   * ContentTypes#of} sends a declared content type only when it is a valid media type.
    */
-  static String invalidHeader(MultiMap headers) {
-    for (var header : headers) {
-      String value = header.getValue();
-      for (int i = 0; i < value.length(); i++) {
-        char c = value.charAt(i);
-        if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
-          return header.getKey();
-        }
-      }
+  static String invalidHeader(Event event) {
+    if (!validValue(event.id())) {
+      return "event-id";
+    }
+    if (!validValue(event.namespace())) {
+      return "event-namespace";
+    }
+    if (event.topic() != null && !validValue(event.topic())) {
+      return "event-topic";
+    }
+    if (!validValue(event.source())) {
+      return "ce-source";
+    }
+    if (!validValue(event.type())) {
+      return "ce-type";
     }
     return null;
+  }
+
+  private static boolean validValue(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void exchange(
@@ -219,8 +251,9 @@ public final class Invoker implements AutoCloseable {
               timedOut.set(true);
               request.reset(0, new TimeoutException("no response within " + bound));
             });
-    request
-        .send(Buffer.buffer(event.payload()))
+    (event.payload().length == 0 && request.getMethod() == HttpMethod.GET
+            ? request.send()
+            : request.send(Buffer.buffer(event.payload())))
         .compose(
             response ->
                 event.reply() == null
@@ -286,11 +319,8 @@ public final class Invoker implements AutoCloseable {
         return false;
       }
     }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
-        return false;
-      }
+    if (!validValue(value)) {
+      return false;
     }
     String lower = name.toLowerCase(Locale.ROOT);
     return !lower.startsWith("event-")
@@ -313,31 +343,50 @@ public final class Invoker implements AutoCloseable {
           "upgrade",
           "expect");
 
+  private static final CharSequence EVENT_ID = HttpHeaders.createOptimized("event-id");
+  private static final CharSequence EVENT_TIME = HttpHeaders.createOptimized("event-time");
+  private static final CharSequence EVENT_NAMESPACE =
+      HttpHeaders.createOptimized("event-namespace");
+  private static final CharSequence EVENT_TYPE = HttpHeaders.createOptimized("event-type");
+  private static final CharSequence EVENT_TOPIC = HttpHeaders.createOptimized("event-topic");
+  private static final CharSequence CE_SPECVERSION = HttpHeaders.createOptimized("ce-specversion");
+  private static final CharSequence CE_ID = HttpHeaders.createOptimized("ce-id");
+  private static final CharSequence CE_SOURCE = HttpHeaders.createOptimized("ce-source");
+  private static final CharSequence CE_TYPE = HttpHeaders.createOptimized("ce-type");
+  private static final CharSequence CE_TIME = HttpHeaders.createOptimized("ce-time");
+  private static final CharSequence SPEC_VERSION = HttpHeaders.createOptimized("1.0");
+  private static final CharSequence USER_AGENT_VALUE = HttpHeaders.createOptimized(USER_AGENT);
+
   static MultiMap headers(Event event) {
     String contentType = ContentTypes.of(event.contentType(), event.payload());
     String time = DateTimeFormatter.ISO_INSTANT.format(event.time());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    event
-        .headers()
-        .forEach(
-            (name, values) ->
-                values.stream()
-                    .filter(value -> passThrough(name, value))
-                    .forEach(value -> headers.add(name, value)));
-    headers.set("User-Agent", USER_AGENT);
-    headers.set("Content-Type", contentType);
-    headers.set("event-id", event.id());
-    headers.set("event-time", time);
-    headers.set("event-namespace", event.namespace());
-    headers.set("event-type", contentType);
-    if (event.topic() != null) {
-      headers.set("event-topic", event.topic());
+    if (!event.headers().isEmpty()) {
+      event
+          .headers()
+          .forEach(
+              (name, values) -> {
+                for (String value : values) {
+                  if (passThrough(name, value)) {
+                    headers.add(name, value);
+                  }
+                }
+              });
     }
-    headers.set("ce-specversion", "1.0");
-    headers.set("ce-id", event.id());
-    headers.set("ce-source", event.source());
-    headers.set("ce-type", event.type());
-    headers.set("ce-time", time);
+    headers.set(HttpHeaders.USER_AGENT, USER_AGENT_VALUE);
+    headers.set(HttpHeaders.CONTENT_TYPE, contentType);
+    headers.set(EVENT_ID, event.id());
+    headers.set(EVENT_TIME, time);
+    headers.set(EVENT_NAMESPACE, event.namespace());
+    headers.set(EVENT_TYPE, contentType);
+    if (event.topic() != null) {
+      headers.set(EVENT_TOPIC, event.topic());
+    }
+    headers.set(CE_SPECVERSION, SPEC_VERSION);
+    headers.set(CE_ID, event.id());
+    headers.set(CE_SOURCE, event.source());
+    headers.set(CE_TYPE, event.type());
+    headers.set(CE_TIME, time);
     return headers;
   }
 

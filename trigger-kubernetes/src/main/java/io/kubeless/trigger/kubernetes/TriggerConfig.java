@@ -18,12 +18,18 @@ public interface TriggerConfig {
   /** The Lease that elects the replica writing status. */
   LeaderElection leaderElection();
 
-  /**
-   * How often every trigger's status is looked at again when nothing else changes, and how often
-   * bindings of triggers that no longer exist are swept.
-   */
+  /** How often every trigger's status is looked at again when nothing else changes. */
   @WithDefault("30s")
   Duration statusInterval();
+
+  /**
+   * How often the bindings of triggers no longer in the informer's cache are stopped: how long a
+   * deleted trigger may still deliver. The operator SDK (quarkus-operator-sdk 7.7.0) does not pass
+   * {@code triggerReconcilerOnAllEvents} on, so a deletion does not reach the reconciler and this
+   * sweep, an in-memory comparison, is what stops a deleted trigger.
+   */
+  @WithDefault("2s")
+  Duration sweepInterval();
 
   /** Settings of the shared HTTP client. */
   interface Invoker {

@@ -29,9 +29,11 @@ import java.util.stream.Collectors;
  * status. It carries no events. Every replica reconciles, since every replica delivers; only the
  * holder of the status Lease writes status and Events.
  *
- * <p>Deletion needs no finalizer: bindings are in-process state, and with {@code
- * triggerReconcilerOnAllEvents} the delete event itself reaches {@link #reconcile}; should one be
- * missed, the engine sweeps bindings of triggers no longer in the informer's cache.
+ * <p>Deletion needs no finalizer: bindings are in-process state. The engine sweeps bindings of
+ * triggers no longer in the informer's cache every {@link TriggerConfig#sweepInterval()}: that is
+ * what stops a deleted trigger, since quarkus-operator-sdk 7.7.0 does not pass {@code
+ * triggerReconcilerOnAllEvents} on to the framework and the delete event never reaches {@link
+ * #reconcile} (the branch below serves the day it does).
  *
  * @param <R> the trigger resource
  * @param <S> its spec

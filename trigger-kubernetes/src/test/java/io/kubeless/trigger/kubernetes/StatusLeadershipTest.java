@@ -26,7 +26,7 @@ class StatusLeadershipTest {
     try {
       await()
           .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(6))
           .until(() -> !b.isLeader());
 
       a.close();

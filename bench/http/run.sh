@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The built-in HTTP gateway measured side by side with calling the function directly, in one run:
+# wrk with CONNECTIONS keep-alive connections for throughput (and its latency under load), then
+# one connection for the latency the gateway adds to a lone request. Rounds alternate direct and
+# gateway; the median round of each is reported, with the ratios.
+#   bench/http/run.sh
+# The function is FUNCTION: bare (default; bench/runtimes/BareServer.java, a JDK hello-world
+# server, so that the gateway's own cost shows) or python (runtimes/python/run with a no-op
+# handler). The gateway runs in its own JVM (GatewayBench.java) with one server per event loop.
+# Env: JAVA_HOME (a JDK >= 21), CONNECTIONS (64), THREADS (wrk threads, 2), DURATION (10s),
+# WARMUP (10s), ROUNDS (3), MAVEN_ARGS (e.g. -o to build offline).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here="$root/bench/http"
+cd "$root"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-2}
+duration=${DURATION:-10s}
+warmup=${WARMUP:-10s}
+rounds=${ROUNDS:-3}
+function=${FUNCTION:-bare}
+case $function in
+  bare | python) ;;
+  *) echo "unknown FUNCTION '$function'; use bare or python" >&2; exit 2 ;;
+esac
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# http-source and the project modules it uses as Maven installed them (./mvnw install)
+./mvnw -q ${MAVEN_ARGS:-} -pl http-source compile dependency:build-classpath \
+  -Dmdep.outputFile="$work/classpath.txt"
+cp="http-source/target/classes:$(cat "$work/classpath.txt")"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# await_http PORT NAME LOG: waits until something answers HTTP on PORT
+await_http() {
+  for _ in $(seq 1 600); do
+    curl -s -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$2 did not start:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
+function_port=$(free_port)
+volume="$work/volume"
+mkdir -p "$volume"
+case $function in
+  bare) command=("$java" "$root/bench/runtimes/BareServer.java") ;;
+  python)
+    printf 'def handler(event, context):\n    return "hello world"\n' >"$volume/noop.py"
+    command=("$root/runtimes/python/run")
+    ;;
+esac
+KUBELESS_INSTALL_VOLUME="$volume" MOD_NAME=noop FUNC_HANDLER=handler FUNC_TIMEOUT=180 \
+  FUNC_PORT=$function_port "${command[@]}" >"$work/function.log" 2>&1 &
+pids+=($!)
+await_http "$function_port" "the $function function" "$work/function.log"
+
+printf 'logger.level=WARN\nlogger.handlers=CONSOLE\nhandler.CONSOLE=org.jboss.logmanager.handlers.ConsoleHandler\nhandler.CONSOLE.properties=autoFlush,target\nhandler.CONSOLE.autoFlush=true\nhandler.CONSOLE.target=SYSTEM_ERR\n' \
+  >"$work/logging.properties"
+gateway_port=$(free_port)
+"$java" -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+  -Dlogging.configuration="file:$work/logging.properties" \
+  -Dport="$gateway_port" -DfunctionUrl="http://127.0.0.1:$function_port/" \
+  -cp "$cp" "$here/GatewayBench.java" >"$work/gateway.log" 2>&1 &
+pids+=($!)
+await_http "$gateway_port" "the gateway" "$work/gateway.log"
+
+# measure NAME PORT CONNECTIONS THREADS: appends "NAME req/s p50_us p99_us" of one wrk round
+measure() {
+  wrk -t"$4" -c"$3" -d"$duration" --latency "http://127.0.0.1:$2/" >"$work/$1.wrk"
+  awk -v name="$1" '
+    function us(v) {
+      if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000
+      return v
+    }
+    /Requests\/sec/ {rps=$2} $1=="50%" {p50=us($2)} $1=="99%" {p99=us($2)}
+    END {printf "%s %.0f %.0f %.0f\n", name, rps, p50, p99}' "$work/$1.wrk" >>"$work/rounds"
+}
+
+for port in "$function_port" "$gateway_port"; do
+  wrk -t"$threads" -c"$connections" -d"$warmup" "http://127.0.0.1:$port/" >/dev/null
+done
+: >"$work/rounds"
+for _ in $(seq 1 "$rounds"); do
+  measure direct-load "$function_port" "$connections" "$threads"
+  measure gateway-load "$gateway_port" "$connections" "$threads"
+  measure direct-single "$function_port" 1 1
+  measure gateway-single "$gateway_port" 1 1
+done
+
+median() { grep "^$1 " "$work/rounds" | sort -k2,2n | sed -n "$(((rounds + 1) / 2))p"; }
+echo "function: $function; wrk -t$threads -c$connections and -t1 -c1, -d$duration each, median of $rounds rounds, $(nproc) cores"
+printf '%-16s %10s %10s %10s\n' side req/s p50_us p99_us
+for side in direct-load gateway-load direct-single gateway-single; do
+  median "$side" | awk '{printf "%-16s %10s %10s %10s\n", $1, $2, $3, $4}'
+done
+{ median direct-load; median gateway-load; median direct-single; median gateway-single; } | awk '
+  {rps[NR]=$2; p50[NR]=$3; p99[NR]=$4}
+  END {
+    printf "throughput gateway/direct: %.2fx under load (-c%s), %.2fx on one connection\n", rps[2]/rps[1], c, rps[4]/rps[3]
+    printf "added latency, one connection: p50 %+.0f us, p99 %+.0f us\n", p50[4]-p50[3], p99[4]-p99[3]
+    printf "added latency, under load:     p50 %+.0f us, p99 %+.0f us\n", p50[2]-p50[1], p99[2]-p99[1]
+  }' c="$connections"
