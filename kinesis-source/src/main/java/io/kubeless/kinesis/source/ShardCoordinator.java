@@ -8,7 +8,9 @@ import java.util.Set;
 /**
  * Where shard ownership and checkpoints live: Kubernetes Leases (one per binding and shard, the
  * checkpoint in the owner's Lease) on a cluster, memory and files under {@code .kubeless/} in local
- * mode. Only the owner of a shard reads it and writes its checkpoint.
+ * mode. Only the owner of a shard reads it and writes its checkpoint. When its store cannot be
+ * reached, {@link #claim}, {@link #checkpoint} and {@link #owners} throw {@link
+ * CoordinatorUnavailableException}.
  */
 public interface ShardCoordinator extends AutoCloseable {
 

@@ -730,6 +730,12 @@ final class ShardReader extends SourceWorker {
       streamMissing();
       return;
     }
+    if (error instanceof CoordinatorUnavailableException e) {
+      // nothing of the read was sent: the checkpoint, or the claim, comes again
+      health.source(Phase.SOURCE_UNAVAILABLE, "CoordinatorUnavailable", e.getMessage());
+      delivery.failures().warn(label + ": " + e.getMessage());
+      return;
+    }
     if (error instanceof AwsServiceException e
         && (e.statusCode() == 403
             || (e.awsErrorDetails() != null

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.kubeless.kinesis.source.BindingKey;
+import io.kubeless.kinesis.source.CoordinatorUnavailableException;
 import io.kubeless.kinesis.source.LostShardException;
 import io.kubeless.kinesis.source.ShardCoordinator;
 import io.kubeless.trigger.TriggerId;
@@ -157,6 +158,14 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     if (closed) {
       return Set.of();
     }
+    try {
+      return claimLeases(binding, shards);
+    } catch (KubernetesClientException e) {
+      throw unavailable("claiming the shards of " + binding, e);
+    }
+  }
+
+  private Set<String> claimLeases(BindingKey binding, List<String> shards) {
     Instant now = clock.instant();
     Map<String, Lease> leases = shardLeases(binding);
     List<String> wanted = new ArrayList<>(new TreeSet<>(shards));
@@ -202,7 +211,12 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
 
   @Override
   public Optional<String> checkpoint(BindingKey binding, String shard) {
-    Lease lease = leases().withName(leaseName(binding, shard)).get();
+    Lease lease;
+    try {
+      lease = leases().withName(leaseName(binding, shard)).get();
+    } catch (KubernetesClientException e) {
+      throw unavailable("reading the checkpoint of shard " + shard + " of " + binding, e);
+    }
     return Optional.ofNullable(lease)
         .map(l -> l.getMetadata().getAnnotations())
         .map(a -> a.get(CHECKPOINT));
@@ -210,6 +224,15 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
 
   @Override
   public void checkpoint(BindingKey binding, String shard, String sequenceNumber)
+      throws LostShardException {
+    try {
+      writeCheckpoint(binding, shard, sequenceNumber);
+    } catch (KubernetesClientException e) {
+      throw unavailable("checkpointing shard " + shard + " of " + binding, e);
+    }
+  }
+
+  private void writeCheckpoint(BindingKey binding, String shard, String sequenceNumber)
       throws LostShardException {
     String name = leaseName(binding, shard);
     Lease current = held.get(name);
@@ -293,13 +316,18 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   public Map<String, String> owners(BindingKey binding) {
     Instant now = clock.instant();
     Map<String, String> owners = new TreeMap<>();
-    shardLeases(binding)
-        .forEach(
-            (shard, lease) -> {
-              if (live(lease, now)) {
-                owners.put(shard, lease.getSpec().getHolderIdentity());
-              }
-            });
+    Map<String, Lease> leases;
+    try {
+      leases = shardLeases(binding);
+    } catch (KubernetesClientException e) {
+      throw unavailable("reading the owners of " + binding, e);
+    }
+    leases.forEach(
+        (shard, lease) -> {
+          if (live(lease, now)) {
+            owners.put(shard, lease.getSpec().getHolderIdentity());
+          }
+        });
     return owners;
   }
 
@@ -587,6 +615,18 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     } catch (RuntimeException e) {
       LOG.warnf(e, "%s could not renew its membership Lease", identity());
     }
+  }
+
+  private CoordinatorUnavailableException unavailable(String what, KubernetesClientException e) {
+    return new CoordinatorUnavailableException(
+        "Kubernetes API server: "
+            + what
+            + " in namespace "
+            + settings.namespace()
+            + " failed: "
+            + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "")
+            + e.getMessage(),
+        e);
   }
 
   // --- time and names ----------------------------------------------------------------------

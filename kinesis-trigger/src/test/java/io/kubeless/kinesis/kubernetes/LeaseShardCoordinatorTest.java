@@ -254,6 +254,37 @@ class LeaseShardCoordinatorTest {
     return replica(identity, api.client());
   }
 
+  @Test
+  void anUnreachableApiServerIsReportedAsTheCoordinatorsNotAsAnUnexpectedFailure()
+      throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    KubernetesClient down =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder()
+                    .withMasterUrl("https://127.0.0.1:" + closedPort)
+                    .withTrustCerts(true)
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .build();
+    closing.add(down);
+    LeaseShardCoordinator coordinator = replica("a", down);
+    BindingKey binding = binding("down");
+
+    assertThatThrownBy(() -> coordinator.claim(binding, SHARDS))
+        .isInstanceOf(io.kubeless.kinesis.source.CoordinatorUnavailableException.class)
+        .hasMessageContaining("Kubernetes API server: claiming the shards of");
+    assertThatThrownBy(() -> coordinator.checkpoint(binding, SHARDS.getFirst()))
+        .isInstanceOf(io.kubeless.kinesis.source.CoordinatorUnavailableException.class)
+        .hasMessageContaining("reading the checkpoint of shard " + SHARDS.getFirst());
+    assertThatThrownBy(() -> coordinator.checkpoint(binding, SHARDS.getFirst(), "42"))
+        .isInstanceOf(io.kubeless.kinesis.source.CoordinatorUnavailableException.class)
+        .hasMessageContaining("checkpointing shard " + SHARDS.getFirst());
+  }
+
   private LeaseShardCoordinator replica(String identity, KubernetesClient client) {
     if (namespace == null) {
       namespace = TestFunctions.unique("leases");
