@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.kubeless.testing.Manifests;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,15 +45,7 @@ class ManifestsTest {
             List.of("cronjobs"),
             List.of("customresourcedefinitions"));
     // the Lease (who fires, who writes status) is the only thing it creates, in its own namespace
-    Role leader = only(objects, Role.class);
-    assertThat(leader.getMetadata().getNamespace()).isEqualTo("kubeless");
-    assertThat(leader.getRules())
-        .singleElement()
-        .satisfies(
-            rule -> {
-              assertThat(rule.getResources()).isEqualTo(List.of("leases"));
-              assertThat(rule.getVerbs()).doesNotContain("delete", "*");
-            });
+    Manifests.assertLeaseRoleOnly(objects);
   }
 
   @Test

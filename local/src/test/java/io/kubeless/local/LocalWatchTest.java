@@ -112,7 +112,7 @@ class LocalWatchTest {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(20))
           .until(() -> answer(url).equals("200 v2"));
-      // not asserted (the machine may be busy); the issue asks for about 1 s
+      // not asserted (the machine may be busy); about 1 s is the aim
       out.printf(
           "[test] v2 answered %d ms after the write%n", (System.nanoTime() - written) / 1_000_000);
       assertThat(platform.functionUrls().get("default/hello")).isEqualTo(url);

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.kubeless.nats.source.NatsSettings;
 import io.kubeless.testing.Manifests;
 import java.util.List;
@@ -69,15 +68,7 @@ class ManifestsTest {
                         List.of("natstriggers.kubeless.io"),
                         List.of("get")));
     // the Lease is the only thing the trigger may create, and only in its own namespace
-    Role leader = only(objects, Role.class);
-    assertThat(leader.getMetadata().getNamespace()).isEqualTo("kubeless");
-    assertThat(leader.getRules())
-        .singleElement()
-        .satisfies(
-            rule -> {
-              assertThat(rule.getResources()).isEqualTo(List.of("leases"));
-              assertThat(rule.getVerbs()).doesNotContain("delete", "*");
-            });
+    Manifests.assertLeaseRoleOnly(objects);
   }
 
   @Test

@@ -53,6 +53,16 @@ public final class Manifests {
    * scrape annotations on /q/metrics. Returns the Deployment for component-specific checks.
    */
   public static Deployment assertInstallsOnly(List<HasMetadata> objects, String crd) {
+    return assertInstallsOnly(objects, crd, false);
+  }
+
+  /**
+   * As {@link #assertInstallsOnly(List, String)}, for a component that reads Secrets the user names
+   * (credentials, htpasswd): then one rule may {@code get} secrets, by name only, never list or
+   * watch them.
+   */
+  public static Deployment assertInstallsOnly(
+      List<HasMetadata> objects, String crd, boolean getsSecrets) {
     assertThat(objects)
         .extracting(HasMetadata::getKind)
         .contains(
@@ -73,7 +83,14 @@ public final class Manifests {
             only(objects, ClusterRole.class).getRules(), only(objects, Role.class).getRules())) {
       assertThat(rules)
           .allSatisfy(rule -> assertThat(rule.getVerbs()).doesNotContain("*"))
-          .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("*", "secrets"));
+          .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("*"))
+          .filteredOn(rule -> rule.getResources().contains("secrets"))
+          .allSatisfy(
+              rule -> {
+                assertThat(getsSecrets).as("rules on secrets: %s", rule).isTrue();
+                assertThat(rule.getResources()).containsExactly("secrets");
+                assertThat(rule.getVerbs()).containsExactly("get");
+              });
     }
 
     Deployment deployment = only(objects, Deployment.class);
@@ -95,6 +112,22 @@ public final class Manifests {
         .containsEntry("prometheus.io/scrape", "true")
         .containsEntry("prometheus.io/path", "/q/metrics");
     return deployment;
+  }
+
+  /**
+   * Asserts that the namespaced Role of a trigger is about its Leases only, in namespace kubeless,
+   * and may not delete them (a replica never deletes another's Lease).
+   */
+  public static void assertLeaseRoleOnly(List<HasMetadata> objects) {
+    Role leader = only(objects, Role.class);
+    assertThat(leader.getMetadata().getNamespace()).isEqualTo("kubeless");
+    assertThat(leader.getRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getResources()).isEqualTo(List.of("leases"));
+              assertThat(rule.getVerbs()).doesNotContain("delete", "*");
+            });
   }
 
   /** The single object of a type among rendered ones. */
