@@ -93,18 +93,24 @@ public final class Gateway implements AutoCloseable {
    */
   private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
 
+  /** Compared without regard to case, so that no header name is lower-cased per request. */
   private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "http2-settings");
+      new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+  static {
+    HOP_BY_HOP.addAll(
+        List.of(
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "http2-settings"));
+  }
 
   private static final String CORS_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS";
   private static final String CORS_HEADERS =
@@ -655,8 +661,8 @@ public final class Gateway implements AutoCloseable {
       Set<String> connection = connectionTokens(up.getHeader(HttpHeaders.CONNECTION));
       MultiMap out = response.headers();
       for (Map.Entry<String, String> h : up.headers()) {
-        String lower = h.getKey().toLowerCase(Locale.ROOT);
-        if (!HOP_BY_HOP.contains(lower) && !connection.contains(lower)) {
+        String name = h.getKey();
+        if (!HOP_BY_HOP.contains(name) && !connection.contains(name)) {
           out.add(h.getKey(), h.getValue());
         }
       }
@@ -795,14 +801,14 @@ public final class Gateway implements AutoCloseable {
       Set<String> connection = connectionTokens(in.get(HttpHeaders.CONNECTION));
       MultiMap out = MultiMap.caseInsensitiveMultiMap();
       for (Map.Entry<String, String> h : in) {
-        String lower = h.getKey().toLowerCase(Locale.ROOT);
-        if (HOP_BY_HOP.contains(lower)
-            || connection.contains(lower)
-            || lower.equals("host")
-            || lower.equals("content-length")
-            || lower.equals("expect")
-            || lower.startsWith("event-")
-            || lower.startsWith("x-forwarded-")) {
+        String name = h.getKey();
+        if (HOP_BY_HOP.contains(name)
+            || connection.contains(name)
+            || name.equalsIgnoreCase("host")
+            || name.equalsIgnoreCase("content-length")
+            || name.equalsIgnoreCase("expect")
+            || name.regionMatches(true, 0, "event-", 0, 6)
+            || name.regionMatches(true, 0, "x-forwarded-", 0, 12)) {
           continue;
         }
         out.add(h.getKey(), h.getValue());
@@ -835,8 +841,7 @@ public final class Gateway implements AutoCloseable {
         out.set("ce-id", id);
         out.set(
             "ce-source",
-            "/apis/kubeless.io/v1beta1/namespaces/%s/httptriggers/%s"
-                .formatted(t.namespace(), t.name()));
+            "/apis/kubeless.io/v1beta1/namespaces/" + t.namespace() + "/httptriggers/" + t.name());
         out.set("ce-type", EVENT_TYPE);
         out.set("ce-time", time);
       }
@@ -856,9 +861,9 @@ public final class Gateway implements AutoCloseable {
     if (header == null || header.isBlank()) {
       return Set.of();
     }
-    Set<String> tokens = new HashSet<>();
+    Set<String> tokens = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     for (String t : header.split(",")) {
-      tokens.add(t.trim().toLowerCase(Locale.ROOT));
+      tokens.add(t.trim());
     }
     return tokens;
   }
