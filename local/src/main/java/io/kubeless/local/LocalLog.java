@@ -43,8 +43,11 @@ final class LocalLog {
     if (logger.startsWith("io.kubeless.cron.")) {
       return "[cron] ";
     }
-    if (logger.startsWith("io.kubeless.trigger.") || logger.startsWith("io.kubeless.local.")) {
+    if (logger.startsWith("io.kubeless.trigger.")) {
       return "[engine] ";
+    }
+    if (logger.startsWith("io.kubeless.local.")) {
+      return "[local] ";
     }
     return "[kafka] ";
   }

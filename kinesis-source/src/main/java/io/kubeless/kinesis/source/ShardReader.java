@@ -155,11 +155,6 @@ final class ShardReader extends SourceWorker {
     start(engine, "kinesis-" + trigger.namespace() + "-" + trigger.name() + "-" + function);
   }
 
-  /** Throttled reads so far (ProvisionedThroughputExceeded, LimitExceeded). */
-  long throttled() {
-    return throttled.get();
-  }
-
   /** One round: connect, list the shards when due, claim, read the shards that may be read. */
   @Override
   protected int poll() throws Exception {
@@ -663,6 +658,7 @@ final class ShardReader extends SourceWorker {
 
   private void throttle(Reading shard) {
     long count = throttled.incrementAndGet();
+    metrics.throttled();
     long max = settings.throttleBackoff().toMillis();
     shard.backoffMillis =
         shard.backoffMillis == 0

@@ -429,6 +429,39 @@ class KinesisSourceTest {
   }
 
   @Test
+  void throttledReadsBackOffAndLoseNothing() throws Exception {
+    String stream = stream("throttled");
+    create(stream, 1);
+    put(stream, 0, 50, 5);
+    ThrottlingProxy proxy = new ThrottlingProxy(emulator.endpoint(), 4);
+    closing.add(proxy);
+    Process p = new Process(new InMemoryShardCoordinator("local", null));
+    RecordingFunction f = function("steady");
+    TriggerId id = new TriggerId(NS, "throttled");
+    KinesisTriggerSpec spec = spec("steady", stream, "trim_horizon");
+    spec.setEndpoint(proxy.endpoint());
+    p.specs.apply(id, spec);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 50);
+    assertThat(proxy.throttled()).as("GetRecords answered as throttled").isEqualTo(4);
+    // taken for what it is (after the AWS SDK's own retries): counted, and backed off from
+    assertThat(
+            p.meters
+                .get("kubeless.trigger.source.throttled")
+                .tag("function", "steady")
+                .counter()
+                .count())
+        .isPositive();
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(50);
+    assertInOrderPerShard(stream, f.requests());
+    p.awaitActive(id);
+    // throttling is a pace, not a failure: the binding stays ready and nothing is counted lost
+    assertThat(p.states(id).getFirst().reason()).isEqualTo("Reading");
+    assertThat(p.states(id).getFirst().dropped()).isZero();
+  }
+
+  @Test
   void aMissingStreamIsReportedAndItsRecordsFlowOnceItIsCreated() throws Exception {
     String stream = stream("later");
     Process p = new Process(new InMemoryShardCoordinator("local", null));

@@ -74,6 +74,7 @@ public final class TriggerMetrics {
     private final Timer duration;
     private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile double lag = Double.NaN;
+    private volatile Counter throttled;
     private int users;
 
     private Binding(TriggerMetrics owner, Tags tags) {
@@ -149,6 +150,30 @@ public final class TriggerMetrics {
               })
           .increment(count);
       droppedTotal.addAndGet(count);
+    }
+
+    /**
+     * Counts a read the source refused for its rate ({@code kubeless.trigger.source.throttled}, a
+     * Kinesis shard read more than 5 times a second): a pace the reader backs off from, not a loss.
+     * Registered on first use, so sources that never throttle have no such meter.
+     */
+    public void throttled() {
+      Counter counter = throttled;
+      if (counter == null) {
+        synchronized (owner) {
+          counter = throttled;
+          if (counter == null) {
+            counter =
+                keep(
+                    Counter.builder("kubeless.trigger.source.throttled")
+                        .description("Reads the source refused for their rate, backed off from")
+                        .tags(tags)
+                        .register(owner.registry));
+            throttled = counter;
+          }
+        }
+      }
+      counter.increment();
     }
 
     /** Events dropped so far, for every reason. */
