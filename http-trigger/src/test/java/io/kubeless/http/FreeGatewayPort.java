@@ -7,9 +7,9 @@ import java.net.ServerSocket;
 import java.util.Map;
 
 /**
- * A free port for the built-in gateway. Port 0 is not used: the gateway binds its first server on
- * the configured port and the others on the port it got, which Vert.x shares only when the
- * configured port was that very number.
+ * A free port for the built-in gateway, chosen before the application starts, so that the tests
+ * read where to send requests from the configuration (port 0 would work too, but leaves the tests
+ * to find the bound port).
  */
 public class FreeGatewayPort implements QuarkusTestResourceLifecycleManager {
 
