@@ -298,7 +298,7 @@ public final class LocalPlatform implements AutoCloseable {
     out.println("  state in " + options.home() + "; Ctrl-C stops everything");
   }
 
-  private void writeState() throws IOException {
+  private synchronized void writeState() throws IOException {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("pid", ProcessHandle.current().pid());
     Map<String, Object> fns = new LinkedHashMap<>();
@@ -313,9 +313,16 @@ public final class LocalPlatform implements AutoCloseable {
       kind.state(state);
     }
     state.put("admin", admin == null ? null : admin.url().toString());
+    // written aside and moved: the CLI reads it at any moment and must never see it half-written
+    Path next = stateFile().resolveSibling("local.json.tmp");
     Files.writeString(
-        stateFile(),
+        next,
         Serialization.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
+    Files.move(
+        next,
+        stateFile(),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private Path stateFile() {
