@@ -91,6 +91,21 @@ public final class PackagedApp implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Points the application at a real API server as a ServiceAccount of namespace {@code kubeless}
+     * (installed by {@link KubeCluster#install}), authenticated by a token from the TokenRequest
+     * API, as its pod would be: it can do exactly what the manifests' RBAC grants.
+     */
+    public Builder cluster(KubeCluster cluster, String serviceAccount) {
+      properties.put("quarkus.kubernetes-client.api-server-url", cluster.url());
+      properties.put("quarkus.kubernetes-client.token", cluster.token("kubeless", serviceAccount));
+      properties.put("quarkus.kubernetes-client.ca-cert-file", cluster.caCertificate().toString());
+      properties.put("quarkus.kubernetes-client.namespace", "kubeless");
+      environment.put("KUBELESS_NAMESPACE", "kubeless");
+      environment.put("KUBECONFIG", "/nonexistent");
+      return this;
+    }
+
     /** A configuration property, passed as {@code -Dkey=value}. */
     public Builder property(String key, String value) {
       properties.put(key, value);
