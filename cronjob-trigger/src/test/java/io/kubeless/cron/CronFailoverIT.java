@@ -119,6 +119,8 @@ class CronFailoverIT {
   private static PackagedApp replica(MockApiServer api, String identity) {
     return PackagedApp.of("kubeless.trigger.jar")
         .apiServer(api, "kubeless")
+        // the recording function listens on 127.0.0.1, on its Function's Service port
+        .property("kubeless.trigger.functions.url-template", "http://127.0.0.1:{port}")
         .property("kubeless.trigger.status-interval", "1s")
         .property("kubeless.trigger.leader-election.lease-duration", "4s")
         .property("kubeless.trigger.leader-election.renew-deadline", "3s")

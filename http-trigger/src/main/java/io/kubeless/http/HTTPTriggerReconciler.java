@@ -74,7 +74,6 @@ public class HTTPTriggerReconciler implements Reconciler<HTTPTrigger> {
   private final HttpTriggerConfig config;
   private final BuiltinRoutes builtin;
   private final Duration statusInterval;
-  private final String clusterDomain;
   private volatile Boolean gatewayApi;
   private volatile IndexedResourceCache<HTTPTrigger> cache;
 
@@ -91,7 +90,6 @@ public class HTTPTriggerReconciler implements Reconciler<HTTPTrigger> {
     this.config = config;
     this.builtin = new BuiltinRoutes(gateway.gateway(), client);
     this.statusInterval = triggerConfig.statusInterval();
-    this.clusterDomain = triggerConfig.functions().clusterDomain();
     // quarkus-operator-sdk 7.7.0 does not pass triggerReconcilerOnAllEvents on to the framework
     // (QuarkusControllerConfiguration keeps the interface's default, false), so a delete event
     // does not reach reconcile(): the sweep is what withdraws a deleted trigger's built-in route
@@ -127,7 +125,7 @@ public class HTTPTriggerReconciler implements Reconciler<HTTPTrigger> {
     var observation =
         invalid != null
             ? Observations.invalid(trigger, invalid)
-            : Observations.of(plan, function, problem, context, config, clusterDomain);
+            : Observations.of(plan, function, problem, context, config);
     return statuses.write(trigger, observation).rescheduleAfter(statusInterval);
   }
 

@@ -71,8 +71,7 @@ final class Observations {
       Optional<Function> function,
       Optional<RouteProblem> problem,
       Context<HTTPTrigger> context,
-      HttpTriggerConfig config,
-      String clusterDomain) {
+      HttpTriggerConfig config) {
     String fn = plan.namespace() + "/" + plan.function();
     String url = url(plan, context, config);
     if (function.isEmpty()) {
@@ -91,7 +90,7 @@ final class Observations {
           url,
           new BoundFunctionStatus(plan.function(), false, problem.get().reason()));
     }
-    boolean ready = FunctionEndpoints.of(function.get(), clusterDomain).ready();
+    boolean ready = FunctionEndpoints.ready(function.get());
     if (!ready) {
       return new Observation(
           false,

@@ -75,6 +75,8 @@ class GatewayReplicasIT {
   private static PackagedApp replica(MockApiServer api, String identity, int gatewayPort) {
     return PackagedApp.of("kubeless.trigger.jar")
         .apiServer(api, "kubeless")
+        // the recording function listens on 127.0.0.1, on its Function's Service port
+        .property("kubeless.trigger.functions.url-template", "http://127.0.0.1:{port}")
         .env("KUBELESS_NAMESPACE", "kubeless")
         .property("kubeless.http-trigger.gateway.port", String.valueOf(gatewayPort))
         .property("kubeless.http-trigger.gateway-api.enabled", "false")

@@ -117,6 +117,8 @@ class KafkaContractIT extends TriggerEngineContractTest {
 
   private static PackagedApp replica(MockApiServer api, String identity) {
     return packagedTrigger(api)
+        // the recording function listens on 127.0.0.1, on its Function's Service port
+        .property("kubeless.trigger.functions.url-template", "http://127.0.0.1:{port}")
         .env("KAFKA_BROKERS", TestingKafka.bootstrap())
         .property("kubeless.kafka.consumer.max-poll-records", String.valueOf(MAX_POLL_RECORDS))
         .property("kubeless.kafka.consumer.probe-interval", "1s")

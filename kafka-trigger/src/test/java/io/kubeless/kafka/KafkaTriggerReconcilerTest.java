@@ -227,6 +227,30 @@ class KafkaTriggerReconcilerTest {
     awaitGroups(ns, Set.of(ns + "_a-first_target_" + topic));
   }
 
+  @Test
+  void withTheTopicPolicyOffANamespaceAnnotationRestrictsNothing() throws Exception {
+    String ns = TestFunctions.unique("nopolicy");
+    String topic = TestFunctions.unique("anything");
+    TestingKafka.createTopic(topic, 1);
+    client
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName(ns)
+                .withAnnotations(
+                    Map.of(io.kubeless.kafka.policy.TopicPolicy.ANNOTATION, "something-else"))
+                .endMetadata()
+                .build())
+        .create();
+    RecordingFunction f = function(ns, "fn", Map.of("app", "fn"), true);
+    client.resource(TestingKafka.trigger(ns, "t", topic, Map.of("app", "fn"))).create();
+
+    awaitReady(ns, "t", "True", "Consuming");
+    produce(topic, 1, 10);
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 10);
+  }
+
   // --- helpers ---------------------------------------------------------------------------
 
   private RecordingFunction function(

@@ -343,6 +343,8 @@ class KinesisContractIT extends TriggerEngineContractTest {
 
   private static PackagedApp replica(MockApiServer api, String identity) {
     return packagedTrigger(api)
+        // the recording function listens on 127.0.0.1, on its Function's Service port
+        .property("kubeless.trigger.functions.url-template", "http://127.0.0.1:{port}")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_REGION", REGION)

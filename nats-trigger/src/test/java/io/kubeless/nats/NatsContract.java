@@ -216,6 +216,8 @@ abstract class NatsContract extends TriggerEngineContractTest {
 
   private static PackagedApp replica(MockApiServer api, String identity) {
     return packagedTrigger(api)
+        // the recording function listens on 127.0.0.1, on its Function's Service port
+        .property("kubeless.trigger.functions.url-template", "http://127.0.0.1:{port}")
         .env("NATS_URL", server.url())
         .property("kubeless.nats.batch-size", String.valueOf(BATCH))
         .start(identity);

@@ -1,7 +1,10 @@
 package io.kubeless.testing;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeless.api.function.FunctionFields;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
@@ -12,7 +15,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Functions for tests of triggers. The mock API server runs no function controller, so a test
- * writes the status the controller would: the URL of a {@link RecordingFunction} and its readiness.
+ * writes the status the controller would: its readiness, and a {@code status.url} for display.
+ *
+ * <p>Triggers never invoke {@code status.url}: they derive a function's address from its name,
+ * namespace and Service port by {@code kubeless.trigger.functions.url-template}. So the Function's
+ * {@code spec.service} port is the {@link RecordingFunction}'s port, and the trigger modules' tests
+ * set the template to {@code http://127.0.0.1:{port}}.
  */
 public final class TestFunctions {
 
@@ -38,6 +46,7 @@ public final class TestFunctions {
     spec.setRuntime("python3.12");
     spec.setFunction("def handle(event, context):\n    return 'ok'\n");
     spec.setTimeout("5");
+    spec.setService(service(endpoint.url().getPort()));
     Function function = new Function();
     function.setMetadata(
         new ObjectMetaBuilder()
@@ -50,6 +59,21 @@ public final class TestFunctions {
     return setReady(client, created, endpoint, ready);
   }
 
+  /**
+   * A Service spec exposing {@code port}, the one a trigger derives the function's address from.
+   */
+  public static ObjectNode service(int port) {
+    ObjectNode service = JsonNodeFactory.instance.objectNode();
+    service
+        .putArray("ports")
+        .addObject()
+        .put("name", FunctionFields.PORT_NAME)
+        .put("port", port)
+        .put("targetPort", port)
+        .put("protocol", "TCP");
+    return service;
+  }
+
   /** What the function controller reports when the Deployment's pods come and go. */
   public static Function setReady(
       KubernetesClient client, Function function, RecordingFunction endpoint, boolean ready) {
@@ -60,6 +84,7 @@ public final class TestFunctions {
             .withName(function.getMetadata().getName())
             .get();
     FunctionStatus status = new FunctionStatus();
+    // for display only: triggers derive the address from spec.service (see the class comment)
     status.setUrl(endpoint.url().toString());
     status.setReadyReplicas(ready ? 1 : 0);
     Conditions.set(

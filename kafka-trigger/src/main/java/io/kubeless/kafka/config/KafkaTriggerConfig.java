@@ -26,6 +26,25 @@ public interface KafkaTriggerConfig {
   /** How records are consumed and delivered. */
   Consumer consumer();
 
+  /** Which topics the KafkaTriggers of a namespace may read. */
+  TopicPolicy topicPolicy();
+
+  /**
+   * The per-namespace topic policy. Every KafkaTrigger reads with the trigger's own Kafka
+   * credentials, so without it any namespace's triggers may read any topic (as in Kubeless).
+   */
+  interface TopicPolicy {
+
+    /**
+     * Whether a namespace's annotation {@code kafka.kubeless.io/allowed-topics} (comma-separated
+     * topic names or globs with {@code *}) lists the only topics its KafkaTriggers may read; a
+     * namespace without it may read none. Off by default, as in Kubeless. Reading the annotation
+     * needs {@code get, list, watch} on {@code namespaces}.
+     */
+    @WithDefault("false")
+    boolean enabled();
+  }
+
   /** TLS settings, Kubeless's PEM files. */
   interface Tls {
 

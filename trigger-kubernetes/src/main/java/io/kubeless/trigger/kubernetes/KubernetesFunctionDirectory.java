@@ -27,18 +27,18 @@ public final class KubernetesFunctionDirectory extends InMemoryFunctionDirectory
    * reconciled right after start-up does not find an empty directory.
    */
   public KubernetesFunctionDirectory(
-      KubernetesClient client, String clusterDomain, Duration syncTimeout) {
+      KubernetesClient client, FunctionEndpoints endpoints, Duration syncTimeout) {
     this.informer = client.resources(Function.class).inAnyNamespace().runnableInformer(0);
     informer.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(Function f) {
-            put(f, clusterDomain);
+            put(f, endpoints);
           }
 
           @Override
           public void onUpdate(Function before, Function after) {
-            put(after, clusterDomain);
+            put(after, endpoints);
           }
 
           @Override
@@ -57,10 +57,13 @@ public final class KubernetesFunctionDirectory extends InMemoryFunctionDirectory
     }
   }
 
-  /** A Function whose fields cannot even be read (a malformed URL) is left out, and logged. */
-  private void put(Function function, String clusterDomain) {
+  /**
+   * A Function whose address cannot be built from its fields is left out and logged, never thrown
+   * into the informer.
+   */
+  private void put(Function function, FunctionEndpoints endpoints) {
     try {
-      put(FunctionEndpoints.of(function, clusterDomain));
+      put(endpoints.of(function));
     } catch (RuntimeException e) {
       LOG.warnf(
           "Function %s/%s cannot be invoked (%s); triggers skip it",

@@ -62,9 +62,18 @@ public interface TriggerConfig {
   /** How Functions are found. */
   interface Functions {
 
-    /** DNS suffix of the cluster, for Functions whose status has no URL. */
+    /** DNS suffix of the cluster, the {@code {cluster-domain}} of {@link #urlTemplate()}. */
     @WithDefault("cluster.local")
     String clusterDomain();
+
+    /**
+     * Where a function is invoked, derived from the Function itself: an http(s) URL made of the
+     * placeholders {@code {name}}, {@code {namespace}}, {@code {cluster-domain}} and {@code {port}}
+     * (the port of the Function's Service). A Function's {@code status.url} is never used, so that
+     * whoever may write a Function's status cannot send events elsewhere. Checked at start-up.
+     */
+    @WithDefault(FunctionEndpoints.DEFAULT_URL_TEMPLATE)
+    String urlTemplate();
 
     /** How long start-up waits for the first list of Functions. */
     @WithDefault("30s")

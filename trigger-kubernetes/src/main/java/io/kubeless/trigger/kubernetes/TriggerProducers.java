@@ -46,7 +46,9 @@ public class TriggerProducers {
   FunctionDirectory directory(KubernetesClient client, TriggerConfig config) {
     var functions = config.functions();
     return new KubernetesFunctionDirectory(
-        client, functions.clusterDomain(), functions.syncTimeout());
+        client,
+        new FunctionEndpoints(functions.urlTemplate(), functions.clusterDomain()),
+        functions.syncTimeout());
   }
 
   void closeDirectory(@Disposes FunctionDirectory directory) throws Exception {

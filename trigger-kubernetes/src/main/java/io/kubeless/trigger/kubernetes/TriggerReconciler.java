@@ -76,9 +76,32 @@ public abstract class TriggerReconciler<R extends CustomResource<S, TriggerStatu
       specs.deleted(id);
       return UpdateControl.noUpdate();
     }
+    Optional<Refusal> refused = refusal(trigger, context);
+    if (refused.isPresent()) {
+      // nothing may be consumed for it: the engine lets go of it, and the status says why
+      specs.deleted(id);
+      return statuses.refuse(trigger, refused.get()).rescheduleAfter(statusInterval);
+    }
     specs.applied(new TriggerSpec<>(id, created(trigger), trigger.getSpec()));
     return statuses.write(trigger, bindings.state(id)).rescheduleAfter(statusInterval);
   }
+
+  /**
+   * Why the operator's policy does not let this trigger be subscribed at all, checked before its
+   * spec reaches the engine; empty (the default) to subscribe it. A refused trigger consumes
+   * nothing, and its status is {@code Ready=False} with the refusal's reason and a Warning Event.
+   */
+  protected Optional<Refusal> refusal(R trigger, Context<R> context) {
+    return Optional.empty();
+  }
+
+  /**
+   * A trigger the operator's policy refuses.
+   *
+   * @param reason the {@code Ready} condition's reason, CamelCase ({@code TopicNotAllowed})
+   * @param message what a person can do about it; never anything secret
+   */
+  public record Refusal(String reason, String message) {}
 
   private static Instant created(CustomResource<?, ?> trigger) {
     try {

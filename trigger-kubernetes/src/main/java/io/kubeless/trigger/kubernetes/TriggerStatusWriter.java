@@ -21,11 +21,11 @@ import org.jboss.logging.Logger;
  * writes it only when it changed and only on the replica holding the status Lease.
  *
  * <p>{@code Ready} is true when every bound function receives events; otherwise its reason says
- * why, in this order: {@code InvalidSpec}, {@code NoFunctionsMatch}, the source's own reason when
- * it cannot be reached or does not exist (e.g. {@code BrokerUnavailable}, {@code TopicNotFound}),
- * {@code DuplicateBinding}, {@code FunctionUnavailable}, {@code Starting}. The conditions {@code
- * FunctionUnavailable} and {@code DuplicateBinding} name the functions concerned. A Warning Event
- * marks each new problem.
+ * why, in this order: a policy's refusal (e.g. {@code TopicNotAllowed}), {@code InvalidSpec},
+ * {@code NoFunctionsMatch}, the source's own reason when it cannot be reached or does not exist
+ * (e.g. {@code BrokerUnavailable}, {@code TopicNotFound}), {@code DuplicateBinding}, {@code
+ * FunctionUnavailable}, {@code Starting}. The conditions {@code FunctionUnavailable} and {@code
+ * DuplicateBinding} name the functions concerned. A Warning Event marks each new problem.
  */
 public final class TriggerStatusWriter {
 
@@ -50,12 +50,30 @@ public final class TriggerStatusWriter {
   /** The status {@code observed} calls for, written if it differs from the trigger's. */
   public <R extends CustomResource<?, TriggerStatus>> UpdateControl<R> write(
       R trigger, Optional<TriggerState> observed) {
+    return write(trigger, status -> compute(status, trigger, observed));
+  }
+
+  /** The status of a trigger the operator's policy refuses, written if it differs. */
+  public <R extends CustomResource<?, TriggerStatus>> UpdateControl<R> refuse(
+      R trigger, TriggerReconciler.Refusal refusal) {
+    return write(
+        trigger,
+        status -> {
+          status.setFunctions(List.of());
+          ready(status, trigger, false, refusal.reason(), refusal.message());
+          Conditions.remove(status, FUNCTION_UNAVAILABLE);
+          Conditions.remove(status, DUPLICATE_BINDING);
+        });
+  }
+
+  private <R extends CustomResource<?, TriggerStatus>> UpdateControl<R> write(
+      R trigger, java.util.function.Consumer<TriggerStatus> compute) {
     TriggerStatus previous = trigger.getStatus();
     TriggerStatus status =
         previous == null
             ? new TriggerStatus()
             : client.getKubernetesSerialization().clone(previous);
-    compute(status, trigger, observed);
+    compute.accept(status);
     status.setObservedGeneration(trigger.getMetadata().getGeneration());
     if (status.equals(previous) || !leadership.isLeader()) {
       return UpdateControl.noUpdate();

@@ -3,6 +3,8 @@ package io.kubeless.trigger.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -44,7 +46,9 @@ class KubernetesFunctionDirectoryTest {
           .resource(Serialization.unmarshal(in, CustomResourceDefinition.class))
           .createOr(r -> r.update());
     }
-    directory = new KubernetesFunctionDirectory(client, "cluster.local", Duration.ofSeconds(10));
+    directory =
+        new KubernetesFunctionDirectory(
+            client, FunctionEndpoints.defaults("cluster.local"), Duration.ofSeconds(10));
     directory.subscribe((ns, name) -> changes.add(ns + "/" + name));
   }
 
@@ -69,7 +73,10 @@ class KubernetesFunctionDirectoryTest {
     assertThat(directory.select("shop", selector)).hasSize(1);
     assertThat(endpoint.url()).isEqualTo(URI.create("http://hello.shop.svc.cluster.local:8080"));
     assertThat(endpoint.timeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(changes).contains("shop/hello", "shop/other", "elsewhere/hello");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(changes).contains("shop/hello", "shop/other", "elsewhere/hello"));
 
     status(
         client.resources(Function.class).inNamespace("shop").withName("hello").get(),
@@ -96,21 +103,9 @@ class KubernetesFunctionDirectoryTest {
   }
 
   @Test
-  void aFunctionWithoutStatusIsReachedOnItsServicePortAndAMalformedUrlIsSkippedNotThrown() {
+  void aFunctionIsReachedOnItsServicePortAndAMalformedStatusUrlBreaksNothing() {
     Function custom = function("legacy", "custom", "7", Map.of());
-    custom
-        .getSpec()
-        .setService(
-            new com.fasterxml.jackson.databind.ObjectMapper()
-                .createObjectNode()
-                .set(
-                    "ports",
-                    new com.fasterxml.jackson.databind.ObjectMapper()
-                        .createArrayNode()
-                        .add(
-                            new com.fasterxml.jackson.databind.ObjectMapper()
-                                .createObjectNode()
-                                .put("port", 9090))));
+    custom.getSpec().setService(servicePort(9090));
     client.resource(custom).create();
     Function broken = client.resource(function("legacy", "broken", null, Map.of())).create();
     status(broken, "http://bad host:80", 1);
@@ -118,15 +113,42 @@ class KubernetesFunctionDirectoryTest {
 
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> directory.find("legacy", "after").isPresent());
+        .until(
+            () ->
+                directory.find("legacy", "after").isPresent()
+                    && directory
+                        .find("legacy", "broken")
+                        .map(FunctionEndpoint::ready)
+                        .orElse(false));
     FunctionEndpoint endpoint = directory.find("legacy", "custom").orElseThrow();
     assertThat(endpoint.url()).isEqualTo(URI.create("http://custom.legacy.svc.cluster.local:9090"));
     assertThat(endpoint.timeout()).isEqualTo(Duration.ofSeconds(7));
-    assertThat(directory.find("legacy", "broken")).isEmpty();
+    // status.url is never read for delivery: a malformed one neither breaks the directory nor
+    // hides the Function
+    assertThat(directory.find("legacy", "broken").orElseThrow().url())
+        .isEqualTo(URI.create("http://broken.legacy.svc.cluster.local:8080"));
   }
 
-  private static Function function(
-      String ns, String name, String timeout, Map<String, String> labels) {
+  @Test
+  void aStatusUrlPointingElsewhereIsIgnored() {
+    Function fn = client.resource(function("ssrf", "fn", null, Map.of())).create();
+    status(fn, "http://169.254.169.254/latest/meta-data/", 1);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> directory.find("ssrf", "fn").map(FunctionEndpoint::ready).orElse(false));
+    assertThat(directory.find("ssrf", "fn").orElseThrow().url())
+        .isEqualTo(URI.create("http://fn.ssrf.svc.cluster.local:8080"));
+  }
+
+  static ObjectNode servicePort(int port) {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode service = json.createObjectNode();
+    service.putArray("ports").addObject().put("name", "http-function-port").put("port", port);
+    return service;
+  }
+
+  static Function function(String ns, String name, String timeout, Map<String, String> labels) {
     FunctionSpec spec = new FunctionSpec();
     spec.setRuntime("python3.12");
     spec.setHandler("h.handle");
