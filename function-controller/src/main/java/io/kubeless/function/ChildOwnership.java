@@ -14,13 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
  * Makes sure the objects a Function's children would replace are the Function's own, before the
  * workflow writes anything. An object of another owner is never overwritten: it is reported as
  * {@code ResourceConflict}. An orphan labelled {@code created-by=kubeless} (left by Kubeless or by
- * a Function deleted with {@code --cascade=orphan}) is adopted.
+ * a Function deleted with {@code --cascade=orphan}) is adopted. The fields of an owned child that
+ * Kubeless or a plain update wrote are taken over ({@link FieldOwnership}) before it is applied.
  */
 final class ChildOwnership {
 
@@ -42,21 +45,34 @@ final class ChildOwnership {
   /**
    * Checks every child this plan would write.
    *
-   * @return whether an orphan was adopted, in which case its informer event reconciles again
+   * @param adoptedManagers the field managers whose updates are taken over
+   * @return whether an orphan was adopted or fields were taken over, in which case the child's
+   *     informer event reconciles again
    * @throws InvalidFunctionException reason {@code ResourceConflict} when an object of the same
    *     name belongs to someone else
    */
-  static boolean check(FunctionPlan plan, Context<Function> context)
+  static boolean check(FunctionPlan plan, Context<Function> context, Set<String> adoptedManagers)
       throws InvalidFunctionException {
     Function function = plan.function();
     List<String> conflicts = new ArrayList<>();
     boolean adopted = false;
+    var configuration = context.getControllerConfiguration();
+    String manager = configuration.fieldManager();
+    // taking fields over is for server-side apply; plain updates replace the whole object anyway
+    Set<String> takenOver =
+        configuration.getConfigurationService().ssaBasedCreateUpdateMatchForDependentResources()
+            ? adoptedManagers
+            : Set.of();
     for (var child : CHILDREN.entrySet()) {
       if (child.getValue() == HorizontalPodAutoscaler.class && plan.autoscaler().isEmpty()) {
         continue;
       }
-      if (context.getSecondaryResource(child.getValue(), child.getKey()).isPresent()) {
-        continue; // owned: the dependent's informer maps only owned objects
+      Optional<? extends HasMetadata> owned =
+          context.getSecondaryResource(child.getValue(), child.getKey());
+      if (owned.isPresent()) {
+        // owned: the dependent's informer maps only owned objects
+        adopted |= FieldOwnership.takeOver(owned.get(), manager, takenOver, context.getClient());
+        continue;
       }
       HasMetadata existing =
           context

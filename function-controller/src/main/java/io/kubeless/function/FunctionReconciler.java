@@ -72,6 +72,7 @@ public class FunctionReconciler implements Reconciler<Function> {
   private final FunctionControllerConfig.Catalogue catalogueLocation;
   private final FunctionStatuses statuses;
   private final Duration conflictRecheck;
+  private final Set<String> adoptedManagers;
   private InformerEventSource<ConfigMap, Function> catalogueSource;
 
   public FunctionReconciler(
@@ -85,6 +86,7 @@ public class FunctionReconciler implements Reconciler<Function> {
     this.catalogue = catalogue;
     this.catalogueLocation = config.catalogue();
     this.conflictRecheck = config.conflictRecheck();
+    this.adoptedManagers = config.adoptedFieldManagers();
     this.statuses = new FunctionStatuses(new WarningEvents(client, "kubeless-function-controller"));
   }
 
@@ -95,7 +97,7 @@ public class FunctionReconciler implements Reconciler<Function> {
     try {
       plan = planner.plan(function, catalogue.runtimes(catalogueSource.get(catalogueId())));
       policy.check(plan);
-      if (ChildOwnership.check(plan, context)) {
+      if (ChildOwnership.check(plan, context, adoptedManagers)) {
         return UpdateControl.<Function>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
       }
     } catch (InvalidFunctionException e) {

@@ -3,6 +3,8 @@ package io.kubeless.function;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.kubeless.api.function.InvalidFunctionException;
 import io.kubeless.api.status.Conditions;
@@ -23,6 +25,9 @@ import org.jboss.logging.Logger;
  * per new problem.
  */
 final class FunctionStatuses {
+
+  /** The reason when the controller's RBAC does not allow a call it needs. */
+  static final String FORBIDDEN = "Forbidden";
 
   private static final Logger LOG = Logger.getLogger(FunctionStatuses.class);
 
@@ -147,20 +152,61 @@ final class FunctionStatuses {
     return write(function, status);
   }
 
-  /** For failures that are not the user's: shown on the Function while the framework retries. */
+  /**
+   * For failures that are not the user's: shown on the Function while the framework retries. A call
+   * the controller's RBAC does not allow is {@code Forbidden}, named by the API server's message,
+   * with a Warning Event, since only an administrator can fix it.
+   */
   FunctionStatus failed(Function function, Exception error) {
     FunctionStatus status = copy(function.getStatus());
-    Conditions.set(
-        status,
-        function,
-        Conditions.READY,
-        false,
-        "ReconcileFailed",
-        error.getMessage() == null
-            ? error.getClass().getSimpleName()
-            : Redaction.scrub(error.getMessage(), function));
+    Optional<KubernetesClientException> forbidden = forbidden(error);
+    if (forbidden.isPresent()) {
+      String message =
+          forbidden.get().getStatus().getMessage()
+              + ": grant it to the controller's ServiceAccount (k8s/function-controller/rbac.yaml)";
+      if (Conditions.set(status, function, Conditions.READY, false, FORBIDDEN, message)) {
+        LOG.errorf(
+            "Function %s/%s: %s",
+            function.getMetadata().getNamespace(), function.getMetadata().getName(), message);
+        events.warn(function, FORBIDDEN, message);
+      }
+    } else {
+      Conditions.set(
+          status,
+          function,
+          Conditions.READY,
+          false,
+          "ReconcileFailed",
+          error.getMessage() == null
+              ? error.getClass().getSimpleName()
+              : Redaction.scrub(error.getMessage(), function));
+    }
     status.setObservedGeneration(function.getMetadata().getGeneration());
     return status;
+  }
+
+  /** The first 403 among the causes of a failure, the workflow's aggregated ones included. */
+  private static Optional<KubernetesClientException> forbidden(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k
+          && k.getCode() == 403
+          && k.getStatus() != null
+          && k.getStatus().getMessage() != null) {
+        return Optional.of(k);
+      }
+      if (t instanceof AggregatedOperatorException aggregated) {
+        for (Exception e : aggregated.getAggregatedExceptions().values()) {
+          Optional<KubernetesClientException> found = forbidden(e);
+          if (found.isPresent()) {
+            return found;
+          }
+        }
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 
   private static UpdateControl<Function> write(Function function, FunctionStatus status) {

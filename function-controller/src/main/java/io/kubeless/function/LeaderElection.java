@@ -1,8 +1,9 @@
 package io.kubeless.function;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.quarkus.runtime.Quarkus;
@@ -54,15 +55,16 @@ public class LeaderElection extends LeaderElectionConfiguration {
 
   /**
    * Once the operator has stopped (its shutdown observer runs first), gives the Lease up if this
-   * replica holds it.
+   * replica holds it. The operator closes its client when it stops, so the release goes through a
+   * client of its own, built from the same configuration.
    */
-  void release(@Observes @Priority(4000) ShutdownEvent event, KubernetesClient client) {
+  void release(@Observes @Priority(4000) ShutdownEvent event, KubernetesClient operatorClient) {
     if (!leading) {
       return;
     }
-    String namespace =
-        Objects.requireNonNullElse(client.getConfiguration().getNamespace(), "default");
-    try {
+    Config config = operatorClient.getConfiguration();
+    String namespace = Objects.requireNonNullElse(config.getNamespace(), "default");
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
       Lease lease = client.leases().inNamespace(namespace).withName(LEASE).get();
       if (lease == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
         return;
@@ -72,7 +74,7 @@ public class LeaderElection extends LeaderElectionConfiguration {
       lease.getSpec().setRenewTime(ZonedDateTime.now());
       client.resource(lease).update();
       LOG.infof("%s released the Lease %s/%s on shutdown", identity, namespace, LEASE);
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) {
       LOG.warnf(
           "Could not release the Lease %s/%s (%s): a standby takes over when it expires",
           namespace, LEASE, e.getMessage());

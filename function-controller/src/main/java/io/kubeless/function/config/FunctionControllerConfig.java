@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Configuration of the function controller ({@code kubeless.function.*}). */
 @ConfigMapping(prefix = "kubeless.function")
@@ -48,6 +49,16 @@ public interface FunctionControllerConfig {
    */
   @WithDefault("30s")
   Duration conflictRecheck();
+
+  /**
+   * Field managers whose client-side writes ({@code Update} operations) to a Function's children
+   * the controller takes over before applying them: Kubeless's controller (the manager named after
+   * its binary), objects written before the cluster tracked managed fields, and plain updates by a
+   * Kubernetes client, as this controller's earlier versions wrote ConfigMaps. Their fields become
+   * the controller's, so that server-side apply removes those it no longer sets.
+   */
+  @WithDefault("kubeless-function-controller,before-first-apply,fabric8-kubernetes-client")
+  Set<String> adoptedFieldManagers();
 
   /**
    * What a Function may ask for through {@code spec.service} and {@code spec.deployment}: a

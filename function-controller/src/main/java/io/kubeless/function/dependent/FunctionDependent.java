@@ -27,6 +27,20 @@ abstract class FunctionDependent<R extends HasMetadata>
     return ResourceID.fromResource(primary);
   }
 
+  /**
+   * Every child follows the operator's server-side apply setting (on in production), the ConfigMap
+   * included, which JOSDK leaves to plain creates and updates by default: all of a Function's
+   * children are then owned by one field manager, and taking over what Kubeless wrote ({@code
+   * ChildOwnership}) works for each of them.
+   */
+  @Override
+  protected boolean useSSA(Context<Function> context) {
+    return context
+        .getControllerConfiguration()
+        .getConfigurationService()
+        .ssaBasedCreateUpdateMatchForDependentResources();
+  }
+
   @Override
   protected void addReferenceHandlingMetadata(R desired, Function primary) {
     desired.addOwnerReference(FunctionPlan.controllerReference(primary));

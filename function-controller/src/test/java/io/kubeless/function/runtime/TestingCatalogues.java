@@ -70,6 +70,11 @@ public final class TestingCatalogues {
       }
 
       @Override
+      public java.util.Set<String> adoptedFieldManagers() {
+        return java.util.Set.of("kubeless-function-controller", "before-first-apply");
+      }
+
+      @Override
       public int maxConfigMapBytes() {
         return maxConfigMapBytes;
       }
