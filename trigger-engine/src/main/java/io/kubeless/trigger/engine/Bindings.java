@@ -42,6 +42,13 @@ public final class Bindings<S, W> implements TriggerSpecSource.Listener<S>, Auto
   private final Duration sweepInterval;
   private final Map<TriggerId, Entry<W>> triggers = new ConcurrentHashMap<>();
   private final Map<TriggerId, Map<String, Running<W>>> workers = new ConcurrentHashMap<>();
+
+  /**
+   * The triggers as {@link #state} reports them: an entry appears here only once its workers are in
+   * place, so that a trigger just taken in is not reported as bound to no function.
+   */
+  private final Map<TriggerId, Entry<W>> published = new ConcurrentHashMap<>();
+
   private final Map<TriggerId, Map<String, BindingState>> duplicates = new ConcurrentHashMap<>();
   private final List<BindingWorker> stopping = new CopyOnWriteArrayList<>();
   private final List<Consumer<TriggerId>> listeners = new CopyOnWriteArrayList<>();
@@ -110,7 +117,7 @@ public final class Bindings<S, W> implements TriggerSpecSource.Listener<S>, Auto
    * it was deleted).
    */
   public Optional<TriggerState> state(TriggerId trigger) {
-    Entry<W> entry = triggers.get(trigger);
+    Entry<W> entry = published.get(trigger);
     if (entry == null) {
       return Optional.empty();
     }
@@ -276,6 +283,11 @@ public final class Bindings<S, W> implements TriggerSpecSource.Listener<S>, Auto
           .forEach(fn -> LOG.warnf("%s %s: %s", source.kind(), id, duplicated.get(fn).message()));
     }
     put(duplicates, id, duplicated);
+    if (entry == null) {
+      published.remove(id);
+    } else {
+      published.put(id, entry);
+    }
     if (changed) {
       // only then: every reconcile applies, and an unchanged one must not cause another
       changed(id);

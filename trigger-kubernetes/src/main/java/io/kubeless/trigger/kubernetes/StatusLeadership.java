@@ -1,11 +1,13 @@
 package io.kubeless.trigger.kubernetes;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -125,13 +127,47 @@ public final class StatusLeadership implements AutoCloseable {
     listeners.forEach(Runnable::run);
   }
 
+  /**
+   * Stops competing and, if this replica holds the Lease, gives it up, so that another replica
+   * writes status at its next try instead of when the Lease expires.
+   */
   @Override
   public void close() {
     closed = true;
+    boolean leading = leader;
     CompletableFuture<?> running = election;
     if (running != null) {
       running.cancel(true);
     }
     executor.shutdownNow();
+    if (leading) {
+      release();
+    }
+  }
+
+  /**
+   * Clears the Lease's holder if it is still this replica, once the election is cancelled (else the
+   * elector would renew it again). The elector's own release on cancel does not do it: on a real
+   * API server the Lease kept naming the stopped replica until it expired, and nothing was logged.
+   */
+  private void release() {
+    try {
+      Lease lease =
+          client.leases().inNamespace(settings.namespace()).withName(settings.leaseName()).get();
+      if (lease == null || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setRenewTime(ZonedDateTime.now());
+      client.resource(lease).update();
+      LOG.infof(
+          "%s released the Lease %s/%s",
+          settings.identity(), settings.namespace(), settings.leaseName());
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "Could not release the Lease %s/%s (%s): another replica writes status once it expires",
+          settings.namespace(), settings.leaseName(), e.getMessage());
+    }
   }
 }
