@@ -1,11 +1,14 @@
 package io.kubeless.trigger.kubernetes;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -125,13 +128,47 @@ public final class StatusLeadership implements AutoCloseable {
     listeners.forEach(Runnable::run);
   }
 
+  /**
+   * Stops competing and, when this replica holds the Lease, gives it up so that another replica
+   * takes over at its next try. The elector's own release on cancel runs inside a future's
+   * completion, where a failure vanishes without a word (and the Lease was in fact never released
+   * on SIGTERM): the release is done here, and said.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
+    boolean held = leader;
     CompletableFuture<?> running = election;
     if (running != null) {
       running.cancel(true);
     }
     executor.shutdownNow();
+    if (held) {
+      release();
+    }
+  }
+
+  private void release() {
+    String namespace = settings.namespace();
+    String name = settings.leaseName();
+    try {
+      Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+      if (lease == null || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setRenewTime(ZonedDateTime.now());
+      client.resource(lease).update();
+      LOG.infof("%s released the Lease %s/%s", settings.identity(), namespace, name);
+    } catch (KubernetesClientException e) {
+      LOG.warnf(
+          "%s could not release the Lease %s/%s (%s): another replica writes status once it"
+              + " expires",
+          settings.identity(), namespace, name, e.getMessage());
+    }
   }
 }
