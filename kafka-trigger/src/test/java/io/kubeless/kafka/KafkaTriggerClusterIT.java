@@ -162,9 +162,6 @@ class KafkaTriggerClusterIT {
     return PackagedApp.of("kubeless.trigger.jar")
         .cluster(cluster, ACCOUNT)
         .env("KAFKA_BROKERS", TestingKafka.bootstrap())
-        .property(
-            "quarkus.log.category.\"io.fabric8.kubernetes.client.extended.leaderelection\".level",
-            "DEBUG")
         // kubeless.trigger.functions.url-template, as an environment variable: no property of
         // that name in a build that still reads the URL from the Function's status
         .env("KUBELESS_TRIGGER_FUNCTIONS_URL_TEMPLATE", "http://127.0.0.1:{port}")
