@@ -146,6 +146,77 @@ class HttpTriggerClusterIT {
     }
   }
 
+  /**
+   * Two replicas serve the builtin routes; the status Lease elects which one writes status. A
+   * SIGTERM releases it, and the other one writes the next generation's status at once.
+   */
+  @Test
+  void everyReplicaServesTheRouteAndTheStatusLeaseMovesOnSigterm() throws Exception {
+    String ns = cluster.newNamespace("http-lease");
+    int portA = freePort();
+    int portB = freePort();
+    try (RecordingFunction echo = new RecordingFunction("echo");
+        PackagedApp a = replica("http-lease-a", portA);
+        PackagedApp b = replica("http-lease-b", portB)) {
+      Map<String, PackagedApp> replicas = Map.of("http-lease-a", a, "http-lease-b", b);
+      Map<String, Integer> ports = Map.of("http-lease-a", portA, "http-lease-b", portB);
+      TestFunctions.create(admin, ns, echo, Map.of(), true);
+      admin
+          .resource(HTTPTriggerReconcilerTest.trigger(ns, "echo", s -> s.setGateway("builtin")))
+          .create();
+      TriggerStatuses.awaitReady(admin, HTTPTrigger.class, ns, "echo", "True", "Published");
+      await().atMost(TIMEOUT).ignoreExceptions().until(() -> post(portA, "/echo") == 200);
+      await().atMost(TIMEOUT).ignoreExceptions().until(() -> post(portB, "/echo") == 200);
+
+      String leader = await().atMost(TIMEOUT).until(this::holder, replicas::containsKey);
+      String other = leader.equals("http-lease-a") ? "http-lease-b" : "http-lease-a";
+      assertThat(replicas.get(leader).terminate(Duration.ofSeconds(15)))
+          .as("ended within 15 s")
+          .isTrue();
+      assertThat(holder()).as("released by " + leader).isNotEqualTo(leader);
+      long generation =
+          admin
+              .resources(HTTPTrigger.class)
+              .inNamespace(ns)
+              .withName("echo")
+              .edit(
+                  t -> {
+                    t.getSpec().setPath("echo-again");
+                    return t;
+                  })
+              .getMetadata()
+              .getGeneration();
+      await().atMost(TIMEOUT).until(() -> holder().equals(other));
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  Long.valueOf(generation)
+                      .equals(
+                          admin
+                              .resources(HTTPTrigger.class)
+                              .inNamespace(ns)
+                              .withName("echo")
+                              .get()
+                              .getStatus()
+                              .getObservedGeneration()));
+      int served = echo.received();
+      await()
+          .atMost(TIMEOUT)
+          .ignoreExceptions()
+          .until(() -> post(ports.get(other), "/echo-again") == 200);
+      assertThat(echo.received()).isGreaterThan(served);
+      assertThat(replicas.get(other).terminate(Duration.ofSeconds(15))).isTrue();
+    }
+  }
+
+  private String holder() {
+    var lease = admin.leases().inNamespace("kubeless").withName("kubeless-http-trigger").get();
+    return lease == null || lease.getSpec().getHolderIdentity() == null
+        ? ""
+        : lease.getSpec().getHolderIdentity();
+  }
+
   private static PackagedApp replica(String identity, int gatewayPort) {
     return PackagedApp.of("kubeless.trigger.jar")
         .cluster(cluster, ACCOUNT)
