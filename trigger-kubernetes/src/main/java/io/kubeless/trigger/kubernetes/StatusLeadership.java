@@ -1,11 +1,14 @@
 package io.kubeless.trigger.kubernetes;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -125,13 +128,53 @@ public final class StatusLeadership implements AutoCloseable {
     listeners.forEach(Runnable::run);
   }
 
+  /**
+   * Stops competing and, if this replica holds the Lease, gives it up, so that another replica
+   * takes it at its next try instead of after the lease duration. Call it while the Kubernetes
+   * client is still open (from a shutdown observer, not when the beans are destroyed).
+   */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
+    boolean held = leader;
     CompletableFuture<?> running = election;
     if (running != null) {
       running.cancel(true);
     }
     executor.shutdownNow();
+    if (held) {
+      release();
+    }
+  }
+
+  /**
+   * The elector's own release on cancel does not reach the API server (observed on a real one: the
+   * Lease stayed held until it expired), so the holder is cleared here.
+   */
+  private void release() {
+    try {
+      Lease lease =
+          client.leases().inNamespace(settings.namespace()).withName(settings.leaseName()).get();
+      if (lease == null
+          || lease.getSpec() == null
+          || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setRenewTime(ZonedDateTime.now());
+      client.resource(lease).update();
+      LOG.infof(
+          "%s released the Lease %s/%s",
+          settings.identity(), settings.namespace(), settings.leaseName());
+    } catch (KubernetesClientException | IllegalStateException e) {
+      // IllegalStateException: the client is closed already
+      LOG.warnf(
+          "Could not release the Lease %s/%s (%s): another replica takes over when it expires",
+          settings.namespace(), settings.leaseName(), e.getMessage());
+    }
   }
 }
