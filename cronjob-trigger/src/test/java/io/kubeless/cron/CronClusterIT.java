@@ -19,16 +19,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The packaged cronjob trigger on a real API server, installed with {@code kubectl apply -k
  * k8s/cronjob-trigger} and running as its ServiceAccount under the manifests' RBAC, with its
- * shipped configuration (only the status interval is shortened): status and Warning Events of valid
- * and invalid triggers, and the firing Lease across a graceful stop and a SIGKILL, each tick fired
- * at most once.
+ * shipped configuration (only the status interval is shortened): status, written by server-side
+ * apply, and Warning Events of valid and invalid triggers, and the firing Lease across a graceful
+ * stop and a SIGKILL, each tick fired at most once and the ticks nobody fired counted in {@code
+ * missedTicks}.
  */
 class CronClusterIT {
 
@@ -99,6 +102,12 @@ class CronClusterIT {
       assertThat(status.getFunctions())
           .singleElement()
           .satisfies(b -> assertThat(b.getName()).isEqualTo("tick"));
+
+      assertThat(get(ns, "every").getMetadata().getManagedFields())
+          .as("status written by server-side apply")
+          .filteredOn(m -> "status".equals(m.getSubresource()))
+          .isNotEmpty()
+          .allSatisfy(m -> assertThat(m.getOperation()).isEqualTo("Apply"));
 
       String table = cluster.kubectl("get", "cronjobtriggers", "-n", ns);
       assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
@@ -199,17 +208,35 @@ class CronClusterIT {
         await().atMost(TIMEOUT).until(() -> f.received() >= afterKill + 5);
         assertThat(f.duplicates()).as("fired twice across the kill").isEmpty();
         awaitStatusWrittenAfter(ns, killedAt);
+
+        // the ticks nobody fired (the Lease expiry after the kill) are counted in missedTicks
+        long unfired = unfired(f);
+        assertThat(unfired).as("the Lease expiry leaves ticks nobody fired").isPositive();
+        TriggerStatus counted =
+            await()
+                .atMost(TIMEOUT)
+                .until(
+                    () -> status(ns, "every"),
+                    s -> s.getMissedTicks() != null && s.getMissedTicks() >= unfired);
         System.out.printf(
-            "CronClusterIT: %d ticks received, %d distinct, duplicates %d, missedTicks %d%n",
-            f.received(),
-            f.distinct(),
-            f.duplicates().size(),
-            status(ns, "every").getMissedTicks());
+            "CronClusterIT: %d ticks received, %d distinct, duplicates %d, unfired %d,"
+                + " missedTicks %d%n",
+            f.received(), f.distinct(), f.duplicates().size(), unfired, counted.getMissedTicks());
         assertThat(c.terminate(Duration.ofSeconds(15))).isTrue();
       }
     } finally {
       admin.resources(CronJobTrigger.class).inNamespace(ns).delete();
     }
+  }
+
+  /** The ticks between the first and the last one received that nobody fired. */
+  private static long unfired(RecordingFunction f) {
+    TreeSet<Long> ticks =
+        f.requests().stream()
+            .map(RecordingFunction.Request::eventId)
+            .map(id -> Long.parseLong(id.substring(id.lastIndexOf('-') + 1)))
+            .collect(Collectors.toCollection(TreeSet::new));
+    return ticks.last() - ticks.first() + 1 - ticks.size();
   }
 
   /** The status keeps being written by whoever holds the Lease now: a later last schedule. */
