@@ -170,9 +170,13 @@ public final class StatusLeadership implements AutoCloseable {
       LOG.infof(
           "%s released the Lease %s/%s",
           settings.identity(), settings.namespace(), settings.leaseName());
-    } catch (KubernetesClientException | IllegalStateException e) {
-      // IllegalStateException: the client is closed already
+    } catch (KubernetesClientException e) {
       LOG.warnf(
+          "Could not release the Lease %s/%s (%s): another replica takes over when it expires",
+          settings.namespace(), settings.leaseName(), e.getMessage());
+    } catch (IllegalStateException e) {
+      // the client closed already: closed too late (when the beans are destroyed)
+      LOG.debugf(
           "Could not release the Lease %s/%s (%s): another replica takes over when it expires",
           settings.namespace(), settings.leaseName(), e.getMessage());
     }
