@@ -273,10 +273,12 @@ class KinesisClusterIT {
             f.distinct(),
             f.duplicates().size(),
             lost,
-            RECORDS_PER_READ * 2);
+            (RECORDS_PER_READ + 1) * 2);
         assertThat(f.duplicates()).as("delivered twice across the kill").isEmpty();
-        // c held two shards: at most one read of each was taken and not sent
-        assertThat(lost).isBetween(0, RECORDS_PER_READ * 2);
+        // c held two shards: at most one read of each was taken and not sent, plus, per shard, the
+        // request in flight when it died (it had left, so it is not sent again, but it may not
+        // have arrived)
+        assertThat(lost).isBetween(0, (RECORDS_PER_READ + 1) * 2);
         TriggerStatus after =
             await()
                 .atMost(TIMEOUT)
