@@ -2,7 +2,6 @@ package io.kubeless.trigger.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
@@ -130,37 +129,32 @@ public final class StatusLeadership implements AutoCloseable {
 
   /**
    * Stops competing and, if this replica holds the Lease, gives it up, so that another replica
-   * takes it at its next try instead of after the lease duration. Call it while the Kubernetes
-   * client is still open (from a shutdown observer, not when the beans are destroyed).
+   * writes status at its next try instead of when the Lease expires.
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
     closed = true;
-    boolean held = leader;
+    boolean leading = leader;
     CompletableFuture<?> running = election;
     if (running != null) {
       running.cancel(true);
     }
     executor.shutdownNow();
-    if (held) {
+    if (leading) {
       release();
     }
   }
 
   /**
-   * The elector's own release on cancel does not reach the API server (observed on a real one: the
-   * Lease stayed held until it expired), so the holder is cleared here.
+   * Clears the Lease's holder if it is still this replica, once the election is cancelled (else the
+   * elector would renew it again). The elector's own release on cancel does not do it: on a real
+   * API server the Lease kept naming the stopped replica until it expired, and nothing was logged.
    */
   private void release() {
     try {
       Lease lease =
           client.leases().inNamespace(settings.namespace()).withName(settings.leaseName()).get();
-      if (lease == null
-          || lease.getSpec() == null
-          || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
+      if (lease == null || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
         return;
       }
       lease.getSpec().setHolderIdentity(null);
@@ -170,14 +164,9 @@ public final class StatusLeadership implements AutoCloseable {
       LOG.infof(
           "%s released the Lease %s/%s",
           settings.identity(), settings.namespace(), settings.leaseName());
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) {
       LOG.warnf(
-          "Could not release the Lease %s/%s (%s): another replica takes over when it expires",
-          settings.namespace(), settings.leaseName(), e.getMessage());
-    } catch (IllegalStateException e) {
-      // the client closed already: closed too late (when the beans are destroyed)
-      LOG.debugf(
-          "Could not release the Lease %s/%s (%s): another replica takes over when it expires",
+          "Could not release the Lease %s/%s (%s): another replica writes status once it expires",
           settings.namespace(), settings.leaseName(), e.getMessage());
     }
   }
