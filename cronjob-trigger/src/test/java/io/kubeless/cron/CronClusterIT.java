@@ -259,8 +259,9 @@ class CronClusterIT {
         .property("quarkus.log.category.\"io.fabric8.kubernetes.client.extended\".level", "DEBUG")
         .property(
             "quarkus.log.category.\"io.fabric8.kubernetes.client.extended\".min-level", "DEBUG")
-        // kubeless.trigger.functions.url-template: functions on this machine, at their Service port
-        .env("KUBELESS_TRIGGER_FUNCTIONS_URL_TEMPLATE", "http://localhost:{port}")
+        // kubeless.trigger.functions.url-template: recording functions listen on 127.0.0.1, on
+        // their Function's Service port
+        .env("KUBELESS_TRIGGER_FUNCTIONS_URL_TEMPLATE", "http://127.0.0.1:{port}")
         .start(identity);
   }
 

@@ -371,8 +371,9 @@ class KinesisClusterIT {
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_REGION", REGION)
-        // kubeless.trigger.functions.url-template: functions on this machine, at their Service port
-        .env("KUBELESS_TRIGGER_FUNCTIONS_URL_TEMPLATE", "http://localhost:{port}")
+        // kubeless.trigger.functions.url-template: recording functions listen on 127.0.0.1, on
+        // their Function's Service port
+        .env("KUBELESS_TRIGGER_FUNCTIONS_URL_TEMPLATE", "http://127.0.0.1:{port}")
         .property("kubeless.trigger.status-interval", "1s")
         .property("kubeless.kinesis.records-per-read", String.valueOf(RECORDS_PER_READ))
         .property("kubeless.kinesis.lease-duration", LEASE_DURATION.toSeconds() + "s")
