@@ -128,32 +128,33 @@ public final class StatusLeadership implements AutoCloseable {
   }
 
   /**
-   * Stops competing and, if this replica holds the Lease, gives it up, so that another replica
-   * writes status at its next try instead of when the Lease expires.
+   * Stops competing and, when this replica holds the Lease, gives it up so that another replica
+   * takes over at its next try. The elector's own release on cancel runs inside a future's
+   * completion, where a failure vanishes without a word (and the Lease was in fact never released
+   * on SIGTERM): the release is done here, and said.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
-    boolean leading = leader;
+    boolean held = leader;
     CompletableFuture<?> running = election;
     if (running != null) {
       running.cancel(true);
     }
     executor.shutdownNow();
-    if (leading) {
+    if (held) {
       release();
     }
   }
 
-  /**
-   * Clears the Lease's holder if it is still this replica, once the election is cancelled (else the
-   * elector would renew it again). The elector's own release on cancel does not do it: on a real
-   * API server the Lease kept naming the stopped replica until it expired, and nothing was logged.
-   */
   private void release() {
+    String namespace = settings.namespace();
+    String name = settings.leaseName();
     try {
-      Lease lease =
-          client.leases().inNamespace(settings.namespace()).withName(settings.leaseName()).get();
+      Lease lease = client.leases().inNamespace(namespace).withName(name).get();
       if (lease == null || !settings.identity().equals(lease.getSpec().getHolderIdentity())) {
         return;
       }
@@ -161,13 +162,13 @@ public final class StatusLeadership implements AutoCloseable {
       lease.getSpec().setLeaseDurationSeconds(1);
       lease.getSpec().setRenewTime(ZonedDateTime.now());
       client.resource(lease).update();
-      LOG.infof(
-          "%s released the Lease %s/%s",
-          settings.identity(), settings.namespace(), settings.leaseName());
+      LOG.infof("%s released the Lease %s/%s", settings.identity(), namespace, name);
     } catch (RuntimeException e) {
+      // an API error, or the client already closed
       LOG.warnf(
-          "Could not release the Lease %s/%s (%s): another replica writes status once it expires",
-          settings.namespace(), settings.leaseName(), e.getMessage());
+          "%s could not release the Lease %s/%s (%s): another replica writes status once it"
+              + " expires",
+          settings.identity(), namespace, name, e.getMessage());
     }
   }
 }
