@@ -48,10 +48,11 @@ public class CronEngine {
    * Calls in flight end before the HTTP clients go; no tick fires after this. Then the Lease is
    * given up, so the standby fires the next ticks at once instead of after the Lease expires: it
    * runs before the operator SDK's own shutdown observer, which closes the Kubernetes client that
-   * releasing needs (when the beans are destroyed it is too late).
+   * releasing needs (when the beans are destroyed it is too late), and before any other observer
+   * that gives the status Lease up: the ticks stop first.
    */
   void stop(
-      @Observes @Priority(Interceptor.Priority.LIBRARY_BEFORE) ShutdownEvent event,
+      @Observes @Priority(Interceptor.Priority.LIBRARY_BEFORE - 100) ShutdownEvent event,
       Bindings<CronJobTriggerSpec, CronSubscription> bindings,
       CronSource source,
       StatusLeadership leadership)
