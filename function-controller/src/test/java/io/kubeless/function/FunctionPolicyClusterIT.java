@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
@@ -155,6 +156,53 @@ class FunctionPolicyClusterIT {
           assertNothingWritten(ns, name);
         });
     assertThat(ClusterControllers.log(IDENTITY)).doesNotContain(SECRET);
+  }
+
+  @Test
+  void codeFromAUrlCarriesACodeIntegrityConditionThatWarnsWithoutBlocking() {
+    String ns = cluster.newNamespace("fn-url");
+    Map<String, Consumer<FunctionSpec>> sources = new LinkedHashMap<>();
+    sources.put(CodeIntegrity.INSECURE_URL, s -> s.setFunction("http://code.example/hello.py"));
+    sources.put(CodeIntegrity.NO_CHECKSUM, s -> s.setFunction("https://code.example/hello.py"));
+    sources.put(
+        CodeIntegrity.VERIFIED,
+        s -> {
+          s.setFunction("https://code.example/hello.py");
+          s.setChecksum("sha256:" + "ab".repeat(32));
+        });
+    sources.forEach(
+        (reason, source) ->
+            create(
+                ns,
+                reason.toLowerCase(),
+                s -> {
+                  s.setFunctionContentType("url");
+                  source.accept(s);
+                }));
+
+    sources.forEach(
+        (reason, source) -> {
+          String name = reason.toLowerCase();
+          Function function =
+              await(name + " " + CodeIntegrity.TYPE + " " + reason)
+                  .atMost(ClusterControllers.TIMEOUT)
+                  .until(
+                      () -> ClusterControllers.function(admin, ns, name),
+                      f ->
+                          f.getStatus() != null
+                              && f.getStatus().getConditions().stream()
+                                  .anyMatch(
+                                      c ->
+                                          CodeIntegrity.TYPE.equals(c.getType())
+                                              && reason.equals(c.getReason())));
+          boolean trusted = CodeIntegrity.VERIFIED.equals(reason);
+          assertThat(function.getStatus().getConditions())
+              .filteredOn(c -> CodeIntegrity.TYPE.equals(c.getType()))
+              .singleElement()
+              .satisfies(c -> assertThat(c.getStatus()).isEqualTo(trusted ? "True" : "False"));
+          // a warning only: the function is deployed all the same, its init container downloads
+          ClusterControllers.awaitChild(admin, Deployment.class, ns, name);
+        });
   }
 
   private static void create(String ns, String name, Consumer<FunctionSpec> change) {
