@@ -22,10 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +77,7 @@ class HttpTriggerClusterIT {
           .isEqualTo("{\"hello\":1}");
       assertThat(ready.getStatus().getObservedGeneration())
           .isEqualTo(ready.getMetadata().getGeneration());
-      assertThat(statusOperations(ready)).contains("Apply");
+      assertThat(KubeCluster.statusOperations(ready)).contains("Apply");
 
       TriggerStatuses.awaitReady(
           admin, HTTPTrigger.class, ns, "ghost", "False", "FunctionNotFound");
@@ -89,8 +86,10 @@ class HttpTriggerClusterIT {
       String table = cluster.kubectl("get", "httptriggers", "-n", ns);
       assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
           .containsExactly("NAME", "AGE", "FUNCTION", "GATEWAY", "HOST", "PATH", "READY", "URL");
-      assertThat(row(table, "echo")).containsSubsequence("echo", "echo", "builtin", "True");
-      assertThat(row(table, "ghost")).containsSubsequence("ghost", "ghost", "builtin", "False");
+      assertThat(KubeCluster.row(table, "echo"))
+          .containsSubsequence("echo", "echo", "builtin", "True");
+      assertThat(KubeCluster.row(table, "ghost"))
+          .containsSubsequence("ghost", "ghost", "builtin", "False");
 
       assertThat(trigger.terminate(Duration.ofSeconds(15))).as("ended within 15 s").isTrue();
     }
@@ -235,25 +234,6 @@ class HttpTriggerClusterIT {
                 .build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
-  }
-
-  private static Set<String> statusOperations(HTTPTrigger trigger) {
-    Set<String> operations = new HashSet<>();
-    for (ManagedFieldsEntry entry : trigger.getMetadata().getManagedFields()) {
-      if ("status".equals(entry.getSubresource())) {
-        operations.add(entry.getOperation());
-      }
-    }
-    return operations;
-  }
-
-  private static List<String> row(String table, String name) {
-    return table
-        .lines()
-        .filter(l -> l.startsWith(name + " "))
-        .findFirst()
-        .map(l -> List.of(l.split("\\s+")))
-        .orElseThrow(() -> new AssertionError(name + " not in\n" + table));
   }
 
   private static int freePort() {

@@ -85,8 +85,9 @@ class KafkaTriggerClusterIT {
       String table = cluster.kubectl("get", "kafkatriggers", "-n", ns);
       assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
           .containsExactly("NAME", "AGE", "TOPIC", "READY", "FUNCTIONS");
-      assertThat(row(table, "orders")).containsSubsequence("orders", topic, "True", "orders");
-      assertThat(row(table, "nobody")).containsSubsequence("nobody", topic, "False");
+      assertThat(KubeCluster.row(table, "orders"))
+          .containsSubsequence("orders", topic, "True", "orders");
+      assertThat(KubeCluster.row(table, "nobody")).containsSubsequence("nobody", topic, "False");
 
       assertThat(trigger.terminate(Duration.ofSeconds(15))).as("ended within 15 s").isTrue();
     }
@@ -236,14 +237,5 @@ class KafkaTriggerClusterIT {
       }
     }
     return operations;
-  }
-
-  private static List<String> row(String table, String name) {
-    return table
-        .lines()
-        .filter(l -> l.startsWith(name + " "))
-        .findFirst()
-        .map(l -> List.of(l.split("\\s+")))
-        .orElseThrow(() -> new AssertionError(name + " not in\n" + table));
   }
 }

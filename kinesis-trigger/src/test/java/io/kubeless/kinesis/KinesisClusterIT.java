@@ -74,22 +74,7 @@ class KinesisClusterIT {
     admin = cluster.admin();
     cluster.install("kinesis-trigger");
     // the Functions' CRD, which the function controller's installation brings
-    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-k", "k8s/crds/functions");
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                admin
-                    .apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .withName("functions.kubeless.io")
-                    .get()
-                    .getStatus()
-                    .getConditions()
-                    .stream()
-                    .anyMatch(
-                        c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
+    cluster.install("crds/functions");
     emulator = KinesisLocal.start();
     kinesis =
         KinesisClient.builder()

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
-import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -102,7 +101,7 @@ class NatsTriggerClusterIT {
       assertThat(ready.getStatus().getFunctions())
           .singleElement()
           .satisfies(f -> assertThat(f.getName()).isEqualTo("orders"));
-      assertThat(statusOperations(ready)).contains("Apply");
+      assertThat(KubeCluster.statusOperations(ready)).contains("Apply");
 
       TriggerStatuses.awaitReady(
           admin, NATSTrigger.class, ns, "nobody", "False", "NoFunctionsMatch");
@@ -111,8 +110,9 @@ class NatsTriggerClusterIT {
       String table = cluster.kubectl("get", "natstriggers", "-n", ns);
       assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
           .containsExactly("NAME", "AGE", "TOPIC", "READY", "FUNCTIONS");
-      assertThat(row(table, "orders")).containsSubsequence("orders", subject, "True", "orders");
-      assertThat(row(table, "nobody")).containsSubsequence("nobody", subject, "False");
+      assertThat(KubeCluster.row(table, "orders"))
+          .containsSubsequence("orders", subject, "True", "orders");
+      assertThat(KubeCluster.row(table, "nobody")).containsSubsequence("nobody", subject, "False");
 
       assertThat(trigger.terminate(Duration.ofSeconds(15))).as("ended within 15 s").isTrue();
     }
@@ -369,24 +369,5 @@ class NatsTriggerClusterIT {
       sum += Double.parseDouble(m.group("n"));
     }
     return sum;
-  }
-
-  private static Set<String> statusOperations(NATSTrigger trigger) {
-    Set<String> operations = new HashSet<>();
-    for (ManagedFieldsEntry entry : trigger.getMetadata().getManagedFields()) {
-      if ("status".equals(entry.getSubresource())) {
-        operations.add(entry.getOperation());
-      }
-    }
-    return operations;
-  }
-
-  private static List<String> row(String table, String name) {
-    return table
-        .lines()
-        .filter(l -> l.startsWith(name + " "))
-        .findFirst()
-        .map(l -> List.of(l.split("\\s+")))
-        .orElseThrow(() -> new AssertionError(name + " not in\n" + table));
   }
 }

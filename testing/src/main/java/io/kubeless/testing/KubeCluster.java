@@ -2,6 +2,8 @@ package io.kubeless.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -29,6 +31,8 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -257,6 +261,27 @@ public final class KubeCluster {
                                         c ->
                                             "Established".equals(c.getType())
                                                 && "True".equals(c.getStatus()))));
+  }
+
+  /** The cells of the row of {@code name} in a {@code kubectl get} table; fails if it has none. */
+  public static List<String> row(String table, String name) {
+    return table
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .findFirst()
+        .map(l -> List.of(l.split("\\s+")))
+        .orElseThrow(() -> new AssertionError(name + " not in\n" + table));
+  }
+
+  /** The operations ({@code Apply}, {@code Update}) by which an object's status was written. */
+  public static Set<String> statusOperations(HasMetadata object) {
+    Set<String> operations = new TreeSet<>();
+    for (ManagedFieldsEntry entry : object.getMetadata().getManagedFields()) {
+      if ("status".equals(entry.getSubresource())) {
+        operations.add(entry.getOperation());
+      }
+    }
+    return operations;
   }
 
   /**
