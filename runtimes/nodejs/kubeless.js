@@ -3,9 +3,10 @@
 // Kubeless Node.js runtime: serves `module.exports[FUNC_HANDLER](event, context)` over HTTP.
 //
 // The main thread speaks HTTP and keeps a pool of worker threads (worker.js) that each load the
-// function and run one invocation at a time. An invocation that outlives FUNC_TIMEOUT gets a 408
-// and its worker is terminated (V8 stops even a `while (true) {}`) and replaced, while the server
-// and the other workers keep serving. Only Node's standard library is used.
+// function and run many invocations at once on their event loop. An invocation that outlives
+// FUNC_TIMEOUT (counted from its handler's start) gets a 408 and its worker is terminated (V8 stops
+// even a `while (true) {}`) and replaced, while the server and the other workers keep serving.
+// Only Node's standard library is used.
 
 const http = require('node:http');
 const path = require('node:path');
@@ -21,10 +22,13 @@ const config = {
   memoryLimit: process.env.FUNC_MEMORY_LIMIT || '',
   maxBody: Math.floor(Number(process.env.REQ_MB_LIMIT || '10') * 1024 * 1024),
   workers: Number(process.env.FUNC_WORKERS || '4'),
+  concurrency: Number(process.env.FUNC_CONCURRENCY || '100'),
 };
 // A body over the limit is read and dropped (up to this much) so the client sees the 413.
 const MAX_DISCARD = 100 * 1024 * 1024;
 const TEXT = 'text/plain; charset=utf-8';
+// A worker that has not started an invocation this long after receiving it gets new ones last.
+const STALL_MS = 100;
 
 function log(message) {
   console.error(`${new Date().toISOString()} ${message}`);
@@ -70,12 +74,23 @@ class Metrics {
   }
 }
 
-/** Worker threads running the function, one invocation each at a time. */
+/**
+ * Worker threads running the function, each up to `config.concurrency` invocations at once: a
+ * handler that awaits (I/O, timers) does not hold its worker, so many run on one event loop.
+ *
+ * An invocation's FUNC_TIMEOUT runs from the moment its worker starts the handler (the worker says
+ * so), not while it waits for a free slot. A worker is terminated (V8 stops even a
+ * `while (true) {}`) and replaced when one of its invocations outlives its timeout, or when it does
+ * not even start an invocation within FUNC_TIMEOUT (its event loop is blocked); every invocation
+ * it held then gets a 408, and the other workers keep serving.
+ */
 class Pool {
-  constructor(size) {
+  constructor(size, concurrency) {
     this.size = size;
-    this.idle = [];
-    this.waiting = []; // invocations waiting for an idle worker, oldest first
+    this.concurrency = concurrency;
+    this.workers = new Set();
+    this.waiting = []; // invocations waiting for a free slot, oldest first
+    this.nextId = 0;
     this.loadError = null;
   }
 
@@ -89,32 +104,38 @@ class Pool {
 
   spawn() {
     const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: config });
+    worker.jobs = new Map(); // invocation id -> job, for the invocations this worker holds
+    worker.unstarted = []; // when it was given each invocation it has not started yet, oldest first
     worker.on('message', (message) => {
       if (message.type === 'ready') {
-        this.release(worker);
+        this.workers.add(worker);
+        this.dispatch();
         this.loaded();
       } else if (message.type === 'loadError') {
         this.loadError = message.message;
         log(message.message);
         worker.terminate();
         this.loaded();
+      } else if (message.type === 'start') {
+        if (!worker.jobs.has(message.id)) return;
+        const job = worker.jobs.get(message.id);
+        worker.unstarted.shift();
+        this.arm(worker, job, true);
       } else {
-        const job = worker.job;
-        worker.job = null;
-        this.release(worker);
-        if (job) job.finish(message);
+        const job = worker.jobs.get(message.id);
+        if (!job) return;
+        worker.jobs.delete(message.id);
+        job.finish(message.reply);
+        this.dispatch();
       }
     });
     worker.on('error', (err) => log(`Worker failed: ${err && err.stack}`));
     worker.on('exit', () => {
-      const job = worker.job;
-      if (job && !worker.killed) {
-        log(`Worker running ${config.modName}.${config.handler} exited unexpectedly`);
-        worker.job = null;
-        job.finish({ status: 500, type: TEXT, body: 'Internal Server Error' });
-      }
-      this.idle = this.idle.filter((w) => w !== worker);
-      if (!this.loadError && !worker.killed) this.spawn();
+      this.workers.delete(worker);
+      if (worker.killed) return;
+      if (worker.jobs.size > 0) log(`Worker running ${config.modName}.${config.handler} exited unexpectedly`);
+      this.fail(worker, { status: 500, type: TEXT, body: 'Internal Server Error' });
+      if (!this.loadError) this.spawn();
     });
   }
 
@@ -125,49 +146,74 @@ class Pool {
     }
   }
 
-  release(worker) {
-    const job = this.waiting.shift();
-    if (job) this.run(worker, job);
-    else this.idle.push(worker);
+  /** (Re)starts a job's clock: until the handler starts, then from its start. */
+  arm(worker, job, started) {
+    clearTimeout(job.timer);
+    job.timer = setTimeout(() => this.timedOut(worker, started), config.timeout * 1000);
   }
 
-  run(worker, job) {
-    worker.job = job;
-    job.worker = worker;
-    worker.postMessage(job.request);
+  timedOut(worker, started) {
+    if (worker.killed) return;
+    const fn = `${config.modName}.${config.handler}`;
+    const held = `the ${worker.jobs.size} invocations it held`;
+    log(started
+      ? `Function ${fn} timed out after ${config.timeout}s; terminating its worker and ${held}`
+      : `Worker running ${fn} did not start an invocation within ${config.timeout}s; terminating it and ${held}`);
+    worker.killed = true;
+    this.workers.delete(worker);
+    worker.terminate();
+    this.fail(worker, { status: 408, type: TEXT, body: 'Timeout while processing the function' });
+    this.spawn();
   }
 
-  /** Resolves to {status, type, body}; 408 once `timeoutMs` has passed. */
-  invoke(request, timeoutMs) {
+  fail(worker, reply) {
+    const jobs = [...worker.jobs.values()];
+    worker.jobs.clear();
+    jobs.forEach((job) => job.finish(reply));
+  }
+
+  /**
+   * Hands waiting invocations to the workers with a free slot, least busy first; a worker that has
+   * not started an invocation it was given STALL_MS ago (its event loop is blocked) comes last,
+   * then one with invocations not started yet.
+   */
+  dispatch() {
+    const now = Date.now();
+    const stalled = (worker) => worker.unstarted.length > 0 && now - worker.unstarted[0] > STALL_MS;
+    const load = (worker) => worker.jobs.size
+      + this.concurrency * (worker.unstarted.length + (stalled(worker) ? this.concurrency : 0));
+    while (this.waiting.length > 0) {
+      let best = null;
+      for (const worker of this.workers) {
+        if (worker.jobs.size < this.concurrency && (!best || load(worker) < load(best))) best = worker;
+      }
+      if (!best) return;
+      const job = this.waiting.shift();
+      const id = this.nextId++;
+      best.jobs.set(id, job);
+      best.unstarted.push(now);
+      this.arm(best, job, false);
+      best.postMessage({ id, request: job.request });
+    }
+  }
+
+  /** Resolves to {status, type, body}. */
+  invoke(request) {
     return new Promise((resolve) => {
-      const job = { request, worker: null };
-      const timer = setTimeout(() => {
-        if (job.worker) {
-          log(`Function ${config.modName}.${config.handler} timed out after ${config.timeout}s; terminating its worker`);
-          const worker = job.worker;
-          worker.job = null;
-          worker.killed = true;
-          worker.terminate();
-          this.spawn();
-        } else {
-          this.waiting = this.waiting.filter((j) => j !== job);
-        }
-        job.finish({ status: 408, type: TEXT, body: 'Timeout while processing the function' });
-      }, timeoutMs);
+      const job = { request };
       job.finish = (reply) => {
-        clearTimeout(timer);
+        clearTimeout(job.timer);
         job.finish = () => {};
         resolve(reply);
       };
-      const worker = this.idle.pop();
-      if (worker) this.run(worker, job);
-      else this.waiting.push(job);
+      this.waiting.push(job);
+      this.dispatch();
     });
   }
 }
 
 const metrics = new Metrics();
-const pool = new Pool(config.workers);
+const pool = new Pool(config.workers, config.concurrency);
 
 function send(res, status, type, body, close) {
   const headers = { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) };
@@ -190,7 +236,7 @@ function invoke(req, res, body) {
     return;
   }
   const request = { method: req.method, url: req.url, headers: req.headers, body };
-  pool.invoke(request, config.timeout * 1000).then(finish);
+  pool.invoke(request).then(finish);
 }
 
 function onRequest(req, res) {
@@ -235,7 +281,7 @@ async function main() {
     }
   });
   server.listen(config.port, () =>
-    log(`Serving ${config.modName}.${config.handler} on port ${config.port} with ${config.workers} workers, timeout ${config.timeout}s`));
+    log(`Serving ${config.modName}.${config.handler} on port ${config.port} with ${config.workers} workers of ${config.concurrency} invocations each, timeout ${config.timeout}s`));
   const stop = () => {
     server.close();
     process.exit(0);

@@ -1,7 +1,8 @@
 'use strict';
 
 // A worker thread of the Node.js runtime: loads the function once, then runs one invocation per
-// message from the main thread (kubeless.js) and posts the encoded result back.
+// message from the main thread (kubeless.js), many at once, and posts back when each handler starts
+// (the main thread's timeout clock starts then) and its encoded result.
 
 const path = require('node:path');
 const { isUtf8 } = require('node:buffer');
@@ -96,6 +97,9 @@ const { handler, error } = load();
 if (error) {
   parentPort.postMessage({ type: 'loadError', message: error });
 } else {
-  parentPort.on('message', (message) => invoke(handler, message).then((reply) => parentPort.postMessage(reply)));
+  parentPort.on('message', ({ id, request }) => {
+    parentPort.postMessage({ type: 'start', id });
+    invoke(handler, request).then((reply) => parentPort.postMessage({ type: 'reply', id, reply }));
+  });
   parentPort.postMessage({ type: 'ready' });
 }

@@ -1,18 +1,23 @@
 """Kubeless Python runtime: serves handler(event, context) from MOD_NAME over HTTP.
 
 One asyncio process (the server) speaks HTTP and keeps a pool of pre-forked worker
-processes that run the handler, one invocation per worker at a time. A worker that
-outlives FUNC_TIMEOUT is killed with SIGKILL (that stops any Python or C code it runs)
-and a fresh worker is forked in its place, while the server and the other workers keep
-serving. The user module is imported once in the server before forking, so a worker
-starts in a millisecond and shares the module's memory copy-on-write.
+processes that run the handler, many invocations per worker at once: an async handler's
+on the worker's event loop, a plain handler's in its thread pool. When an invocation
+outlives FUNC_TIMEOUT (counted from its handler's start) its worker is killed with SIGKILL
+(that stops any Python or C code it runs) and a fresh worker is forked in its place, while
+the server and the other workers keep serving. The user module is imported once in the
+server before forking, so a worker starts in a millisecond and shares the module's memory
+copy-on-write.
 
 Only the standard library is used, so local mode needs nothing but python3.
 """
 
 import asyncio
+import collections
+import concurrent.futures
 import datetime
 import importlib
+import inspect
 import io
 import json
 import os
@@ -21,6 +26,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
@@ -36,6 +42,9 @@ TIMEOUT = float(os.environ.get("FUNC_TIMEOUT") or 180)
 PORT = int(os.environ.get("FUNC_PORT") or 8080)
 MAX_BODY = int(float(os.environ.get("REQ_MB_LIMIT") or 10) * 1024 * 1024)
 WORKERS = int(os.environ.get("FUNC_WORKERS") or 4)
+# Invocations one worker runs at once (threads for a plain function, tasks for an async one);
+# the default is set once the handler is known: 10 (Kubeless's) or 100.
+CONCURRENCY = int(os.environ.get("FUNC_CONCURRENCY") or 0)
 # A body over the limit is read and dropped (up to this much) so the client sees the 413.
 MAX_DISCARD = 100 * 1024 * 1024
 
@@ -50,6 +59,9 @@ REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 408: "Request Timeou
            413: "Payload Too Large", 500: "Internal Server Error"}
 TEXT = "text/plain; charset=utf-8"
 FRAME = struct.Struct(">I")
+START = "start"  # a worker's frame saying that an invocation's handler starts now
+# A worker that has not started a job this long after receiving it gets new jobs last.
+STALL = 0.1
 
 
 def log(message):
@@ -105,8 +117,8 @@ def is_json(content_type):
     return mime == "application/json" or mime.endswith("+json")
 
 
-def invoke(handler, message):
-    """Runs one invocation in a worker; returns (status, content type, body)."""
+def event_of(message):
+    """The event of one invocation; or (status, content type, body) for an invalid body."""
     request = Request(*message)
     body = request.body.getvalue()
     if is_json(request.content_type) and body:
@@ -120,7 +132,7 @@ def invoke(handler, message):
         except UnicodeDecodeError:
             data = body
     headers = request.headers
-    event = {
+    return {
         "data": data,
         "event-id": headers.get("event-id") or str(uuid.uuid4()),
         "event-type": headers.get("event-type") or request.content_type
@@ -130,19 +142,47 @@ def invoke(handler, message):
         "event-namespace": headers.get("event-namespace") or "http.kubeless.io",
         "extensions": {"request": request},
     }
+
+
+def encode(result):
+    if result is None:
+        return 200, TEXT, b""
+    if isinstance(result, str):
+        return 200, TEXT, result.encode("utf-8")
+    if isinstance(result, (bytes, bytearray)):
+        return 200, "application/octet-stream", bytes(result)
+    return 200, "application/json", json.dumps(result).encode("utf-8")
+
+
+def failed():
+    # The traceback names the error and where it happened; the request body is never logged.
+    log(f"Function {MOD_NAME}.{FUNC_HANDLER} failed:\n{traceback.format_exc()}")
+    return 500, TEXT, b"Internal Server Error"
+
+
+def invoke(handler, message):
+    """Runs one invocation of a plain function; returns (status, content type, body)."""
+    event = event_of(message)
+    if isinstance(event, tuple):
+        return event
     try:
         result = handler(event, CONTEXT)
-        if result is None:
-            return 200, TEXT, b""
-        if isinstance(result, str):
-            return 200, TEXT, result.encode("utf-8")
-        if isinstance(result, (bytes, bytearray)):
-            return 200, "application/octet-stream", bytes(result)
-        return 200, "application/json", json.dumps(result).encode("utf-8")
+        if inspect.isawaitable(result):  # a plain function that returned a coroutine
+            result = asyncio.run(result)
+        return encode(result)
     except Exception:  # noqa: BLE001 - the handler's failure becomes a 500
-        # The traceback names the error and where it happened; the request body is never logged.
-        log(f"Function {MOD_NAME}.{FUNC_HANDLER} failed:\n{traceback.format_exc()}")
-        return 500, TEXT, b"Internal Server Error"
+        return failed()
+
+
+async def invoke_async(handler, message):
+    """Runs one invocation of a coroutine function; returns (status, content type, body)."""
+    event = event_of(message)
+    if isinstance(event, tuple):
+        return event
+    try:
+        return encode(await handler(event, CONTEXT))
+    except Exception:  # noqa: BLE001 - the handler's failure becomes a 500
+        return failed()
 
 
 def recv_exactly(sock, n):
@@ -157,14 +197,53 @@ def recv_exactly(sock, n):
 
 
 def worker_main(sock, handler):
-    """A worker's whole life: read a request frame, invoke, write the reply frame."""
+    """A worker's whole life: read request frames and run each invocation concurrently.
+
+    A coroutine function runs on one event loop thread (many at once); a plain function runs in
+    a pool of CONCURRENCY threads (the server never sends more at once). Each invocation reports
+    START just before its handler runs, so the server times the handler, not the wait for it.
+    """
+    lock = threading.Lock()
+
+    def send(frame):
+        data = pickle.dumps(frame)
+        with lock:
+            sock.sendall(FRAME.pack(len(data)) + data)
+
+    def run_sync(invocation, message):
+        send((invocation, START))
+        try:
+            reply = invoke(handler, message)
+        except BaseException:  # noqa: BLE001 - e.g. sys.exit() in the handler; answer anyway
+            reply = failed()
+        send((invocation, reply))
+
+    async def run_async(invocation, message):
+        send((invocation, START))
+        try:
+            reply = await invoke_async(handler, message)
+        except BaseException:  # noqa: BLE001 - e.g. sys.exit() in the handler; answer anyway
+            reply = failed()
+        send((invocation, reply))
+
+    if inspect.iscoroutinefunction(handler):
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+
+        def submit(invocation, message):
+            asyncio.run_coroutine_threadsafe(run_async(invocation, message), loop)
+    else:
+        threads = concurrent.futures.ThreadPoolExecutor(CONCURRENCY, "invocation")
+
+        def submit(invocation, message):
+            threads.submit(run_sync, invocation, message)
+
     while True:
         header = recv_exactly(sock, FRAME.size)
         if header is None:
             os._exit(0)  # the server is gone
-        message = pickle.loads(recv_exactly(sock, FRAME.unpack(header)[0]))
-        reply = pickle.dumps(invoke(handler, message))
-        sock.sendall(FRAME.pack(len(reply)) + reply)
+        invocation, message = pickle.loads(recv_exactly(sock, FRAME.unpack(header)[0]))
+        submit(invocation, message)
 
 
 # ---------------------------------------------------------------- server side
@@ -207,19 +286,30 @@ class Metrics:
 
 
 class Worker:
+    """The server's end of one worker process and the invocations it holds."""
+
     def __init__(self, pid, sock):
         self.pid, self.sock = pid, sock
         self.reader = self.writer = None
+        self.jobs = {}  # invocation id -> Job
+        # When it was given each job it has not started yet, oldest first.
+        self.unstarted = collections.deque()
+        self.killed = False
 
     async def connect(self):
         self.reader, self.writer = await asyncio.open_unix_connection(sock=self.sock)
 
-    async def call(self, message):
-        self.writer.write(FRAME.pack(len(message)) + message)
+    def send(self, invocation, message):
+        frame = pickle.dumps((invocation, message))
+        self.writer.write(FRAME.pack(len(frame)) + frame)
+
+    async def receive(self):
+        """The next (invocation id, START or reply) frame; raises once the worker is gone."""
         size = FRAME.unpack(await self.reader.readexactly(FRAME.size))[0]
         return pickle.loads(await self.reader.readexactly(size))
 
     def kill(self):
+        self.killed = True
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -227,14 +317,35 @@ class Worker:
         self.writer.close()
 
 
-class Pool:
-    """Pre-forked workers; one invocation per worker; a timed-out worker is killed and replaced."""
+class Job:
+    def __init__(self, message):
+        self.message = message
+        self.reply = asyncio.get_running_loop().create_future()
+        self.timer = None
 
-    def __init__(self, handler, size, owned_fds):
-        self.handler, self.size = handler, size
+    def finish(self, reply):
+        if self.timer:
+            self.timer.cancel()
+        if not self.reply.done():
+            self.reply.set_result(reply)
+
+
+class Pool:
+    """Pre-forked workers, each running up to `concurrency` invocations at once.
+
+    An invocation's FUNC_TIMEOUT runs from its handler's start (the worker says so), not while
+    it waits for a free slot. A worker is killed and replaced when one of its invocations
+    outlives its timeout, or when it does not even start an invocation within FUNC_TIMEOUT (it
+    is stuck); every invocation it held then gets a 408, and the other workers keep serving.
+    """
+
+    def __init__(self, handler, size, concurrency, owned_fds):
+        self.handler, self.size, self.concurrency = handler, size, concurrency
         self.owned_fds = owned_fds  # the server's sockets, which a forked worker must close
-        self.idle = asyncio.Queue()
         self.workers = set()
+        self.waiting = collections.deque()  # jobs waiting for a free slot, oldest first
+        self.next_id = 0
+        self.tasks = set()
 
     async def start(self):
         for _ in range(self.size):
@@ -262,32 +373,90 @@ class Pool:
         worker = Worker(pid, parent)
         await worker.connect()
         self.workers.add(worker)
-        self.idle.put_nowait(worker)
+        self.background(self.listen(worker))
+        self.dispatch()
 
-    async def replace(self, worker):
+    def background(self, coroutine):
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def listen(self, worker):
+        try:
+            while True:
+                invocation, reply = await worker.receive()
+                job = worker.jobs.get(invocation)
+                if job is None:
+                    continue
+                if reply == START:
+                    worker.unstarted.popleft()
+                    self.arm(worker, job, True)
+                else:
+                    del worker.jobs[invocation]
+                    job.finish(reply)
+                    self.dispatch()
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            if not worker.killed:
+                log(f"Worker {worker.pid} died while running {MOD_NAME}.{FUNC_HANDLER}")
+                self.retire(worker, (500, TEXT, b"Internal Server Error"))
+
+    def arm(self, worker, job, started):
+        """(Re)starts a job's clock: until its handler starts, then from that start."""
+        if job.timer:
+            job.timer.cancel()
+        job.timer = asyncio.get_running_loop().call_later(
+            TIMEOUT, self.timed_out, worker, started)
+
+    def timed_out(self, worker, started):
+        if worker.killed:
+            return
+        if started:
+            log(f"Function {MOD_NAME}.{FUNC_HANDLER} timed out after {TIMEOUT:g}s; killing "
+                f"worker {worker.pid} and the {len(worker.jobs)} invocations it held")
+        else:
+            log(f"Worker {worker.pid} did not start an invocation within {TIMEOUT:g}s; killing "
+                f"it and the {len(worker.jobs)} invocations it held")
+        self.retire(worker, (408, TEXT, b"Timeout while processing the function"))
+
+    def retire(self, worker, reply):
+        """Kills a worker, answers the invocations it held with `reply`, and forks a new one."""
         worker.kill()
         self.workers.discard(worker)
-        await self.spawn()
+        jobs, worker.jobs = list(worker.jobs.values()), {}
+        for job in jobs:
+            job.finish(reply)
+        self.background(self.spawn())
 
-    async def invoke(self, message, timeout):
-        """Returns (status, content type, body); 408 once `timeout` seconds have passed."""
-        worker = None
+    def dispatch(self):
+        """Hands waiting jobs to the workers with a free slot, least busy first.
+
+        A worker that has not started a job it was given STALL seconds ago (it is stuck) comes
+        last; then one with jobs not started yet.
+        """
+        now = time.monotonic()
+        while self.waiting:
+            free = [w for w in self.workers if len(w.jobs) < self.concurrency]
+            if not free:
+                return
+            worker = min(free, key=lambda w: (
+                bool(w.unstarted) and now - w.unstarted[0] > STALL, len(w.unstarted), len(w.jobs)))
+            job = self.waiting.popleft()
+            invocation, self.next_id = self.next_id, self.next_id + 1
+            worker.jobs[invocation] = job
+            worker.unstarted.append(now)
+            self.arm(worker, job, False)
+            worker.send(invocation, job.message)
+
+    async def invoke(self, message):
+        """Returns (status, content type, body)."""
+        job = Job(message)
+        self.waiting.append(job)
+        self.dispatch()
         try:
-            async with asyncio.timeout(timeout):
-                worker = await self.idle.get()
-                reply = await worker.call(message)
-        except TimeoutError:
-            if worker is not None:
-                log(f"Function {MOD_NAME}.{FUNC_HANDLER} timed out after {timeout:g}s; "
-                    f"killing worker {worker.pid}")
-                await self.replace(worker)
-            return 408, TEXT, b"Timeout while processing the function"
-        except (asyncio.IncompleteReadError, ConnectionError):
-            log(f"Worker {worker.pid} died while running {MOD_NAME}.{FUNC_HANDLER}")
-            await self.replace(worker)
-            return 500, TEXT, b"Internal Server Error"
-        self.idle.put_nowait(worker)
-        return reply
+            return await job.reply
+        finally:
+            if job in self.waiting:  # the client went away while it waited
+                self.waiting.remove(job)
 
     def stop(self):
         for worker in self.workers:
@@ -361,8 +530,7 @@ class Server:
             log(f"Function not loaded: {self.load_error}")
             reply = 500, TEXT, b"Internal Server Error"
         else:
-            message = pickle.dumps((method, target, headers, body))
-            reply = await self.pool.invoke(message, TIMEOUT)
+            reply = await self.pool.invoke((method, target, headers, body))
         self.metrics.observe(method, time.perf_counter() - started, reply[0] in (408, 500))
         return reply
 
@@ -401,18 +569,21 @@ class Server:
 
 
 async def main():
+    global CONCURRENCY  # noqa: PLW0603 - the workers forked below read it
     handler, load_error = load_handler()
     if load_error:
         log(load_error)
     # Workers are reaped by the kernel; they reset this to the default for the user's subprocesses.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     listener = socket.create_server(("0.0.0.0", PORT), backlog=1024, reuse_port=False)
-    pool = Pool(handler, WORKERS, {listener.fileno()})
+    CONCURRENCY = CONCURRENCY or (100 if inspect.iscoroutinefunction(handler) else 10)
+    pool = Pool(handler, WORKERS, CONCURRENCY, {listener.fileno()})
     if handler:
         await pool.start()
     server = Server(pool, load_error)
     await asyncio.start_server(server.serve, sock=listener, limit=1 << 16)
-    log(f"Serving {MOD_NAME}.{FUNC_HANDLER} on port {PORT} with {WORKERS} workers, "
+    log(f"Serving {MOD_NAME}.{FUNC_HANDLER} on port {PORT} with {WORKERS} workers of "
+        f"{CONCURRENCY} invocations each, "
         f"timeout {TIMEOUT:g}s")
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,9 +1,12 @@
 package io.kubeless.runtime.nodejs;
 
 import io.kubeless.runtime.testing.RuntimeContractTest;
+import io.kubeless.runtime.testing.RuntimeProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The runtime contract against {@code runtimes/nodejs/run}. */
 class NodejsRuntimeTest extends RuntimeContractTest {
@@ -31,5 +34,15 @@ class NodejsRuntimeTest extends RuntimeContractTest {
         volume.resolve(depsFile()),
         "{\"name\": \"fn\", \"version\": \"1.0.0\","
             + " \"dependencies\": {\"kubeless-dep\": \"file:./kubeless-dep\"}}\n");
+  }
+
+  /** A handler returning a promise does not hold its worker: one worker runs hundreds at once. */
+  @Test
+  void runsHundredsOfAsyncHandlersConcurrentlyOnOneWorker() throws Exception {
+    RuntimeProcess runtime =
+        start(
+            "overlap", Map.of("FUNC_TIMEOUT", "3", "FUNC_WORKERS", "1", "FUNC_CONCURRENCY", "200"));
+
+    assertRunTogether(runtime, 200);
   }
 }

@@ -1,14 +1,22 @@
 package io.kubeless.runtime.python;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.kubeless.runtime.testing.RuntimeContractTest;
+import io.kubeless.runtime.testing.RuntimeProcess;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
 
 /** The runtime contract against {@code runtimes/python/run}. */
 class PythonRuntimeTest extends RuntimeContractTest {
@@ -52,6 +60,43 @@ class PythonRuntimeTest extends RuntimeContractTest {
               + "kubeless_dep-1.0.dist-info/WHEEL,,\nkubeless_dep-1.0.dist-info/RECORD,,\n");
     }
     Files.writeString(volume.resolve(depsFile()), "./" + WHEEL + "\n");
+  }
+
+  /** Coroutines run together on a worker's event loop: one worker runs all 20. */
+  @Test
+  void runsAsyncHandlersConcurrentlyOnOneWorker() throws Exception {
+    RuntimeProcess runtime =
+        start("overlap_async", Map.of("FUNC_TIMEOUT", "3", "FUNC_WORKERS", "1"));
+
+    assertRunTogether(runtime, 20);
+  }
+
+  /** Plain functions run in a worker's thread pool, as large as FUNC_CONCURRENCY says. */
+  @Test
+  void runsSyncHandlersInFuncConcurrencyThreadsPerWorker() throws Exception {
+    RuntimeProcess runtime =
+        start(
+            "overlap", Map.of("FUNC_TIMEOUT", "3", "FUNC_WORKERS", "1", "FUNC_CONCURRENCY", "20"));
+
+    assertRunTogether(runtime, 20);
+  }
+
+  /** An async handler that never awaits blocks its worker's loop: the worker is killed. */
+  @Test
+  void stopsARunawayAsyncHandlerAndKeepsServing() throws Exception {
+    RuntimeProcess runtime = start("loop_async", Map.of("FUNC_TIMEOUT", "2"));
+    Path ticks = volume().resolve("ticks");
+
+    CompletableFuture<HttpResponse<String>> runaway = runtime.postAsync("/", "spin");
+    await("the runaway handler is running")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(ticks));
+
+    assertThat(runtime.post("/", "quick").body()).isEqualTo("ok");
+    assertThat(runaway.get().statusCode()).isEqualTo(408);
+    assertStopsTicking(ticks);
+    assertThat(runtime.post("/", "quick").body()).isEqualTo("ok");
+    assertThat(runtime.isAlive()).as("the server was not restarted").isTrue();
   }
 
   private static void add(ZipOutputStream zip, String name, String content) throws IOException {

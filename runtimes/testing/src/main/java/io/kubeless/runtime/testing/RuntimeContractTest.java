@@ -34,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The runtime contract every runtime must keep, run against the real runtime process. A runtime's
  * test extends this class and ships the same set of functions under {@code
  * src/test/resources/functions/}: {@code hello}, {@code echo}, {@code event}, {@code fail}, {@code
- * loop}, {@code sleepy}, {@code deps} and {@code broken}, each with handler {@code handler}.
+ * loop}, {@code sleepy}, {@code deps} and {@code broken}, each with handler {@code handler}; and
+ * {@code overlap}, which waits a second without using the CPU and returns {@code "<start> <end>"}
+ * (epoch milliseconds); a runtime without it skips the concurrency test.
  */
 public abstract class RuntimeContractTest {
 
@@ -260,6 +262,40 @@ public abstract class RuntimeContractTest {
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("request-" + i);
     }
+  }
+
+  /**
+   * Slow I/O-bound handlers run at once, and a handler's timeout counts its own run, not time spent
+   * waiting for a free slot: 20 one-second handlers with a 3-second timeout all answer, all running
+   * at the same moment.
+   */
+  @Test
+  void runsTwentyOneSecondHandlersConcurrentlyWithinAThreeSecondTimeout() throws Exception {
+    RuntimeProcess runtime = start("overlap", Map.of("FUNC_TIMEOUT", "3"));
+
+    assertRunTogether(runtime, 20);
+  }
+
+  /**
+   * Sends {@code count} concurrent requests to a function answering {@code "<start> <end>"} and
+   * asserts that all answer 200 and that all the handlers were running at one moment.
+   */
+  protected static void assertRunTogether(RuntimeProcess runtime, int count) throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> responses =
+        IntStream.range(0, count).mapToObj(i -> runtime.postAsync("/", "request-" + i)).toList();
+
+    long lastStart = Long.MIN_VALUE;
+    long firstEnd = Long.MAX_VALUE;
+    for (CompletableFuture<HttpResponse<String>> future : responses) {
+      HttpResponse<String> response = future.get();
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      String[] startEnd = response.body().trim().split(" ");
+      lastStart = Math.max(lastStart, Long.parseLong(startEnd[0]));
+      firstEnd = Math.min(firstEnd, Long.parseLong(startEnd[1]));
+    }
+    assertThat(lastStart)
+        .as("the last of %d handlers started before the first one ended", count)
+        .isLessThan(firstEnd);
   }
 
   @Test
