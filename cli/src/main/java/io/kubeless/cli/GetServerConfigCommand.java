@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.kubeless.api.function.RuntimeNames;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Command;
  * {@code kubeless get-server-config}: the runtimes the function controller accepts, read as it
  * reads them: its built-in catalogue with the entries of the ConfigMap {@code kubeless-runtimes}
  * (key {@code runtimes.yaml}) in namespace {@code $KUBELESS_NAMESPACE}, else {@code kubeless},
- * merged over it.
+ * merged over it; and Kubeless's runtime names ({@link RuntimeNames}): what each runs on, or why it
+ * is refused and what to use instead.
  */
 @Command(
     name = "get-server-config",
@@ -26,18 +29,7 @@ import picocli.CommandLine.Command;
 final class GetServerConfigCommand implements Callable<Integer> {
 
   /** The controller's built-in runtime ids (function-controller application.properties). */
-  static final List<String> BUILT_IN_RUNTIMES =
-      List.of(
-          "java11",
-          "java21",
-          "nodejs10",
-          "nodejs12",
-          "nodejs14",
-          "nodejs20",
-          "python3.12",
-          "python3.6",
-          "python3.7",
-          "python3.8");
+  static final List<String> BUILT_IN_RUNTIMES = List.of("java21", "nodejs20", "python3.12");
 
   static final String CONFIG_MAP = "kubeless-runtimes";
   static final String KEY = "runtimes.yaml";
@@ -57,12 +49,37 @@ final class GetServerConfigCommand implements Callable<Integer> {
     }
     ConfigMap configMap =
         cli.client().configMaps().inNamespace(namespace).withName(CONFIG_MAP).get();
-    Set<String> runtimes = new TreeSet<>(BUILT_IN_RUNTIMES);
+    Set<String> declared = new TreeSet<>(BUILT_IN_RUNTIMES);
     if (configMap != null && configMap.getData() != null) {
-      runtimes.addAll(catalogue(configMap.getData().get(KEY), namespace));
+      declared.addAll(catalogue(configMap.getData().get(KEY), namespace));
     }
-    cli.out().println("Current Server Config:");
-    cli.out().println("Supported Runtimes are: " + String.join(", ", runtimes));
+    // resolved as the controller does: a catalogue entry wins over the table
+    Map<String, String> aliases = new TreeMap<>();
+    RuntimeNames.aliases()
+        .forEach(
+            (name, runtime) -> {
+              if (!declared.contains(name) && declared.contains(runtime)) {
+                aliases.put(name, runtime);
+              }
+            });
+    Set<String> supported = new TreeSet<>(declared);
+    supported.addAll(aliases.keySet());
+    var out = cli.out();
+    out.println("Current Server Config:");
+    out.println("Supported Runtimes are: " + String.join(", ", supported));
+    if (!aliases.isEmpty()) {
+      out.println("Kubeless runtime names and the runtime they run on:");
+      aliases.forEach((name, runtime) -> out.printf("  %-18s -> %s%n", name, runtime));
+    }
+    var refused =
+        RuntimeNames.refusals().values().stream()
+            .filter(r -> !declared.contains(r.name()))
+            .toList();
+    if (!refused.isEmpty()) {
+      out.println("Kubeless runtime names that are refused, and what to use instead:");
+      refused.forEach(
+          r -> out.printf("  %-18s -> %s (%s)%n", r.name(), r.replacement(), r.reason()));
+    }
     return 0;
   }
 
@@ -93,7 +110,11 @@ final class GetServerConfigCommand implements Callable<Integer> {
             where + " is invalid: runtime " + entry.getKey() + " must be a map");
       }
       boolean hasImage = !entry.getValue().path("image").asText("").isBlank();
-      if (!hasImage && !BUILT_IN_RUNTIMES.contains(entry.getKey())) {
+      // an entry for a Kubeless name starts from the runtime the name runs on
+      boolean builtIn =
+          BUILT_IN_RUNTIMES.contains(entry.getKey())
+              || RuntimeNames.alias(entry.getKey()).filter(BUILT_IN_RUNTIMES::contains).isPresent();
+      if (!hasImage && !builtIn) {
         throw new Cli.CliException(
             where + " is invalid: runtime " + entry.getKey() + " has no image");
       }

@@ -33,14 +33,28 @@ class GetServerConfigCommandTest {
   }
 
   @Test
-  void withoutTheConfigMapPrintsTheBuiltInRuntimes() {
+  void withoutTheConfigMapPrintsTheBuiltInRuntimesAndKubelessNames() {
     CliRun run = CliRun.run(client, "get-server-config");
 
     assertThat(run.code()).as(run.err()).isZero();
     assertThat(run.out())
-        .isEqualTo(
-            "Current Server Config:\nSupported Runtimes are: java11, java21, nodejs10, nodejs12,"
-                + " nodejs14, nodejs20, python3.12, python3.6, python3.7, python3.8\n");
+        .startsWith(
+            "Current Server Config:\nSupported Runtimes are: java1.8, java11, java21, nodejs10,"
+                + " nodejs12, nodejs14, nodejs20, nodejs6, nodejs8, nodejsCE8, nodejs_distroless8,"
+                + " python3.12, python3.4, python3.6, python3.7, python3.8\n"
+                + "Kubeless runtime names and the runtime they run on:\n"
+                + "  java1.8            -> java21\n")
+        .contains("  nodejs8            -> nodejs20\n")
+        .contains("  nodejsCE8          -> nodejs20\n")
+        .contains("  python3.4          -> python3.12\n")
+        .contains("Kubeless runtime names that are refused, and what to use instead:\n")
+        .contains("  python2.7          -> python3.12 (Python 2 is end-of-life")
+        .contains("  jvm1.8             -> java21 (")
+        .contains("  vertx1.8           -> java21 (")
+        .contains("  go1.14             -> an image of your own")
+        .contains("Go runtime is not available yet")
+        .contains("  ruby2.3 ", "  php7.3 ", "  dotnetcore3.1 ", "  ballerina0.981.0 ");
+    assertThat(run.out().lines().filter(l -> l.contains("->")).count()).isEqualTo(29);
   }
 
   @Test
@@ -51,7 +65,19 @@ class GetServerConfigCommandTest {
     CliRun run = CliRun.run(client, "get-server-config");
 
     assertThat(run.code()).as(run.err()).isZero();
-    assertThat(run.out()).contains("python3.12, python3.13, python3.6");
+    assertThat(run.out()).contains("python3.12, python3.13, python3.4");
+  }
+
+  @Test
+  void aConfigMapEntryForAKubelessNameWinsOverTheTable() {
+    catalogue("python2.7:\n  image: mirror/python:2.7\nnodejs8: {}\n");
+
+    CliRun run = CliRun.run(client, "get-server-config");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("nodejs8, nodejsCE8", "nodejs_distroless8, python2.7, python3.12")
+        .doesNotContain("nodejs8            ->", "python2.7          ->");
   }
 
   @Test

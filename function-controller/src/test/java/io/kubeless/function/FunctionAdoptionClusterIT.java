@@ -80,7 +80,7 @@ class FunctionAdoptionClusterIT {
     Function function = TestFunctions.python(ns, "hello");
     function.getSpec().setRuntime("python2.7");
     function = admin.resource(function).create();
-    ClusterControllers.awaitReady(admin, ns, "hello", "False", "UnknownRuntime");
+    ClusterControllers.awaitReady(admin, ns, "hello", "False", "UnsupportedRuntime");
     createAsKubeless(ns, "hello", FunctionPlan.controllerReference(function));
 
     TestFunctions.edit(admin, ns, "hello", f -> f.getSpec().setRuntime("python3.12"));

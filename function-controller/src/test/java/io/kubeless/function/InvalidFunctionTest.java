@@ -141,7 +141,7 @@ class InvalidFunctionTest {
   void aFixedFunctionIsDeployedAndWarnedAboutOnlyOnce() {
     String ns = TestFunctions.namespace("fixed");
     Function bad = TestFunctions.python(ns, "fn");
-    bad.getSpec().setRuntime("python2.7");
+    bad.getSpec().setRuntime("cobol85");
     client.resource(bad).create();
     awaitCondition(client, ns, "fn", "False", "UnknownRuntime");
     // touching the Function without fixing it does not repeat the Event

@@ -3,6 +3,7 @@ package io.kubeless.local;
 import io.kubeless.api.function.FunctionFields;
 import io.kubeless.api.function.Handler;
 import io.kubeless.api.function.InvalidFunctionException;
+import io.kubeless.api.function.RuntimeNames;
 import io.kubeless.api.v1beta1.Function;
 import java.time.Duration;
 import java.util.Map;
@@ -12,8 +13,9 @@ import java.util.Map;
  *
  * @param namespace {@code metadata.namespace}, {@code default} when absent
  * @param name {@code metadata.name}
+ * @param runtime {@code spec.runtime} as given, which the function sees as {@code FUNC_RUNTIME}
  * @param language {@code python}, {@code nodejs} or {@code java}: the folder under {@code
- *     runtimes/}
+ *     runtimes/}; a Kubeless runtime name ({@code nodejs8}) is that of the runtime it runs on
  * @param handler module and function
  * @param timeout {@code spec.timeout}
  * @param labels what trigger selectors match
@@ -48,7 +50,8 @@ public record LocalFunction(
     }
     Handler handler = Handler.parse(spec.getHandler());
     Duration timeout = FunctionFields.timeout(spec);
-    String language = FunctionFields.language(spec.getRuntime());
+    // Kubeless's runtime names run on the current runtime of their language, as in a cluster
+    String language = FunctionFields.language(RuntimeNames.resolve(spec.getRuntime()));
     if (!LANGUAGES.containsKey(language)) {
       throw new InvalidFunctionException(
           "UnsupportedRuntime",

@@ -5,13 +5,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.kubeless.api.function.InvalidFunctionException;
+import io.kubeless.api.function.RuntimeNames;
 import io.kubeless.function.config.FunctionControllerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,6 +23,10 @@ import org.jboss.logging.Logger;
  * of the catalogue ConfigMap merged over them field by field. The ConfigMap is read from an
  * informer cache, so a change takes effect without a restart; a ConfigMap that does not parse is
  * reported and the last good catalogue stays in force.
+ *
+ * <p>A name a function gives is resolved by {@link #resolve}: a catalogue entry of that name wins;
+ * else Kubeless's runtime names ({@link RuntimeNames}) run on the current runtime of their language
+ * or are refused with the replacement named.
  */
 @ApplicationScoped
 public class RuntimeCatalogue {
@@ -70,6 +78,39 @@ public class RuntimeCatalogue {
     return parsed.runtimes;
   }
 
+  /**
+   * The runtime a Function's {@code spec.runtime} names in a catalogue: the entry of that name;
+   * else, for a Kubeless alias, the entry of the current runtime it runs on (keeping the name as
+   * its id, which the function sees as {@code FUNC_RUNTIME}); else empty.
+   *
+   * @throws InvalidFunctionException with reason {@code UnsupportedRuntime} for a Kubeless name
+   *     that cannot run here and that the catalogue does not declare
+   */
+  public static Optional<Runtime> resolve(Map<String, Runtime> runtimes, String name)
+      throws InvalidFunctionException {
+    String id = name == null ? "" : name.trim();
+    Runtime declared = runtimes.get(id);
+    if (declared != null) {
+      return Optional.of(declared);
+    }
+    String target = RuntimeNames.resolve(id);
+    return Optional.ofNullable(runtimes.get(target))
+        .map(r -> new Runtime(id, r.image(), r.depsFile(), r.fileSuffix(), r.installCommand()));
+  }
+
+  /** Every name {@link #resolve} accepts in a catalogue: its entries and the aliases it serves. */
+  public static Set<String> names(Map<String, Runtime> runtimes) {
+    Set<String> names = new TreeSet<>(runtimes.keySet());
+    RuntimeNames.aliases()
+        .forEach(
+            (alias, target) -> {
+              if (runtimes.containsKey(target)) {
+                names.add(alias);
+              }
+            });
+    return names;
+  }
+
   /** Merges a catalogue document over a base catalogue; exposed for tests. */
   static Map<String, Runtime> merge(Map<String, Runtime> base, String yaml) {
     if (yaml == null || yaml.isBlank()) {
@@ -95,7 +136,9 @@ public class RuntimeCatalogue {
       if (!entry.isObject()) {
         throw new InvalidCatalogueException("runtime " + id + " must be a map");
       }
-      Runtime previous = base.get(id);
+      // an entry for a Kubeless alias starts from the runtime the alias runs on
+      Runtime previous =
+          base.containsKey(id) ? base.get(id) : RuntimeNames.alias(id).map(base::get).orElse(null);
       String image = text(entry, "image").orElse(previous == null ? null : previous.image());
       if (image == null || image.isBlank()) {
         throw new InvalidCatalogueException("runtime " + id + " has no image");

@@ -20,6 +20,7 @@ import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionSpec;
 import io.kubeless.function.config.FunctionControllerConfig;
 import io.kubeless.function.runtime.Runtime;
+import io.kubeless.function.runtime.RuntimeCatalogue;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -77,14 +78,23 @@ public class FunctionPlanner {
             ? Optional.empty()
             : Optional.of(Handler.parse(spec.getHandler()));
     int timeout = (int) FunctionFields.timeout(spec).toSeconds();
-    Optional<Runtime> runtime = Optional.ofNullable(runtimes.get(nullToEmpty(spec.getRuntime())));
+    Optional<Runtime> runtime;
+    try {
+      runtime = RuntimeCatalogue.resolve(runtimes, spec.getRuntime());
+    } catch (InvalidFunctionException refused) {
+      if (!prebuilt) {
+        throw refused;
+      }
+      // a function in its own image needs no runtime of ours
+      runtime = Optional.empty();
+    }
     if (runtime.isEmpty() && !prebuilt) {
       throw new InvalidFunctionException(
           "UnknownRuntime",
           "spec.runtime '"
               + nullToEmpty(spec.getRuntime())
               + "' is not in the runtime catalogue; known runtimes: "
-              + String.join(", ", runtimes.keySet()));
+              + String.join(", ", RuntimeCatalogue.names(runtimes)));
     }
     ContentType contentType = ContentType.parse(spec.getFunctionContentType());
     if (contentType.encoding() == ContentType.Encoding.BASE64) {

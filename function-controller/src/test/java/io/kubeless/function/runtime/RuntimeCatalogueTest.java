@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.kubeless.api.function.InvalidFunctionException;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,38 @@ class RuntimeCatalogueTest {
     assertThat(merged.get("python3.12").fileSuffix()).isEqualTo(".py");
     assertThat(merged.get("ruby3.3").installCommand()).contains("bundle install");
     assertThat(merged).containsKeys("nodejs20", "java21");
+  }
+
+  @Test
+  void anOperatorEntryForAKubelessNameWinsOverTheTable() throws InvalidFunctionException {
+    Map<String, Runtime> merged =
+        RuntimeCatalogue.merge(
+            TestingCatalogues.defaults(),
+            "nodejs8:\n  image: mirror.local/node:8\npython2.7:\n  image: mirror.local/py:2.7\n");
+
+    Runtime nodejs8 = RuntimeCatalogue.resolve(merged, "nodejs8").orElseThrow();
+    assertThat(nodejs8.image()).isEqualTo("mirror.local/node:8");
+    // the fields not given come from the runtime the name runs on
+    assertThat(nodejs8.fileSuffix()).isEqualTo(".js");
+    assertThat(nodejs8.depsFile()).contains("package.json");
+    assertThat(RuntimeCatalogue.resolve(merged, "python2.7").orElseThrow().image())
+        .isEqualTo("mirror.local/py:2.7");
+  }
+
+  @Test
+  void resolvesKubelessNamesAgainstTheCatalogue() throws InvalidFunctionException {
+    Map<String, Runtime> defaults = TestingCatalogues.defaults();
+
+    Runtime nodejs8 = RuntimeCatalogue.resolve(defaults, "nodejs8").orElseThrow();
+    assertThat(nodejs8.id()).isEqualTo("nodejs8");
+    assertThat(nodejs8.image()).isEqualTo(defaults.get("nodejs20").image());
+    assertThat(RuntimeCatalogue.resolve(defaults, "cobol85")).isEmpty();
+    assertThatThrownBy(() -> RuntimeCatalogue.resolve(defaults, "python2.7"))
+        .isInstanceOf(InvalidFunctionException.class)
+        .hasMessageContaining("use python3.12");
+    assertThat(RuntimeCatalogue.names(defaults))
+        .contains("nodejs20", "nodejs8", "nodejsCE8", "python3.4", "java11")
+        .doesNotContain("python2.7", "go1.14");
   }
 
   @Test

@@ -122,6 +122,42 @@ class FunctionPlannerTest {
   }
 
   @Test
+  void kubelessRuntimeNamesRunOnTheCurrentRuntimeOfTheirLanguage() throws InvalidFunctionException {
+    FunctionPlan plan = plan(spec -> spec.setRuntime("nodejs8"));
+
+    assertThat(plan.image()).isEqualTo("reg/runtime-nodejs:20");
+    assertThat(plan.codeKey()).isEqualTo("hello.js");
+    // the function still sees the name it was deployed with
+    assertThat(plan.runtime().orElseThrow().id()).isEqualTo("nodejs8");
+    assertThat(plan(spec -> spec.setRuntime("python3.6")).image())
+        .isEqualTo("reg/runtime-python:3.12");
+    assertThat(plan(spec -> spec.setRuntime("java1.8")).image()).isEqualTo("reg/runtime-java:21");
+  }
+
+  @Test
+  void refusesAKubelessRuntimeNameThatCannotRunHereNamingTheReplacement() {
+    assertThatThrownBy(() -> plan(spec -> spec.setRuntime("python2.7")))
+        .hasMessageContaining("python2.7")
+        .hasMessageContaining("end-of-life")
+        .hasMessageContaining("use python3.12");
+    assertInvalid(spec -> spec.setRuntime("python2.7"), "UnsupportedRuntime");
+    assertInvalid(spec -> spec.setRuntime("go1.14"), "UnsupportedRuntime");
+  }
+
+  @Test
+  void aRefusedRuntimeNameIsNoObstacleToAFunctionInItsOwnImage() throws InvalidFunctionException {
+    FunctionPlan plan =
+        plan(
+            spec -> {
+              spec.setRuntime("go1.14");
+              spec.setDeployment(
+                  yaml("spec: {template: {spec: {containers: [{image: 'reg/my-fn:1'}]}}}"));
+            });
+
+    assertThat(plan.image()).isEqualTo("reg/my-fn:1");
+  }
+
+  @Test
   void rejectsCodeThatDoesNotMatchItsChecksum() {
     assertInvalid(spec -> spec.setChecksum("sha256:" + "0".repeat(64)), "ChecksumMismatch");
     assertInvalid(spec -> spec.setChecksum("md5:abc"), "InvalidChecksum");
