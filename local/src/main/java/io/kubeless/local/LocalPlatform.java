@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Kubeless on one machine: each Function a local process, the triggers through the same trigger
@@ -195,8 +196,16 @@ public final class LocalPlatform implements AutoCloseable {
     writeState();
   }
 
+  /** How many times a function that exits before it ever answered is started again. */
+  private static final int START_ATTEMPTS = 3;
+
   /** Starts a function's process on {@code port}; false (reported) when it could not start. */
   private boolean startFunction(LocalFunction lf, int port) throws InterruptedException {
+    return startFunction(lf, port, 1);
+  }
+
+  private boolean startFunction(LocalFunction lf, int port, int attempt)
+      throws InterruptedException {
     FunctionProcess p =
         new FunctionProcess(
             lf,
@@ -214,14 +223,37 @@ public final class LocalPlatform implements AutoCloseable {
     }
     functions.put(lf.key(), p);
     directory.put(endpoint(p, false));
-    // no restart yet: a function that exits is unavailable, and its records wait in the topic
+    // a function that exits once it has served stays down (unavailable: its records wait in the
+    // topic); one that exits before it ever answered (its port taken meanwhile by another
+    // process, say) starts again on a fresh port, a few times
+    AtomicBoolean answered = new AtomicBoolean();
     p.process()
         .onExit()
         .thenRun(
             () -> {
-              if (functions.get(lf.key()) == p) {
-                ready.put(lf.key(), false);
-                directory.put(endpoint(p, false));
+              if (functions.get(lf.key()) != p) {
+                return;
+              }
+              ready.put(lf.key(), false);
+              directory.put(endpoint(p, false));
+              if (!answered.get() && !closed && attempt < START_ATTEMPTS) {
+                out.println(
+                    "["
+                        + lf.label()
+                        + "] exited before it answered: starting it again on a new port");
+                Thread.ofVirtual()
+                    .start(
+                        () -> {
+                          try {
+                            if (functions.get(lf.key()) == p && !closed) {
+                              startFunction(lf, EmbeddedKafka.freePort(), attempt + 1);
+                            }
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          } catch (IOException e) {
+                            report("function " + lf.label() + ": NotStarted: " + e.getMessage());
+                          }
+                        });
               }
             });
     p.whenReady(
@@ -229,6 +261,7 @@ public final class LocalPlatform implements AutoCloseable {
           if (functions.get(lf.key()) != fp) {
             return; // replaced or removed meanwhile
           }
+          answered.set(true);
           ready.put(lf.key(), true);
           directory.put(endpoint(fp, true));
           out.println("[" + lf.label() + "] ready at " + fp.url());
