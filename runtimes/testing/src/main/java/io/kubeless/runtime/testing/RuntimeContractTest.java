@@ -327,6 +327,36 @@ public abstract class RuntimeContractTest {
   }
 
   /**
+   * One access log line per invocation on the runtime's output, in the Common Log Format followed by
+   * the duration in seconds: {@code <client> - - [<time>] "<METHOD> <path?query> HTTP/1.1" <status>
+   * <body bytes> <seconds>}. {@code /healthz} and {@code /metrics} are not logged (probes and scrapes
+   * would drown the invocations).
+   */
+  @Test
+  void logsOneAccessLinePerInvocation() throws Exception {
+    RuntimeProcess runtime = start("echo", Map.of());
+    runtime.post("/orders/7?full=1", "abcd", "Content-Type", "text/plain");
+    runtime.get("/healthz");
+    runtime.get("/metrics");
+    RuntimeProcess failing = start("fail", Map.of());
+    failing.get("/boom");
+
+    Pattern line =
+        Pattern.compile(
+            "(?m)^\\S+ - - \\[[^\\]]+\\] \"POST /orders/7\\?full=1 HTTP/1\\.1\" 200 4 (\\d+(\\.\\d+)?)$");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(runtime.log()).containsPattern(line);
+              assertThat(failing.log())
+                  .containsPattern(
+                      Pattern.compile("(?m)^\\S+ - - \\[[^\\]]+\\] \"GET /boom HTTP/1\\.1\" 500 \\d+ \\d"));
+            });
+    assertThat(runtime.log()).doesNotContain("GET /healthz").doesNotContain("GET /metrics");
+  }
+
+  /**
    * The trigger keeps a connection idle for its keep-alive timeout and then closes it itself; the
    * runtime must keep an idle connection open for longer, with a margin of 10 s (the client evicts
    * expired connections lazily), or a trigger's request could be written to a connection the
