@@ -4,7 +4,10 @@
 # rounds of wrk -t2 -c10 -d10s against each; the round with the median req/s is reported (req/s,
 # p50, p99) with the runtime/bare ratio of the medians. Alternating rounds keep a noisy neighbour
 # on a 2-core machine from favouring one side.
-# Usage: bench/runtimes/run.sh [python] [nodejs] [java]     (default: all three)
+# A second figure per runtime keeps the concurrency of I/O-bound handlers visible: a handler that
+# waits 100 ms (bench/runtimes/functions/io.*) under 20 concurrent connections, whose ideal is
+# 20 / 0.1 s = 200 req/s (a runtime that ran them one at a time would give 10).
+# Usage: bench/runtimes/run.sh [python] [nodejs] [java]     (default: all)
 # Env: DURATION (10s), WARMUP (5s), ROUNDS (3), JAVA_HOME (a JDK >= 21; default: java on the PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,16 +74,29 @@ compare() {
   done
 }
 
-# runtime LANG FUNCTION_FILE: starts runtimes/LANG/run on a copy of the function.
+# runtime LANG FUNCTION_FILE [NAME]: starts runtimes/LANG/run on a copy of the function (a path
+# relative to bench/runtimes, or a test function of the runtime).
 runtime() {
-  local lang=$1 file=$2 volume="$work/$1-volume"
+  local lang=$1 file=$2 name=${3:-$1-runtime}
+  local volume="$work/$name-volume" source="$here/$file"
+  [ -f "$source" ] || source="$root/runtimes/$lang/src/test/resources/functions/$file"
   mkdir -p "$volume"
-  cp "$root/runtimes/$lang/src/test/resources/functions/$file" "$volume/"
+  cp "$source" "$volume/"
+  file=$(basename "$file")
   KUBELESS_INSTALL_VOLUME="$volume" MOD_NAME="${file%.*}" FUNC_HANDLER=handler FUNC_TIMEOUT=180 \
-    start "$lang-runtime" "$root/runtimes/$lang/run"
+    start "$name" "$root/runtimes/$lang/run"
+}
+
+# concurrency LANG FUNCTION_FILE: req/s of 20 connections against the 100 ms I/O-bound handler.
+concurrency() {
+  runtime "$1" "$2" "$1-io"
+  wrk -t2 -c20 -d"$warmup" "http://127.0.0.1:$port/" >/dev/null
+  measure "$1-io" "$port" >>"$io_results"
 }
 
 results="$work/results"
+io_results="$work/io-results"
+: >"$io_results"
 for lang in "${langs[@]}"; do
   case $lang in
     python) start python-bare python3 "$here/bare_server.py"; runtime python hello.py ;;
@@ -90,6 +106,12 @@ for lang in "${langs[@]}"; do
   esac
   compare "$lang" $((port - 1)) "$port"
   kill "${pids[@]}" 2>/dev/null || true
+  case $lang in
+    python) concurrency python functions/io.py ;;
+    nodejs) concurrency nodejs functions/io.js ;;
+    java) concurrency java functions/Io.java ;;
+  esac
+  kill "${pids[@]}" 2>/dev/null || true
 done
 
 echo "wrk -t2 -c10 -d$duration, hello world, median of $rounds rounds, $(nproc) cores"
@@ -98,3 +120,7 @@ awk '{rps[$1]=$2; line[NR]=$0}
   END {for (i=1; i<=NR; i++) {split(line[i], f, " "); lang=f[1]; sub(/-.*/, "", lang);
     ratio = (f[1] ~ /runtime$/ && rps[lang "-bare"] > 0) ? sprintf("%.2f", f[2]/rps[lang "-bare"]) : "";
     printf "%-16s %10s %10s %10s %14s\n", f[1], f[2], f[3], f[4], ratio}}' "$results"
+echo
+echo "wrk -t2 -c20 -d$duration, a handler waiting 100 ms (I/O-bound), ideal 200 req/s"
+printf '%-16s %10s %10s %10s %14s\n' server req/s p50 p99 of-ideal
+awk '{printf "%-16s %10s %10s %10s %14.2f\n", $1, $2, $3, $4, $2 / 200}' "$io_results"

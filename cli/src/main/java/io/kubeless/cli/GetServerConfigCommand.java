@@ -29,7 +29,8 @@ import picocli.CommandLine.Command;
 final class GetServerConfigCommand implements Callable<Integer> {
 
   /** The controller's built-in runtime ids (function-controller application.properties). */
-  static final List<String> BUILT_IN_RUNTIMES = List.of("java21", "nodejs20", "python3.12");
+  static final List<String> BUILT_IN_RUNTIMES =
+      List.of("go1.26", "java21", "nodejs20", "php8.4", "python3.12", "ruby3.4");
 
   static final String CONFIG_MAP = "kubeless-runtimes";
   static final String KEY = "runtimes.yaml";

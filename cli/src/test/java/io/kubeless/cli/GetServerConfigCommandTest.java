@@ -39,11 +39,16 @@ class GetServerConfigCommandTest {
     assertThat(run.code()).as(run.err()).isZero();
     assertThat(run.out())
         .startsWith(
-            "Current Server Config:\nSupported Runtimes are: java1.8, java11, java21, nodejs10,"
-                + " nodejs12, nodejs14, nodejs20, nodejs6, nodejs8, nodejsCE8, nodejs_distroless8,"
-                + " python3.12, python3.4, python3.6, python3.7, python3.8\n"
+            "Current Server Config:\nSupported Runtimes are: go1.13, go1.14, go1.26, java1.8,"
+                + " java11, java21, nodejs10, nodejs12, nodejs14, nodejs20, nodejs6, nodejs8,"
+                + " nodejsCE8, nodejs_distroless8, php7.2, php7.3, php7.4, php8.4, python3.12,"
+                + " python3.4, python3.6, python3.7, python3.8, ruby2.3, ruby2.4, ruby2.5, ruby2.6,"
+                + " ruby2.7, ruby3.4\n"
                 + "Kubeless runtime names and the runtime they run on:\n"
-                + "  java1.8            -> java21\n")
+                + "  go1.13             -> go1.26\n")
+        .contains("  java1.8            -> java21\n")
+        .contains("  ruby2.6            -> ruby3.4\n")
+        .contains("  php7.3             -> php8.4\n")
         .contains("  nodejs8            -> nodejs20\n")
         .contains("  nodejsCE8          -> nodejs20\n")
         .contains("  python3.4          -> python3.12\n")
@@ -51,10 +56,8 @@ class GetServerConfigCommandTest {
         .contains("  python2.7          -> python3.12 (Python 2 is end-of-life")
         .contains("  jvm1.8             -> java21 (")
         .contains("  vertx1.8           -> java21 (")
-        .contains("  go1.14             -> an image of your own")
-        .contains("Go runtime is not available yet")
-        .contains("  ruby2.3 ", "  php7.3 ", "  dotnetcore3.1 ", "  ballerina0.981.0 ");
-    assertThat(run.out().lines().filter(l -> l.contains("->")).count()).isEqualTo(29);
+        .contains("  dotnetcore3.1 ", "  ballerina0.981.0 ");
+    assertThat(run.out().lines().filter(l -> l.contains("->")).count()).isEqualTo(32);
   }
 
   @Test

@@ -27,6 +27,15 @@ public final class RuntimeNames {
   /** The current Java runtime. */
   public static final String JAVA = "java21";
 
+  /** The current Go runtime. */
+  public static final String GO = "go1.26";
+
+  /** The current Ruby runtime. */
+  public static final String RUBY = "ruby3.4";
+
+  /** The current PHP runtime. */
+  public static final String PHP = "php8.4";
+
   /** The {@code Ready} reason of a Function whose runtime name is refused. */
   public static final String UNSUPPORTED_RUNTIME = "UnsupportedRuntime";
 
@@ -75,6 +84,15 @@ public final class RuntimeNames {
     }
     ALIASES.put("java1.8", JAVA);
     ALIASES.put("java11", JAVA);
+    for (String name : new String[] {"go1.13", "go1.14"}) {
+      ALIASES.put(name, GO);
+    }
+    for (String name : new String[] {"ruby2.3", "ruby2.4", "ruby2.5", "ruby2.6", "ruby2.7"}) {
+      ALIASES.put(name, RUBY);
+    }
+    for (String name : new String[] {"php7.2", "php7.3", "php7.4"}) {
+      ALIASES.put(name, PHP);
+    }
 
     refuse("python2.7", PYTHON, "Python 2 is end-of-life; port the function to Python 3");
     refuse(
@@ -87,15 +105,6 @@ public final class RuntimeNames {
         JAVA,
         "there is no Vert.x runtime; rewrite the handler as a Java function (io.kubeless.Event,"
             + " io.kubeless.Context)");
-    for (String name : new String[] {"go1.13", "go1.14"}) {
-      notYet(name, "Go");
-    }
-    for (String name : new String[] {"ruby2.3", "ruby2.4", "ruby2.5", "ruby2.6"}) {
-      notYet(name, "Ruby");
-    }
-    for (String name : new String[] {"php7.2", "php7.3"}) {
-      notYet(name, "PHP");
-    }
     for (String name :
         new String[] {"dotnetcore2.0", "dotnetcore2.1", "dotnetcore2.2", "dotnetcore3.1"}) {
       refuse(name, OWN_IMAGE, "there is no .NET runtime and none is planned");
@@ -107,17 +116,6 @@ public final class RuntimeNames {
 
   private static void refuse(String name, String replacement, String reason) {
     REFUSALS.put(name, new Refusal(name, replacement, reason));
-  }
-
-  private static void notYet(String name, String language) {
-    refuse(
-        name,
-        OWN_IMAGE,
-        "the "
-            + language
-            + " runtime is not available yet (planned under runtimes/, issue 14; "
-            + name
-            + " will then run on it)");
   }
 
   /** Kubeless names that run on a current runtime: name to the current runtime's id. */

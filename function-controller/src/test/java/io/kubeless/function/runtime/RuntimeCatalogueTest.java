@@ -63,7 +63,8 @@ class RuntimeCatalogueTest {
         .hasMessageContaining("use python3.12");
     assertThat(RuntimeCatalogue.names(defaults))
         .contains("nodejs20", "nodejs8", "nodejsCE8", "python3.4", "java11")
-        .doesNotContain("python2.7", "go1.14");
+        .contains("go1.14", "ruby2.6", "php7.3")
+        .doesNotContain("python2.7", "dotnetcore3.1");
   }
 
   @Test

@@ -14,7 +14,10 @@ public final class TestingCatalogues {
     return Map.of(
         "python3.12", runtime("python3.12", "reg/runtime-python:3.12", "requirements.txt", ".py"),
         "nodejs20", runtime("nodejs20", "reg/runtime-nodejs:20", "package.json", ".js"),
-        "java21", runtime("java21", "reg/runtime-java:21", "pom.xml", ".java"));
+        "java21", runtime("java21", "reg/runtime-java:21", "pom.xml", ".java"),
+        "go1.26", runtime("go1.26", "reg/runtime-go:1.26", "go.mod", ".go"),
+        "ruby3.4", runtime("ruby3.4", "reg/runtime-ruby:3.4", "Gemfile", ".rb"),
+        "php8.4", runtime("php8.4", "reg/runtime-php:8.4", "composer.json", ".php"));
   }
 
   private static Runtime runtime(String id, String image, String deps, String suffix) {

@@ -132,6 +132,9 @@ class FunctionPlannerTest {
     assertThat(plan(spec -> spec.setRuntime("python3.6")).image())
         .isEqualTo("reg/runtime-python:3.12");
     assertThat(plan(spec -> spec.setRuntime("java1.8")).image()).isEqualTo("reg/runtime-java:21");
+    assertThat(plan(spec -> spec.setRuntime("go1.14")).image()).isEqualTo("reg/runtime-go:1.26");
+    assertThat(plan(spec -> spec.setRuntime("ruby2.6")).image()).isEqualTo("reg/runtime-ruby:3.4");
+    assertThat(plan(spec -> spec.setRuntime("php7.3")).image()).isEqualTo("reg/runtime-php:8.4");
   }
 
   @Test
@@ -141,7 +144,7 @@ class FunctionPlannerTest {
         .hasMessageContaining("end-of-life")
         .hasMessageContaining("use python3.12");
     assertInvalid(spec -> spec.setRuntime("python2.7"), "UnsupportedRuntime");
-    assertInvalid(spec -> spec.setRuntime("go1.14"), "UnsupportedRuntime");
+    assertInvalid(spec -> spec.setRuntime("dotnetcore3.1"), "UnsupportedRuntime");
   }
 
   @Test
@@ -149,7 +152,7 @@ class FunctionPlannerTest {
     FunctionPlan plan =
         plan(
             spec -> {
-              spec.setRuntime("go1.14");
+              spec.setRuntime("dotnetcore3.1");
               spec.setDeployment(
                   yaml("spec: {template: {spec: {containers: [{image: 'reg/my-fn:1'}]}}}"));
             });
