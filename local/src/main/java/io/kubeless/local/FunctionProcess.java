@@ -87,9 +87,15 @@ final class FunctionProcess {
     String deps = function.function().getSpec().getDeps();
     if (deps != null && !deps.isBlank()) {
       Path cache = installDeps(deps, lang[1]);
-      Path installed = cache.resolve(lang[2]);
-      if (Files.exists(installed)) {
-        Files.createSymbolicLink(volume.resolve(lang[2]), installed.toAbsolutePath());
+      // what the install step left beside the deps file (node_modules, .python_packages, lib,
+      // vendor, a lock file, Bundler's settings), linked into the volume as if installed there
+      try (var installed = Files.list(cache)) {
+        for (Path entry : installed.toList()) {
+          String name = entry.getFileName().toString();
+          if (!name.equals(lang[1]) && !name.equals(".installed")) {
+            Files.createSymbolicLink(volume.resolve(name), entry.toAbsolutePath());
+          }
+        }
       }
       Files.writeString(volume.resolve(lang[1]), deps);
     }

@@ -14,8 +14,9 @@ import java.util.Map;
  * @param namespace {@code metadata.namespace}, {@code default} when absent
  * @param name {@code metadata.name}
  * @param runtime {@code spec.runtime} as given, which the function sees as {@code FUNC_RUNTIME}
- * @param language {@code python}, {@code nodejs} or {@code java}: the folder under {@code
- *     runtimes/}; a Kubeless runtime name ({@code nodejs8}) is that of the runtime it runs on
+ * @param language {@code python}, {@code nodejs}, {@code java}, {@code go}, {@code ruby} or {@code
+ *     php}: the folder under {@code runtimes/}; a Kubeless runtime name ({@code nodejs8}) is that
+ *     of the runtime it runs on
  * @param handler module and function
  * @param timeout {@code spec.timeout}
  * @param labels what trigger selectors match
@@ -34,9 +35,12 @@ public record LocalFunction(
   /** The suffix of the code file and the dependency file of each language. */
   static final Map<String, String[]> LANGUAGES =
       Map.of(
-          "python", new String[] {".py", "requirements.txt", ".python_packages"},
-          "nodejs", new String[] {".js", "package.json", "node_modules"},
-          "java", new String[] {".java", "pom.xml", "lib"});
+          "python", new String[] {".py", "requirements.txt"},
+          "nodejs", new String[] {".js", "package.json"},
+          "java", new String[] {".java", "pom.xml"},
+          "go", new String[] {".go", "go.mod"},
+          "ruby", new String[] {".rb", "Gemfile"},
+          "php", new String[] {".php", "composer.json"});
 
   /** Reads a Function, failing with the reason a person can act on. */
   public static LocalFunction of(Function f) throws InvalidFunctionException {
@@ -57,7 +61,7 @@ public record LocalFunction(
           "UnsupportedRuntime",
           "spec.runtime '"
               + (spec.getRuntime() == null ? "" : spec.getRuntime())
-              + "' is not one local mode runs (python*, nodejs*, java*)");
+              + "' is not one local mode runs (python*, nodejs*, java*, go*, ruby*, php*)");
     }
     String contentType = spec.getFunctionContentType() == null ? "" : spec.getFunctionContentType();
     if (contentType.contains("url")) {

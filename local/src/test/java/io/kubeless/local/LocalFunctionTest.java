@@ -23,7 +23,13 @@ class LocalFunctionTest {
     "python3.7, python",
     "python3.12, python",
     "java1.8, java",
-    "java21, java"
+    "java21, java",
+    "go1.14, go",
+    "go1.26, go",
+    "ruby2.6, ruby",
+    "ruby3.4, ruby",
+    "php7.3, php",
+    "php8.4, php"
   })
   void runsKubelessRuntimeNamesOnTheRuntimeOfTheirLanguage(String runtime, String language)
       throws InvalidFunctionException {
