@@ -201,6 +201,8 @@ final class Request
     /** @var array<string, string> header names as sent, by lower-case name */
     private array $names = [];
     private ?Body $body = null;
+    public readonly string $path;
+    public readonly string $query;
 
     /** @param list<array{string, string}> $headers */
     public function __construct(
@@ -216,6 +218,9 @@ final class Request
             $this->names[$key] ??= $name;
             $this->values[$key][] = $value;
         }
+        $mark = strpos($target, '?');
+        $this->path = $mark === false ? $target : substr($target, 0, $mark);
+        $this->query = $mark === false ? '' : substr($target, $mark + 1);
     }
 
     public function getMethod(): string
@@ -235,13 +240,13 @@ final class Request
 
     public function getUri(): Uri
     {
-        [$path, $query] = array_pad(explode('?', $this->target, 2), 2, '');
         $host = $this->getHeaderLine('host');
         $port = null;
-        if (preg_match('/^(.*):(\d+)$/', $host, $m)) {
-            [$host, $port] = [$m[1], (int) $m[2]];
+        $colon = strrpos($host, ':');
+        if ($colon !== false && ctype_digit(substr($host, $colon + 1))) {
+            [$host, $port] = [substr($host, 0, $colon), (int) substr($host, $colon + 1)];
         }
-        return new Uri($host, $port, $path, $query);
+        return new Uri($host, $port, $this->path, $this->query);
     }
 
     /** @return array<string, string[]> */
@@ -252,6 +257,12 @@ final class Request
             $headers[$this->names[$key]] = $values;
         }
         return $headers;
+    }
+
+    /** @return array<string, string[]> header values by lower-case name */
+    public function headerValues(): array
+    {
+        return $this->values;
     }
 
     public function hasHeader(string $name): bool
@@ -278,7 +289,10 @@ final class Request
     /** @return array<string, mixed> */
     public function getQueryParams(): array
     {
-        parse_str($this->getUri()->getQuery(), $params);
+        if ($this->query === '') {
+            return [];
+        }
+        parse_str($this->query, $params);
         return $params;
     }
 
@@ -335,6 +349,7 @@ final class Worker
     private const RUNNING = 2;
 
     private int $state = self::LOADING;
+    private string $buffer = '';
     /** @var array<string, mixed> $_SERVER as the process started, before any request's values */
     private array $server;
 
@@ -441,7 +456,6 @@ final class Worker
             'memory-limit' => $s->memoryLimit,
         ];
         try {
-            chdir($s->volume);
             return self::encode($handler($event, $context));
         } catch (\Throwable $e) {
             // The error and where it happened; never the request (exception_ignore_args keeps
@@ -454,11 +468,10 @@ final class Worker
     /** $_GET, $_POST and $_SERVER's request entries, as PHP behind a web server would have them. */
     private function setSuperglobals(Request $request, string $contentType): void
     {
-        $uri = $request->getUri();
         $server = $this->server;
         $server['REQUEST_METHOD'] = $request->getMethod();
         $server['REQUEST_URI'] = $request->getRequestTarget();
-        $server['QUERY_STRING'] = $uri->getQuery();
+        $server['QUERY_STRING'] = $request->query;
         $server['SERVER_PROTOCOL'] = 'HTTP/' . $request->getProtocolVersion();
         $server['REMOTE_ADDR'] = $request->getClientAddress();
         $server['REQUEST_TIME_FLOAT'] = microtime(true);
@@ -467,8 +480,8 @@ final class Worker
             $server['CONTENT_TYPE'] = $contentType;
         }
         $server['CONTENT_LENGTH'] = (string) $request->getBody()->getSize();
-        foreach ($request->getHeaders() as $name => $values) {
-            $server['HTTP_' . strtoupper(str_replace('-', '_', $name))] = implode(', ', $values);
+        foreach ($request->headerValues() as $key => $values) {
+            $server['HTTP_' . strtoupper(strtr($key, '-', '_'))] = implode(', ', $values);
         }
         $_SERVER = $server;
         $_GET = $request->getQueryParams();
@@ -510,27 +523,23 @@ final class Worker
         }
     }
 
+    /** The next job from the master (one read usually holds it all); null once the master is gone. */
     private function receive(): ?array
     {
-        $head = $this->readExactly(4);
-        if ($head === null) {
-            return null;
-        }
-        $payload = $this->readExactly(unpack('N', $head)[1]);
-        return $payload === null ? null : unserialize($payload);
-    }
-
-    private function readExactly(int $size): ?string
-    {
-        $data = '';
-        while (strlen($data) < $size) {
-            $chunk = fread($this->channel, $size - strlen($data));
+        while (($message = unframe($this->buffer)) === null) {
+            $chunk = fread($this->channel, max(65536, $this->missing()));
             if ($chunk === false || ($chunk === '' && feof($this->channel))) {
                 return null;
             }
-            $data .= $chunk;
+            $this->buffer .= $chunk;
         }
-        return $data;
+        return $message;
+    }
+
+    /** How many bytes the frame being read still lacks. */
+    private function missing(): int
+    {
+        return strlen($this->buffer) < 4 ? 4 : 4 + unpack('N', $this->buffer)[1] - strlen($this->buffer);
     }
 
     private function send(array $message): void
@@ -572,10 +581,12 @@ final class Metrics
         $this->calls[$method] = ($this->calls[$method] ?? 0) + 1;
         $this->failures[$method] = ($this->failures[$method] ?? 0) + ($failed ? 1 : 0);
         $this->sums[$method] = ($this->sums[$method] ?? 0.0) + $seconds;
+        // Counts per bucket here (one bucket or none: over the last bound), cumulated when rendered.
         $this->buckets[$method] ??= array_fill(0, count(self::BUCKETS), 0);
         foreach (self::BUCKETS as $i => $bound) {
             if ($seconds <= $bound) {
                 $this->buckets[$method][$i]++;
+                break;
             }
         }
     }
@@ -597,8 +608,10 @@ final class Metrics
         $lines[] = '# HELP function_duration_seconds Duration of user function in seconds';
         $lines[] = '# TYPE function_duration_seconds histogram';
         foreach ($this->buckets as $method => $counts) {
+            $cumulated = 0;
             foreach (self::BUCKETS as $i => $bound) {
-                $lines[] = sprintf('function_duration_seconds_bucket{method="%s",le="%s"} %d', $method, self::number($bound), $counts[$i]);
+                $cumulated += $counts[$i];
+                $lines[] = sprintf('function_duration_seconds_bucket{method="%s",le="%s"} %d', $method, self::number($bound), $cumulated);
             }
             $lines[] = "function_duration_seconds_bucket{method=\"$method\",le=\"+Inf\"} {$this->calls[$method]}";
             $lines[] = "function_duration_seconds_sum{method=\"$method\"} " . self::number($this->sums[$method]);
@@ -670,6 +683,7 @@ final class WorkerHandle
     public const STARTING = 0;
     public const IDLE = 1;
     public const BUSY = 2;
+    public const GONE = 3;
 
     public int $state = self::STARTING;
     public string $in = '';
@@ -708,12 +722,16 @@ final class Master
     /** @var WorkerHandle[] idle workers, the most recently used last */
     private array $idle = [];
     private \SplQueue $waiting;
+    /** How many workers are loading the function. */
+    private int $starting = 0;
     /** null while the function's loading is unknown, true once loaded, else why it failed. */
     private string|bool|null $loaded = null;
     /** @var Connection[] /healthz requests waiting for the function to load */
     private array $healthWaiters = [];
     private Metrics $metrics;
     private string $accessLog = '';
+    private int $logSecond = 0;
+    private string $logTime = '';
     private bool $stopping = false;
     private float $lastHousekeeping = 0.0;
 
@@ -781,7 +799,7 @@ final class Master
                 $write[] = $c->stream;
             }
         }
-        $next = microtime(true) + 1.0;
+        $next = $this->lastHousekeeping + 1.0;
         foreach ($this->workers as $w) {
             $read[] = $w->channel;
             if ($w->out !== '') {
@@ -815,7 +833,9 @@ final class Master
                 $this->receiveFromWorker($this->workers[$id]);
             }
         }
-        $this->expire();
+        if (microtime(true) >= $next) {
+            $this->expire();
+        }
         if ($this->accessLog !== '') {
             fwrite(STDOUT, $this->accessLog);
             $this->accessLog = '';
@@ -1082,11 +1102,7 @@ final class Master
         if ($this->loaded !== null && $this->loaded !== true) {
             return;
         }
-        $starting = 0;
-        foreach ($this->workers as $worker) {
-            $starting += $worker->state === WorkerHandle::STARTING ? 1 : 0;
-        }
-        $wanted = max(count($this->waiting) - $starting, $this->settings->workers - count($this->workers));
+        $wanted = max(count($this->waiting) - $this->starting, $this->settings->workers - count($this->workers));
         for ($i = 0; $i < $wanted && count($this->workers) < $this->settings->concurrency; $i++) {
             $this->spawn();
         }
@@ -1117,6 +1133,7 @@ final class Master
                 pcntl_signal($signal, SIG_DFL);
             }
             pcntl_async_signals(false);
+            @cli_set_process_title("kubeless php worker {$this->settings->name()}");
             stream_set_read_buffer($pair[1], 0);
             throw new Forked(new Worker($this->settings, $pair[1]));
         }
@@ -1124,6 +1141,7 @@ final class Master
         stream_set_blocking($pair[0], false);
         stream_set_read_buffer($pair[0], 0);
         $worker = new WorkerHandle($pid, $pair[0]);
+        $this->starting++;
         $this->workers[(int) $pair[0]] = $worker;
     }
 
@@ -1165,6 +1183,9 @@ final class Master
 
     private function makeIdle(WorkerHandle $w): void
     {
+        if ($w->state === WorkerHandle::STARTING) {
+            $this->starting--;
+        }
         $w->state = WorkerHandle::IDLE;
         $w->since = microtime(true);
         $this->idle[] = $w;
@@ -1214,6 +1235,10 @@ final class Master
     /** Stops a worker (SIGKILL), forgets it, and forks replacements as needed. */
     private function retire(WorkerHandle $w): void
     {
+        if ($w->state === WorkerHandle::STARTING) {
+            $this->starting--;
+        }
+        $w->state = WorkerHandle::GONE;
         $this->kill($w);
         unset($this->workers[(int) $w->channel]);
         $this->idle = array_values(array_filter($this->idle, fn ($idle) => $idle !== $w));
@@ -1286,7 +1311,7 @@ final class Master
         $this->accessLog .= sprintf(
             "%s - - [%s] \"%s %s %s\" %d %d %.4f\n",
             $client,
-            date('d/M/Y:H:i:s O'),
+            $this->logTime(),
             $method,
             $target,
             $version,
@@ -1294,6 +1319,16 @@ final class Master
             $bytes,
             $seconds,
         );
+    }
+
+    private function logTime(): string
+    {
+        $now = time();
+        if ($now !== $this->logSecond) {
+            $this->logSecond = $now;
+            $this->logTime = date('d/M/Y:H:i:s O', $now);
+        }
+        return $this->logTime;
     }
 
     private function respond(Connection $c, int $status, string $contentType, string $body, bool $keepAlive): void
