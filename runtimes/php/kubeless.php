@@ -643,6 +643,8 @@ final class Connection
     /** Whether a request is being served (its answer not written yet): nothing more is parsed. */
     public bool $busy = false;
     public bool $closeAfterWrite = false;
+    /** Whether the request being served is HTTP/1.0, whose kept-alive answers must say so. */
+    public bool $http10 = false;
     /** The client closed its side: nothing more to read. */
     public bool $eof = false;
     public bool $closed = false;
@@ -912,6 +914,7 @@ final class Master
                 }
                 $head = $this->parseHead(substr($c->in, 0, $end));
                 $c->in = substr($c->in, $end + 4);
+                $c->http10 = $head !== null && $head['version'] === 'HTTP/1.0';
                 if ($head === null) {
                     $this->respond($c, 400, TEXT, 'Bad Request', false);
                     return;
@@ -1335,7 +1338,8 @@ final class Master
     {
         $reason = self::REASONS[$status] ?? 'Unknown';
         $c->out .= "HTTP/1.1 $status $reason\r\nContent-Type: $contentType\r\nContent-Length: " . strlen($body)
-            . ($keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n") . $body;
+            . ($keepAlive ? ($c->http10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n")
+            . $body;
         if (!$keepAlive) {
             $c->closeAfterWrite = true;
         }

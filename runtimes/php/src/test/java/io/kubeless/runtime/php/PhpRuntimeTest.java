@@ -8,9 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubeless.runtime.testing.RuntimeContractTest;
 import io.kubeless.runtime.testing.RuntimeProcess;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,5 +203,49 @@ class PhpRuntimeTest extends RuntimeContractTest {
 
     assertThat(runtime.post("/", "x").statusCode()).isEqualTo(408);
     assertThat(runtime.get("/healthz").statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * The server speaks HTTP/1.1 itself: pipelined requests are answered in order, a chunked body is
+   * decoded, and {@code Expect: 100-continue} gets its interim answer.
+   */
+  @Test
+  void servesPipelinedChunkedAndExpectContinueRequests() throws Exception {
+    RuntimeProcess runtime = start("echo", Map.of());
+    try (Socket socket = new Socket(runtime.uri("/").getHost(), runtime.uri("/").getPort())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+                  + "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + "5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n"
+                  + "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                  + "Expect: 100-continue\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      String first = readUntil(in, "one");
+      String second = readUntil(in, "hello world");
+      String interim = readUntil(in, "100 Continue\r\n\r\n");
+      out.write("third".getBytes(StandardCharsets.US_ASCII));
+      String third = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(first).startsWith("HTTP/1.1 200 OK").contains("Content-Length: 3");
+      assertThat(second).startsWith("HTTP/1.1 200 OK").contains("Content-Length: 11");
+      assertThat(interim).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+      assertThat(third)
+          .startsWith("HTTP/1.1 200 OK")
+          .contains("Connection: close")
+          .endsWith("third");
+    }
+  }
+
+  private static String readUntil(InputStream in, String end) throws IOException {
+    StringBuilder text = new StringBuilder();
+    while (!text.toString().endsWith(end)) {
+      int b = in.read();
+      assertThat(b).as("connection closed after %s", text).isNotEqualTo(-1);
+      text.append((char) b);
+    }
+    return text.toString();
   }
 }
