@@ -973,7 +973,12 @@ final class Master
     {
         $lookup = $head['lookup'];
         $head['chunked'] = str_contains(strtolower($lookup['transfer-encoding'] ?? ''), 'chunked');
-        $length = $head['chunked'] ? 0 : (int) ($lookup['content-length'] ?? 0);
+        $declared = $lookup['content-length'] ?? '0';
+        if (!$head['chunked'] && !ctype_digit($declared)) {
+            $this->respond($c, 400, TEXT, 'Bad Request', false);
+            return false;
+        }
+        $length = $head['chunked'] ? 0 : (int) $declared;
         $head['length'] = $length;
         $continue = strtolower($lookup['expect'] ?? '') === '100-continue';
         if ($length > $this->settings->maxBody) {
@@ -1017,7 +1022,13 @@ final class Master
             if ($eol === false) {
                 return null;
             }
-            $size = hexdec(trim(explode(';', substr($c->in, 0, $eol), 2)[0]));
+            $digits = trim(explode(';', substr($c->in, 0, $eol), 2)[0]);
+            if (!ctype_xdigit($digits) || strlen($digits) > 8) {
+                $c->head = null;
+                $this->respond($c, 400, TEXT, 'Bad Request', false);
+                return null;
+            }
+            $size = hexdec($digits);
             if ($size === 0) {
                 $end = strpos($c->in, "\r\n\r\n", $eol);
                 if ($end === false) {
