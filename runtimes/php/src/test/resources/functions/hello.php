@@ -1,0 +1,6 @@
+<?php
+
+function handler($event, $context)
+{
+    return 'hello world';
+}

@@ -1,0 +1,7 @@
+<?php
+
+function handler($event, $context)
+{
+    usleep(100000);
+    return $event->data;
+}
