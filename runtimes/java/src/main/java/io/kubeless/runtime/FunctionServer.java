@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class FunctionServer implements HttpHandler {
 
-  private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String TEXT = Answer.TEXT;
+
+  /** How much of an answer the log shows. */
+  private static final int MAX_LOGGED = 1024;
 
   /** A body over the limit is read and dropped (up to this much) so the client sees the 413. */
   private static final long MAX_DISCARD = 100L * 1024 * 1024;
@@ -62,7 +65,8 @@ final class FunctionServer implements HttpHandler {
     long started = System.nanoTime();
     byte[] body = readBody(exchange);
     if (body == null) {
-      respond(exchange, 413, TEXT, "Request body too large", true);
+      long sent = respond(exchange, 413, TEXT, "Request body too large", true);
+      AccessLog.log(exchange, 413, sent, started);
       return;
     }
     if (function == null) {
@@ -94,11 +98,12 @@ final class FunctionServer implements HttpHandler {
                 timedOut(exchange, method, started);
               }
             });
-    Object result = null;
+    Answer answer = null;
     Throwable failure = null;
     Deadline.enter(invocation);
     try {
-      result = function.handler().invokeExact(function.instance(), event, context);
+      // Encoding runs the function's getters (JSON), so it counts toward the deadline too.
+      answer = Answer.of(function.handler().invokeExact(function.instance(), event, context));
     } catch (Throwable t) {
       failure = t;
     } finally {
@@ -117,8 +122,25 @@ final class FunctionServer implements HttpHandler {
       Log.log("Function " + config.modName() + "." + config.handler() + " failed: " + trace);
       finish(exchange, method, started, 500, "Internal Server Error");
     } else {
-      finish(exchange, method, started, 200, result == null ? "" : result.toString());
+      if (config.logResponses()) {
+        Log.log("Response: " + preview(answer));
+      }
+      finish(exchange, method, started, 200, answer.type(), answer.body());
     }
+  }
+
+  /**
+   * The answer as Kubeless's Java runtime logged it ({@code Response: Hello world!}), on one line
+   * and cut short: the log is no place for megabytes.
+   */
+  private static String preview(Answer answer) {
+    if (answer.text() == null) {
+      return "<" + answer.body().length + " bytes, " + answer.type() + ">";
+    }
+    String text = answer.text();
+    String shown = text.length() > MAX_LOGGED ? text.substring(0, MAX_LOGGED) : text;
+    shown = shown.replace("\r", "\\r").replace("\n", "\\n");
+    return text.length() > MAX_LOGGED ? shown + "... (" + answer.body().length + " bytes)" : shown;
   }
 
   private void timedOut(HttpExchange exchange, String method, long started) {
@@ -134,8 +156,14 @@ final class FunctionServer implements HttpHandler {
   }
 
   private void finish(HttpExchange exchange, String method, long started, int status, String body) {
+    finish(exchange, method, started, status, TEXT, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void finish(
+      HttpExchange exchange, String method, long started, int status, String type, byte[] body) {
     metrics.observe(method, (System.nanoTime() - started) / 1e9, status == 500 || status == 408);
-    respond(exchange, status, TEXT, body, false);
+    long sent = respond(exchange, status, type, body, false);
+    AccessLog.log(exchange, status, sent, started);
   }
 
   /** The body, or null when it is over the limit (then it has been read and dropped). */
@@ -159,9 +187,14 @@ final class FunctionServer implements HttpHandler {
     }
   }
 
-  private static void respond(
+  private static long respond(
       HttpExchange exchange, int status, String type, String body, boolean close) {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    return respond(exchange, status, type, body.getBytes(StandardCharsets.UTF_8), close);
+  }
+
+  /** Sends the answer and returns how many body bytes went out. */
+  private static long respond(
+      HttpExchange exchange, int status, String type, byte[] bytes, boolean close) {
     try (exchange) {
       exchange.getResponseHeaders().set("Content-Type", type);
       if (close) {
@@ -173,8 +206,10 @@ final class FunctionServer implements HttpHandler {
           out.write(bytes);
         }
       }
+      return bytes.length;
     } catch (IOException e) {
       // The client went away; nothing left to tell it.
+      return 0;
     }
   }
 
