@@ -5,13 +5,21 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.kubeless.Context;
 import io.kubeless.Event;
+import io.kubeless.Extensions;
+import io.kubeless.Request;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,7 +91,8 @@ final class FunctionServer implements HttpHandler {
                 headers.getFirst("event-type"),
                 orElse(headers.getFirst("Content-Type"), "application/octet-stream")),
             orElse(headers.getFirst("event-time"), now()),
-            orElse(headers.getFirst("event-namespace"), "http.kubeless.io"));
+            orElse(headers.getFirst("event-namespace"), "http.kubeless.io"),
+            new Extensions(request(exchange, method, body)));
     Context context =
         new Context(config.handler(), config.timeout(), config.runtime(), config.memoryLimit());
 
@@ -164,6 +173,38 @@ final class FunctionServer implements HttpHandler {
     metrics.observe(method, (System.nanoTime() - started) / 1e9, status == 500 || status == 408);
     long sent = respond(exchange, status, type, body, false);
     AccessLog.log(exchange, status, sent, started);
+  }
+
+  private static Request request(HttpExchange exchange, String method, byte[] body) {
+    URI uri = exchange.getRequestURI();
+    String path = uri.getRawPath();
+    String query = uri.getRawQuery();
+    Map<String, List<String>> parameters = new LinkedHashMap<>();
+    if (query != null) {
+      for (String pair : query.split("&")) {
+        if (!pair.isEmpty()) {
+          int eq = pair.indexOf('=');
+          String name = eq < 0 ? pair : pair.substring(0, eq);
+          String value = eq < 0 ? "" : pair.substring(eq + 1);
+          parameters.computeIfAbsent(decode(name), k -> new ArrayList<>()).add(decode(value));
+        }
+      }
+    }
+    return new Request(
+        method,
+        uri.getPath(),
+        query == null ? path : path + "?" + query,
+        parameters,
+        exchange.getRequestHeaders(),
+        body);
+  }
+
+  private static String decode(String text) {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return text; // a stray '%': keep it as sent
+    }
   }
 
   /** The body, or null when it is over the limit (then it has been read and dropped). */

@@ -223,6 +223,28 @@ class JavaRuntimeTest extends RuntimeContractTest {
   }
 
   @Test
+  void givesTheRequestInTheEventsExtensions() throws Exception {
+    RuntimeProcess runtime = startHandler("Inspect", "handler", Map.of());
+
+    HttpResponse<String> response =
+        runtime.send(
+            HttpRequest.newBuilder(runtime.uri("/a%20b/c?x=1&x=2&y=%C3%BC"))
+                .header("X-Trace-Id", "t-1")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xff, 0x41}))
+                .build());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(response.body()))
+        .isEqualTo(
+            JSON.readTree(
+                """
+                {"method": "PUT", "path": "/a b/c", "url": "/a%20b/c?x=1&x=2&y=%C3%BC",
+                 "query": {"x": ["1", "2"], "y": ["ü"]}, "header": "t-1",
+                 "bodyBytes": 2, "dataLength": 2}
+                """));
+  }
+
+  @Test
   void loadsAClassThatIsNotPublic() throws Exception {
     RuntimeProcess runtime = startHandler("Quiet", "handler", Map.of());
 
@@ -276,6 +298,27 @@ class JavaRuntimeTest extends RuntimeContractTest {
             () ->
                 assertThat(runtime.log())
                     .containsPattern(Pattern.compile(".*Hello.*world! Current local time is:")));
+  }
+
+  /** Kubeless's build copied every scope of the function's pom to its lib/, provided too. */
+  @Test
+  void installsDependenciesOfEveryScopeAsKubelessDid() throws Exception {
+    Path volume = volume();
+    writeDependencies(volume);
+    Path pom = volume.resolve(depsFile());
+    Files.writeString(
+        pom,
+        Files.readString(pom)
+            .replace(
+                "<version>3.20.0</version>", "<version>3.20.0</version><scope>provided</scope>"));
+    assertThat(Files.readString(pom)).contains("<scope>provided</scope>");
+
+    assertThat(RuntimeProcess.install(runtimeDir(), volume, depsFile(), installEnv()))
+        .as(Files.readString(volume.resolveSibling("install.log")))
+        .isZero();
+
+    RuntimeProcess runtime = startHandler("Deps", "handler", Map.of());
+    assertThat(runtime.get("/").body()).isEqualTo("DEPS!");
   }
 
   @Test
