@@ -20,14 +20,32 @@ public class Event {
   /** The {@code event-namespace} header, e.g. {@code kafkatriggers.kubeless.io}. */
   public String EventNamespace;
 
-  /** Creates an event, in Kubeless's argument order. */
+  /**
+   * The HTTP request ({@code Extensions.request}): method, path, query, headers, the body's bytes.
+   * Not in Kubeless's Java runtime; the Python and Node.js runtimes have it.
+   */
+  public Extensions Extensions;
+
+  /** Creates an event, in Kubeless's argument order, without a request. */
   public Event(
       String data, String eventId, String eventType, String eventTime, String eventNamespace) {
+    this(data, eventId, eventType, eventTime, eventNamespace, new Extensions(null));
+  }
+
+  /** Creates an event with its extensions. */
+  public Event(
+      String data,
+      String eventId,
+      String eventType,
+      String eventTime,
+      String eventNamespace,
+      Extensions extensions) {
     this.Data = data;
     this.EventID = eventId;
     this.EventType = eventType;
     this.EventTime = eventTime;
     this.EventNamespace = eventNamespace;
+    this.Extensions = extensions;
   }
 
   public String getData() {
@@ -48,5 +66,9 @@ public class Event {
 
   public String getEventNamespace() {
     return EventNamespace;
+  }
+
+  public Extensions getExtensions() {
+    return Extensions;
   }
 }

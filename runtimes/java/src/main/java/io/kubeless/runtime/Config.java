@@ -15,7 +15,10 @@ import java.util.Map;
  * @param port {@code FUNC_PORT} (default 8080)
  * @param runtime {@code FUNC_RUNTIME}
  * @param memoryLimit {@code FUNC_MEMORY_LIMIT}
- * @param maxBodyBytes {@code REQ_MB_LIMIT} in MiB (default 10), in bytes
+ * @param maxBodyBytes {@code REQ_MB_LIMIT} in MiB, in bytes; unset: no limit but the largest Java
+ *     array (Kubeless's Java runtime had no limit)
+ * @param logResponses {@code FUNC_LOG_RESPONSES} (default true): log each answer as Kubeless's Java
+ *     runtime did ({@code Response: ...})
  */
 public record Config(
     Path volume,
@@ -25,7 +28,11 @@ public record Config(
     int port,
     String runtime,
     String memoryLimit,
-    long maxBodyBytes) {
+    long maxBodyBytes,
+    boolean logResponses) {
+
+  /** The largest body a byte array holds, the limit when {@code REQ_MB_LIMIT} is not set. */
+  static final long NO_LIMIT = Integer.MAX_VALUE - 8;
 
   /** Reads the configuration from {@code env}, applying Kubeless's defaults. */
   public static Config fromEnv(Map<String, String> env) {
@@ -37,12 +44,20 @@ public record Config(
         Integer.parseInt(orDefault(env.get("FUNC_PORT"), "8080")),
         env.getOrDefault("FUNC_RUNTIME", ""),
         env.getOrDefault("FUNC_MEMORY_LIMIT", ""),
-        (long) (Double.parseDouble(orDefault(env.get("REQ_MB_LIMIT"), "10")) * 1024 * 1024));
+        maxBodyBytes(env.get("REQ_MB_LIMIT")),
+        !orDefault(env.get("FUNC_LOG_RESPONSES"), "true").matches("(?i)false|0|no|off"));
   }
 
   /** The timeout in milliseconds. */
   public long timeoutMillis() {
     return (long) (Double.parseDouble(timeout) * 1000);
+  }
+
+  private static long maxBodyBytes(String megabytes) {
+    if (megabytes == null || megabytes.isBlank()) {
+      return NO_LIMIT;
+    }
+    return Math.min(NO_LIMIT, (long) (Double.parseDouble(megabytes.trim()) * 1024 * 1024));
   }
 
   private static String orDefault(String value, String fallback) {

@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -28,7 +30,7 @@ import javax.tools.ToolProvider;
 /**
  * Compiles {@code <volume>/*.java} with the JDK's compiler (no Maven at run time) against the
  * runtime and {@code <volume>/lib/*.jar}, then loads {@code io.kubeless.<MOD_NAME>} and finds its
- * {@code public String <handler>(Event, Context)}.
+ * {@code public <any type> <handler>(Event, Context)}.
  */
 final class FunctionLoader {
 
@@ -114,13 +116,29 @@ final class FunctionLoader {
     String className = "io.kubeless." + config.modName();
     try {
       Class<?> type = Class.forName(className, true, loader);
+      // As in Kubeless: any public method of that name taking (Event, Context), whatever it
+      // returns. Kubeless found a class that is not public too (it shared the package).
       Method method = type.getMethod(config.handler(), Event.class, Context.class);
-      Object instance = type.getDeclaredConstructor().newInstance();
-      MethodHandle handler =
-          MethodHandles.publicLookup()
-              .unreflect(method)
-              .asType(
-                  MethodType.methodType(Object.class, Object.class, Event.class, Context.class));
+      method.setAccessible(true);
+      MethodHandle handler = MethodHandles.lookup().unreflect(method);
+      Object instance = null;
+      if (Modifier.isStatic(method.getModifiers())) {
+        handler = MethodHandles.dropArguments(handler, 0, Object.class);
+      } else {
+        Constructor<?> constructor;
+        try {
+          constructor = type.getDeclaredConstructor();
+        } catch (NoSuchMethodException e) {
+          throw new LoadException(
+              what + ": " + className + " has no constructor without arguments");
+        }
+        constructor.setAccessible(true);
+        instance = constructor.newInstance();
+      }
+      // A primitive result is boxed; a void method's is null (an empty answer).
+      handler =
+          handler.asType(
+              MethodType.methodType(Object.class, Object.class, Event.class, Context.class));
       return new Function(instance, handler);
     } catch (ClassNotFoundException e) {
       throw new LoadException(what + ": no class " + className + " (package io.kubeless?)");

@@ -5,13 +5,21 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.kubeless.Context;
 import io.kubeless.Event;
+import io.kubeless.Extensions;
+import io.kubeless.Request;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class FunctionServer implements HttpHandler {
 
-  private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String TEXT = Answer.TEXT;
+
+  /** How much of an answer the log shows. */
+  private static final int MAX_LOGGED = 1024;
 
   /** A body over the limit is read and dropped (up to this much) so the client sees the 413. */
   private static final long MAX_DISCARD = 100L * 1024 * 1024;
@@ -62,7 +73,8 @@ final class FunctionServer implements HttpHandler {
     long started = System.nanoTime();
     byte[] body = readBody(exchange);
     if (body == null) {
-      respond(exchange, 413, TEXT, "Request body too large", true);
+      long sent = respond(exchange, 413, TEXT, "Request body too large", true);
+      AccessLog.log(exchange, 413, sent, started);
       return;
     }
     if (function == null) {
@@ -79,7 +91,8 @@ final class FunctionServer implements HttpHandler {
                 headers.getFirst("event-type"),
                 orElse(headers.getFirst("Content-Type"), "application/octet-stream")),
             orElse(headers.getFirst("event-time"), now()),
-            orElse(headers.getFirst("event-namespace"), "http.kubeless.io"));
+            orElse(headers.getFirst("event-namespace"), "http.kubeless.io"),
+            new Extensions(request(exchange, method, body)));
     Context context =
         new Context(config.handler(), config.timeout(), config.runtime(), config.memoryLimit());
 
@@ -94,11 +107,12 @@ final class FunctionServer implements HttpHandler {
                 timedOut(exchange, method, started);
               }
             });
-    Object result = null;
+    Answer answer = null;
     Throwable failure = null;
     Deadline.enter(invocation);
     try {
-      result = function.handler().invokeExact(function.instance(), event, context);
+      // Encoding runs the function's getters (JSON), so it counts toward the deadline too.
+      answer = Answer.of(function.handler().invokeExact(function.instance(), event, context));
     } catch (Throwable t) {
       failure = t;
     } finally {
@@ -117,8 +131,25 @@ final class FunctionServer implements HttpHandler {
       Log.log("Function " + config.modName() + "." + config.handler() + " failed: " + trace);
       finish(exchange, method, started, 500, "Internal Server Error");
     } else {
-      finish(exchange, method, started, 200, result == null ? "" : result.toString());
+      if (config.logResponses()) {
+        Log.log("Response: " + preview(answer));
+      }
+      finish(exchange, method, started, 200, answer.type(), answer.body());
     }
+  }
+
+  /**
+   * The answer as Kubeless's Java runtime logged it ({@code Response: Hello world!}), on one line
+   * and cut short: the log is no place for megabytes.
+   */
+  private static String preview(Answer answer) {
+    if (answer.text() == null) {
+      return "<" + answer.body().length + " bytes, " + answer.type() + ">";
+    }
+    String text = answer.text();
+    String shown = text.length() > MAX_LOGGED ? text.substring(0, MAX_LOGGED) : text;
+    shown = shown.replace("\r", "\\r").replace("\n", "\\n");
+    return text.length() > MAX_LOGGED ? shown + "... (" + answer.body().length + " bytes)" : shown;
   }
 
   private void timedOut(HttpExchange exchange, String method, long started) {
@@ -134,8 +165,46 @@ final class FunctionServer implements HttpHandler {
   }
 
   private void finish(HttpExchange exchange, String method, long started, int status, String body) {
+    finish(exchange, method, started, status, TEXT, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void finish(
+      HttpExchange exchange, String method, long started, int status, String type, byte[] body) {
     metrics.observe(method, (System.nanoTime() - started) / 1e9, status == 500 || status == 408);
-    respond(exchange, status, TEXT, body, false);
+    long sent = respond(exchange, status, type, body, false);
+    AccessLog.log(exchange, status, sent, started);
+  }
+
+  private static Request request(HttpExchange exchange, String method, byte[] body) {
+    URI uri = exchange.getRequestURI();
+    String path = uri.getRawPath();
+    String query = uri.getRawQuery();
+    Map<String, List<String>> parameters = new LinkedHashMap<>();
+    if (query != null) {
+      for (String pair : query.split("&")) {
+        if (!pair.isEmpty()) {
+          int eq = pair.indexOf('=');
+          String name = eq < 0 ? pair : pair.substring(0, eq);
+          String value = eq < 0 ? "" : pair.substring(eq + 1);
+          parameters.computeIfAbsent(decode(name), k -> new ArrayList<>()).add(decode(value));
+        }
+      }
+    }
+    return new Request(
+        method,
+        uri.getPath(),
+        query == null ? path : path + "?" + query,
+        parameters,
+        exchange.getRequestHeaders(),
+        body);
+  }
+
+  private static String decode(String text) {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return text; // a stray '%': keep it as sent
+    }
   }
 
   /** The body, or null when it is over the limit (then it has been read and dropped). */
@@ -159,9 +228,14 @@ final class FunctionServer implements HttpHandler {
     }
   }
 
-  private static void respond(
+  private static long respond(
       HttpExchange exchange, int status, String type, String body, boolean close) {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    return respond(exchange, status, type, body.getBytes(StandardCharsets.UTF_8), close);
+  }
+
+  /** Sends the answer and returns how many body bytes went out. */
+  private static long respond(
+      HttpExchange exchange, int status, String type, byte[] bytes, boolean close) {
     try (exchange) {
       exchange.getResponseHeaders().set("Content-Type", type);
       if (close) {
@@ -173,8 +247,10 @@ final class FunctionServer implements HttpHandler {
           out.write(bytes);
         }
       }
+      return bytes.length;
     } catch (IOException e) {
       // The client went away; nothing left to tell it.
+      return 0;
     }
   }
 
