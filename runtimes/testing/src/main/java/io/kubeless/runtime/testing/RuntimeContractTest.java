@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * src/test/resources/functions/}: {@code hello}, {@code echo}, {@code event}, {@code fail}, {@code
  * loop}, {@code sleepy}, {@code deps} and {@code broken}, each with handler {@code handler}; and
  * {@code overlap}, which waits a second without using the CPU and returns {@code "<start> <end>"}
- * (epoch milliseconds); a runtime without it skips the concurrency test.
+ * (epoch milliseconds).
  */
 public abstract class RuntimeContractTest {
 
