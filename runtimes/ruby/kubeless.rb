@@ -2,7 +2,7 @@
 
 # Kubeless Ruby runtime: serves `def <FUNC_HANDLER>(event, context)` from <MOD_NAME>.rb over HTTP.
 #
-# The server process speaks HTTP (a thread per connection) and keeps a pool of pre-forked worker
+# The server process speaks HTTP (one thread, an IO.select loop) and keeps a pool of pre-forked worker
 # processes that run the handler, each up to FUNC_CONCURRENCY invocations at once on as many
 # threads. When an invocation outlives FUNC_TIMEOUT (counted from its handler's start) its worker is
 # killed with SIGKILL, which stops any Ruby or C code it runs (a Thread#raise, as Timeout uses, can be
@@ -40,8 +40,6 @@ module Kubeless
   GEMFILE = env('KUBELESS_DEPS_FILE', File.join(VOLUME, 'Gemfile'))
   # A body over the limit is read and dropped (up to this much) so the client sees the 413.
   MAX_DISCARD = 100 * 1024 * 1024
-  # A worker that has not started a job this long after receiving it gets new jobs last.
-  STALL = 0.1
   MAX_HEAD = 64 * 1024
 
   TEXT = 'text/plain; charset=utf-8'
@@ -270,30 +268,25 @@ module Kubeless
     end
   end
 
-  # A worker's whole life: reads [id, message] frames and runs each on one of CONCURRENCY threads.
-  # It reports [id, :start] just before the handler runs, so the server times the handler, not the
-  # wait for a thread, then [id, [status, type, body]].
+  # A worker's whole life: CONCURRENCY threads take turns reading [id, message] frames, and each
+  # runs the invocation it read and answers [id, [status, type, body]]. The server never hands a
+  # worker more than CONCURRENCY invocations, so a frame always finds a free thread.
   def self.worker_main(sock, function)
+    inbox = Mutex.new
     out = Mutex.new
-    reply = ->(frame) { out.synchronize { Frames.write(sock, frame) } }
-    jobs = Queue.new
-    CONCURRENCY.times do
+    threads = Array.new(CONCURRENCY) do
       Thread.new do
-        while (job = jobs.pop)
-          id, message = job
-          reply.call([id, :start])
-          reply.call([id, invoke(function, message)])
+        while (frame = inbox.synchronize { Frames.read(sock) })
+          id, message = frame
+          reply = invoke(function, message)
+          out.synchronize { Frames.write(sock, [id, reply]) }
         end
-      rescue IOError, SystemCallError
         exit!(0) # the server is gone
+      rescue IOError, SystemCallError
+        exit!(0)
       end
     end
-    while (frame = Frames.read(sock))
-      jobs << frame
-    end
-    exit!(0)
-  rescue IOError, SystemCallError
-    exit!(0)
+    threads.each(&:join)
   end
 
   # ------------------------------------------------------------------------------- server side
@@ -303,179 +296,126 @@ module Kubeless
     BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0].freeze
 
     def initialize
-      @lock = Mutex.new
       @calls = Hash.new(0)
       @failures = Hash.new(0)
       @durations = {}
     end
 
     def observe(method, seconds, failed)
-      @lock.synchronize do
-        @calls[method] += 1
-        @failures[method] += failed ? 1 : 0
-        buckets, = histogram = (@durations[method] ||= [Array.new(BUCKETS.size, 0), 0.0, 0])
-        BUCKETS.each_with_index { |bound, i| buckets[i] += 1 if seconds <= bound }
-        histogram[1] += seconds
-        histogram[2] += 1
-      end
+      @calls[method] += 1
+      @failures[method] += failed ? 1 : 0
+      buckets, = histogram = (@durations[method] ||= [Array.new(BUCKETS.size, 0), 0.0, 0])
+      BUCKETS.each_with_index { |bound, i| buckets[i] += 1 if seconds <= bound }
+      histogram[1] += seconds
+      histogram[2] += 1
     end
 
     def render
-      @lock.synchronize do
-        lines = ['# HELP function_calls_total Number of calls to user function',
-                 '# TYPE function_calls_total counter']
-        @calls.each { |m, n| lines << %(function_calls_total{method="#{m}"} #{n}) }
-        lines << '# HELP function_failures_total Number of exceptions in user function'
-        lines << '# TYPE function_failures_total counter'
-        @failures.each { |m, n| lines << %(function_failures_total{method="#{m}"} #{n}) }
-        lines << '# HELP function_duration_seconds Duration of user function in seconds'
-        lines << '# TYPE function_duration_seconds histogram'
-        @durations.each do |m, (buckets, sum, count)|
-          BUCKETS.zip(buckets) { |bound, n| lines << %(function_duration_seconds_bucket{method="#{m}",le="#{bound}"} #{n}) }
-          lines << %(function_duration_seconds_bucket{method="#{m}",le="+Inf"} #{count})
-          lines << %(function_duration_seconds_sum{method="#{m}"} #{sum})
-          lines << %(function_duration_seconds_count{method="#{m}"} #{count})
-        end
-        "#{lines.join("\n")}\n"
+      lines = ['# HELP function_calls_total Number of calls to user function',
+               '# TYPE function_calls_total counter']
+      @calls.each { |m, n| lines << %(function_calls_total{method="#{m}"} #{n}) }
+      lines << '# HELP function_failures_total Number of exceptions in user function'
+      lines << '# TYPE function_failures_total counter'
+      @failures.each { |m, n| lines << %(function_failures_total{method="#{m}"} #{n}) }
+      lines << '# HELP function_duration_seconds Duration of user function in seconds'
+      lines << '# TYPE function_duration_seconds histogram'
+      @durations.each do |m, (buckets, sum, count)|
+        BUCKETS.zip(buckets) { |bound, n| lines << %(function_duration_seconds_bucket{method="#{m}",le="#{bound}"} #{n}) }
+        lines << %(function_duration_seconds_bucket{method="#{m}",le="+Inf"} #{count})
+        lines << %(function_duration_seconds_sum{method="#{m}"} #{sum})
+        lines << %(function_duration_seconds_count{method="#{m}"} #{count})
       end
+      "#{lines.join("\n")}\n"
     end
   end
 
-  # The server's end of one worker process and the invocations it holds.
-  Worker = Struct.new(:pid, :sock, :jobs, :unstarted, :outbox, :killed)
+  # The server's end of one worker process: the invocations it holds, and its frames in and out.
+  Worker = Struct.new(:pid, :sock, :jobs, :input, :output, :killed)
 
-  # One invocation: its message, the worker it was handed to and when, when its handler started,
-  # and its reply. Guarded by the pool's lock; `signal` wakes the request thread waiting for it.
-  Job = Struct.new(:message, :signal, :worker, :handed_at, :started_at, :reply)
+  # One client connection: bytes in and out, the request it waits an answer for, and whether to
+  # close it once its output is written.
+  Conn = Struct.new(:io, :peer, :input, :output, :job, :closing, :discard, :continued)
 
-  # Pre-forked workers, each running up to CONCURRENCY invocations at once.
+  # One invocation on its way through a worker: the connection to answer, what the access log and
+  # metrics need, and when it was handed to the worker (its FUNC_TIMEOUT runs from then).
+  Job = Struct.new(:conn, :method, :target, :version, :keep_alive, :started, :message, :handed_at)
+
+  # The server process: one thread, an IO.select loop over the listener, the client connections and
+  # the workers' sockets, so an invocation crosses no thread hand-off (nor Ruby's global lock) here.
   #
-  # An invocation's FUNC_TIMEOUT runs from its handler's start (the worker says so), not while it
-  # waits for a free slot; the request thread waiting for the reply is its timer. A worker is killed
-  # and replaced when one of its invocations outlives its timeout, or when it does not even start an
-  # invocation within FUNC_TIMEOUT (it is stuck); every invocation it held then gets a 408, and the
-  # other workers keep serving.
-  #
-  # Forks happen under the pool's lock, which also guards `owned`, the server's sockets (listener,
-  # connections, other workers' ends) a new worker closes: a worker must not hold a connection open
-  # after the server closed it, nor keep the port or another worker's socket.
-  class Pool
-    attr_reader :lock, :owned
+  # Workers are pre-forked; each runs up to CONCURRENCY invocations at once on its own threads, and
+  # is never handed more, so an invocation's handler starts as soon as it is handed over: its
+  # FUNC_TIMEOUT runs from then, not while it waited here for a free slot. When an invocation
+  # outlives it, its worker is killed (SIGKILL) and replaced, and every invocation it held gets a
+  # 408; the connections stay open and the other workers keep serving.
+  class Server
+    BadRequest = Class.new(StandardError)
 
-    def initialize(function, listener)
+    def initialize(listener, function, load_error)
+      @listener = listener
       @function = function
-      @lock = Mutex.new
-      @owned = [listener]
-      @workers = []
-      @waiting = []
+      @load_error = load_error
+      @metrics = Metrics.new
+      @conns = {}       # io -> Conn
+      @workers = {}     # socket -> Worker
+      @waiting = []     # jobs waiting for a free slot, oldest first
       @next_id = 0
     end
 
-    def start
-      @lock.synchronize { WORKERS.times { spawn } }
+    def run
+      WORKERS.times { spawn } if @function
+      loop do
+        readers = [@listener]
+        writers = []
+        @conns.each_value do |conn|
+          readers << conn.io unless conn.job || (conn.closing && !conn.discard.positive?)
+          writers << conn.io unless conn.output.empty?
+        end
+        @workers.each_value do |worker|
+          readers << worker.sock
+          writers << worker.sock unless worker.output.empty?
+        end
+        ready = IO.select(readers, writers, nil, next_deadline)
+        ready&.[](1)&.each { |io| flush(@conns[io] || @workers[io]) }
+        ready&.[](0)&.each do |io|
+          if io == @listener then accept
+          elsif (conn = @conns[io]) then receive(conn)
+          elsif (worker = @workers[io]) then receive_frames(worker)
+          end
+        end
+        expire
+      end
     end
 
-    # From a signal handler (no lock there): the workers go with the server.
+    # From a signal handler: the workers go with the server.
     def stop
-      @workers.each do |worker|
+      @workers.each_value do |worker|
         Process.kill(:KILL, worker.pid)
       rescue Errno::ESRCH
         nil
       end
     end
 
-    # Runs one invocation; returns [status, content type, body].
-    def invoke(message)
-      job = Job.new(message, ConditionVariable.new)
-      @lock.synchronize do
-        @waiting << job
-        dispatch
-        until job.reply
-          unless job.worker
-            job.signal.wait(@lock)
-            next
-          end
-          remaining = (job.started_at || job.handed_at) + TIMEOUT - Kubeless.now
-          if remaining <= 0
-            timed_out(job)
-          else
-            job.signal.wait(@lock, remaining)
-          end
-        end
-      ensure
-        @waiting.delete(job)
-      end
-      job.reply
-    end
-
     private
 
-    def timed_out(job)
-      worker = job.worker
-      if job.started_at
-        Kubeless.log("Function #{MOD_NAME}.#{FUNC_HANDLER} timed out after #{format('%g', TIMEOUT)}s; killing " \
-                     "worker #{worker.pid} and the #{worker.jobs.size} invocations it held")
-      else
-        Kubeless.log("Worker #{worker.pid} did not start an invocation within #{format('%g', TIMEOUT)}s; " \
-                     "killing it and the #{worker.jobs.size} invocations it held")
-      end
-      retire(worker, TIMED_OUT)
-    end
+    # ---------------------------------------------------------------------------- workers
 
-    # Under the lock: forks a worker and starts the threads that talk to it.
     def spawn
       parent, child = UNIXSocket.pair
       pid = fork do
+        # A worker must not keep the port, a connection the server closes, or another worker's
+        # socket open; nor exit through the server's signal handlers.
         %w[TERM INT].each { |sig| trap(sig, 'DEFAULT') }
-        (@owned + @workers.map(&:sock) + [parent]).each { |io| io.close unless io.closed? }
+        ([@listener, parent] + @conns.keys + @workers.keys).each(&:close)
         Kubeless.worker_main(child, @function)
       end
       child.close
       Process.detach(pid)
-      worker = Worker.new(pid, parent, {}, [], Queue.new, false)
-      @workers << worker
-      Thread.new { write_frames(worker) }
-      Thread.new { read_frames(worker) }
+      @workers[parent] = Worker.new(pid, parent, {}, binary, binary, false)
       dispatch
     end
 
-    def write_frames(worker)
-      while (frame = worker.outbox.pop)
-        Frames.write(worker.sock, frame)
-      end
-    rescue IOError, SystemCallError
-      nil # the reader sees the worker go
-    end
-
-    def read_frames(worker)
-      while (frame = Frames.read(worker.sock))
-        id, reply = frame
-        @lock.synchronize do
-          job = worker.jobs[id]
-          next unless job
-
-          if reply == :start
-            worker.unstarted.shift
-            job.started_at = Kubeless.now
-          else
-            worker.jobs.delete(id)
-            job.reply = reply
-            dispatch
-          end
-          job.signal.signal
-        end
-      end
-      raise EOFError
-    rescue IOError, SystemCallError
-      @lock.synchronize do
-        unless worker.killed
-          Kubeless.log("Worker #{worker.pid} died while running #{MOD_NAME}.#{FUNC_HANDLER}")
-          retire(worker, CRASHED)
-        end
-      end
-    end
-
-    # Under the lock: kills a worker, answers the invocations it held with `reply`, forks a new one.
+    # Kills a worker, answers the invocations it held with `reply`, and forks a new one.
     def retire(worker, reply)
       worker.killed = true
       begin
@@ -483,223 +423,293 @@ module Kubeless
       rescue Errno::ESRCH
         nil
       end
-      worker.outbox.close
+      @workers.delete(worker.sock)
       worker.sock.close
-      @workers.delete(worker)
-      worker.jobs.each_value do |job|
-        job.reply = reply
-        job.signal.signal
-      end
+      jobs = worker.jobs.values
       worker.jobs.clear
+      jobs.each { |job| finish(job, reply) }
       spawn
     end
 
-    # Under the lock: hands waiting jobs to the workers with a free slot, least busy first. A worker
-    # that has not started a job it was given STALL seconds ago (it is stuck) comes last; then one
-    # with jobs not started yet.
+    # Hands waiting jobs to the least busy workers with a free slot.
     def dispatch
-      now = Kubeless.now
       until @waiting.empty?
-        free = @workers.select { |w| w.jobs.size < CONCURRENCY }
-        break if free.empty?
+        worker = @workers.each_value.select { |w| w.jobs.size < CONCURRENCY }.min_by { |w| w.jobs.size }
+        break unless worker
 
-        worker = free.min_by do |w|
-          [w.unstarted.any? && now - w.unstarted.first > STALL ? 1 : 0, w.unstarted.size, w.jobs.size]
-        end
         job = @waiting.shift
         id = (@next_id += 1)
         worker.jobs[id] = job
-        worker.unstarted << now
-        job.worker = worker
-        job.handed_at = now
-        job.signal.signal
-        worker.outbox << [id, job.message]
-      end
-    end
-  end
-
-  # An HTTP/1.1 server with keep-alive, a thread per connection.
-  class Server
-    BadRequest = Class.new(StandardError)
-
-    def initialize(listener, pool, load_error)
-      @listener = listener
-      @pool = pool
-      @load_error = load_error
-      @metrics = Metrics.new
-    end
-
-    def run
-      loop do
-        @listener.wait_readable
-        # Accepted under the pool's lock, so a worker forked now knows to close this connection.
-        conn = @pool.lock.synchronize do
-          accepted = @listener.accept_nonblock(exception: false)
-          @pool.owned << accepted unless accepted == :wait_readable
-          accepted
-        end
-        next if conn == :wait_readable
-
-        Thread.new(conn) { |c| serve(c) }
+        job.handed_at = Kubeless.now
+        message = job.message
+        job.message = nil
+        data = Marshal.dump([id, message])
+        worker.output << [data.bytesize].pack('N') << data
+        flush(worker)
       end
     end
 
-    private
+    def receive_frames(worker)
+      chunk = worker.sock.read_nonblock(1 << 16, exception: false)
+      return if chunk == :wait_readable
+      raise EOFError if chunk.nil?
 
-    def serve(conn)
-      conn.setsockopt(Socket::IPPROTO_TCP, Socket::TCP_NODELAY, 1)
-      peer = conn.remote_address.ip_address
-      while serve_one(conn, peer)
-        # next request on this connection
+      input = worker.input << chunk
+      offset = 0
+      while input.bytesize - offset >= 4
+        size = input.byteslice(offset, 4).unpack1('N')
+        break if input.bytesize - offset - 4 < size
+
+        id, reply = Marshal.load(input.byteslice(offset + 4, size)) # rubocop:disable Security/MarshalLoad
+        offset += 4 + size
+        job = worker.jobs.delete(id)
+        finish(job, reply) if job
       end
+      worker.input = input.byteslice(offset..) if offset.positive?
+      dispatch
     rescue IOError, SystemCallError
-      nil
+      return if worker.killed
+
+      Kubeless.log("Worker #{worker.pid} died while running #{MOD_NAME}.#{FUNC_HANDLER}")
+      retire(worker, CRASHED)
+    end
+
+    def next_deadline
+      handed = @workers.each_value.flat_map { |w| w.jobs.each_value.map(&:handed_at) }.min
+      handed && [handed + TIMEOUT - Kubeless.now, 0].max
+    end
+
+    def expire
+      now = Kubeless.now
+      @workers.values.each do |worker|
+        next unless worker.jobs.each_value.any? { |job| job.handed_at + TIMEOUT <= now }
+
+        Kubeless.log("Function #{MOD_NAME}.#{FUNC_HANDLER} timed out after #{format('%g', TIMEOUT)}s; killing " \
+                     "worker #{worker.pid} and the #{worker.jobs.size} invocations it held")
+        retire(worker, TIMED_OUT)
+      end
+    end
+
+    # ---------------------------------------------------------------------------- connections
+
+    def accept
+      64.times do
+        io = @listener.accept_nonblock(exception: false)
+        return if io == :wait_readable
+
+        begin
+          io.setsockopt(Socket::IPPROTO_TCP, Socket::TCP_NODELAY, 1)
+          @conns[io] = Conn.new(io, io.remote_address.ip_address, binary, binary, nil, false, 0, false)
+        rescue SystemCallError
+          io.close # gone already
+        end
+      end
+    end
+
+    def receive(conn)
+      chunk = conn.io.read_nonblock(1 << 16, exception: false)
+      return if chunk == :wait_readable
+      return close(conn) if chunk.nil?
+
+      if conn.discard.positive? # the rest of a body over the limit
+        conn.discard -= chunk.bytesize
+        close(conn) if !conn.discard.positive? && conn.output.empty?
+        return
+      end
+      conn.input << chunk
+      serve(conn)
+    rescue IOError, SystemCallError
+      close(conn)
+    end
+
+    # Serves the requests buffered on a connection, one at a time.
+    def serve(conn)
+      while !conn.job && !conn.closing && (request = parse(conn))
+        handle(conn, *request)
+      end
     rescue BadRequest, ArgumentError
-      conn.write(head(400, TEXT, 11, false, 'HTTP/1.1'), 'Bad Request') rescue nil # rubocop:disable Style/RescueModifier
-    ensure
-      @pool.lock.synchronize do
-        @pool.owned.delete(conn)
-        conn.close
-      end
+      conn.input = binary
+      respond(conn, 'GET', [400, TEXT, 'Bad Request'], false)
     end
 
-    # Serves one request; returns whether the connection stays open.
-    def serve_one(conn, peer)
-      line = conn.gets("\r\n", MAX_HEAD)
-      line = conn.gets("\r\n", MAX_HEAD) while line == "\r\n" # tolerated before a request line
-      return false unless line
+    # The next complete request on the connection, or nil until it has arrived.
+    def parse(conn)
+      input = conn.input
+      input.slice!(0, 2) while input.start_with?("\r\n") # tolerated before a request line
+      head_end = input.index("\r\n\r\n")
+      unless head_end
+        raise BadRequest if input.bytesize > MAX_HEAD
 
-      method, target, version = line.chomp("\r\n").split(' ', 3)
-      raise BadRequest unless version&.start_with?('HTTP/1.')
-
-      headers = read_headers(conn)
-      lookup = headers.to_h { |name, value| [name.downcase, value] }
-      connection = lookup.fetch('connection', '').downcase
-      keep_alive = version == 'HTTP/1.1' ? connection != 'close' : connection == 'keep-alive'
-      chunked = lookup.fetch('transfer-encoding', '').downcase.include?('chunked')
-      length = chunked ? 0 : Integer(lookup.fetch('content-length', '0'), 10)
-      raise BadRequest if length.negative?
-
-      started = Kubeless.now
-      if length > MAX_BODY
-        reject_too_large(conn, length, lookup)
-        access(peer, method, target, version, 413, started, 22)
-        return false
+        return nil
       end
-      conn.write("HTTP/1.1 100 Continue\r\n\r\n") if lookup['expect']&.downcase == '100-continue'
-      body = chunked ? read_chunked(conn) : read_body(conn, length)
-      unless body
-        respond(conn, method, [413, TEXT, 'Request body too large'], false, version)
-        access(peer, method, target, version, 413, started, 22)
-        return false
-      end
+      head = input.byteslice(0, head_end).force_encoding(Encoding::UTF_8)
+      lines = (head.valid_encoding? ? head : head.scrub).split("\r\n")
+      method, target, version = lines.shift.split(' ', 3)
+      raise BadRequest unless target && version&.start_with?('HTTP/1.')
 
-      path = target.split('?', 2).first
-      if method == 'GET' && path == '/healthz'
-        reply = @load_error ? [500, TEXT, @load_error] : [200, TEXT, 'OK']
-      elsif method == 'GET' && path == '/metrics'
-        reply = [200, 'text/plain; version=0.0.4; charset=utf-8', @metrics.render]
-      else
-        reply = call([method, target, version, headers, body, peer])
-        access(peer, method, target, version, reply[0], started, reply[2].bytesize)
-      end
-      respond(conn, method, reply, keep_alive, version)
-      keep_alive
-    end
-
-    def read_headers(conn)
-      headers = []
-      size = 0
-      loop do
-        line = conn.gets("\r\n", MAX_HEAD) or raise EOFError
-        size += line.bytesize
-        raise BadRequest if size > MAX_HEAD || !line.end_with?("\r\n")
-        break if line == "\r\n"
-
-        name, value = line.chomp("\r\n").split(':', 2)
+      headers = lines.map do |line|
+        name, value = line.split(':', 2)
         raise BadRequest unless value
 
-        headers << [name.strip, value.strip]
+        [name.strip, value.strip]
       end
-      headers
-    end
-
-    def read_body(conn, length)
-      return +'' if length.zero?
-
-      body = conn.read(length)
-      raise EOFError unless body && body.bytesize == length
-
-      body
-    end
-
-    # The chunked body, or nil once it outgrows REQ_MB_LIMIT.
-    def read_chunked(conn)
-      body = String.new(encoding: Encoding::BINARY)
-      loop do
-        size_line = conn.gets("\r\n", MAX_HEAD) or raise EOFError
-        size = Integer(size_line.split(';', 2).first.strip, 16)
-        if size.zero?
-          loop { (conn.gets("\r\n", MAX_HEAD) or raise EOFError) == "\r\n" and break } # trailers
-          return body
-        end
-        return nil if body.bytesize + size > MAX_BODY
-
-        chunk = conn.read(size + 2)
-        raise EOFError unless chunk && chunk.bytesize == size + 2
-
-        body << chunk.byteslice(0, size)
-      end
-    rescue ArgumentError
-      raise BadRequest
-    end
-
-    # Without "Expect: 100-continue" the client sends the body anyway: drop it, then answer, so the
-    # client reads the 413 instead of a reset connection.
-    def reject_too_large(conn, length, lookup)
-      if lookup['expect']&.downcase != '100-continue' && length <= MAX_DISCARD
-        while length.positive?
-          chunk = conn.readpartial([length, 1 << 20].min)
-          length -= chunk.bytesize
-        end
-      end
-      conn.write(head(413, TEXT, 22, false, 'HTTP/1.1'), 'Request body too large')
-    rescue EOFError
-      nil
-    end
-
-    def call(message)
+      lookup = headers.to_h { |name, value| [name.downcase, value] }
+      body_start = head_end + 4
       started = Kubeless.now
-      if @load_error
-        Kubeless.log("Function not loaded: #{@load_error}")
-        reply = CRASHED
+      if lookup.fetch('transfer-encoding', '').downcase.include?('chunked')
+        body, consumed = dechunk(input, body_start)
+        if body.nil? && consumed.nil?
+          continue(conn, lookup)
+          return nil
+        end
       else
-        reply = @pool.invoke(message)
+        length = Integer(lookup.fetch('content-length', '0'), 10)
+        raise BadRequest if length.negative?
+
+        if length > MAX_BODY
+          too_large(conn, method, target, version, started, lookup, input.bytesize - body_start, length)
+          return nil
+        end
+        if input.bytesize - body_start < length
+          continue(conn, lookup)
+          return nil
+        end
+        body = input.byteslice(body_start, length)
+        consumed = body_start + length
       end
-      @metrics.observe(message[0], Kubeless.now - started, [408, 500].include?(reply[0]))
-      reply
+      unless body
+        too_large(conn, method, target, version, started, lookup, 0, 0)
+        return nil
+      end
+      conn.input = input.byteslice(consumed..)
+      conn.continued = false
+      [method, target, version, headers, lookup, body, started]
     end
 
-    def respond(conn, method, reply, keep_alive, version)
+    # The chunked body starting at `from` and where it ends; nil, nil until it has all arrived;
+    # nil, offset once it outgrows REQ_MB_LIMIT.
+    def dechunk(input, from)
+      body = binary
+      at = from
+      loop do
+        line_end = input.index("\r\n", at) or return [nil, nil]
+        size = Integer(input.byteslice(at, line_end - at).split(';', 2).first.strip, 16)
+        at = line_end + 2
+        if size.zero?
+          loop do # trailers, up to the empty line
+            trailer_end = input.index("\r\n", at) or return [nil, nil]
+            empty = trailer_end == at
+            at = trailer_end + 2
+            return [body, at] if empty
+          end
+        end
+        return [nil, at] if body.bytesize + size > MAX_BODY
+        return [nil, nil] if input.bytesize < at + size + 2
+
+        body << input.byteslice(at, size)
+        at += size + 2
+      end
+    end
+
+    def continue(conn, lookup)
+      return unless lookup['expect']&.downcase == '100-continue' && !conn.continued
+
+      conn.continued = true
+      conn.output << "HTTP/1.1 100 Continue\r\n\r\n"
+      flush(conn)
+    end
+
+    # Answers 413 and closes. Without "Expect: 100-continue" the client sends the body anyway: it is
+    # read and dropped first (up to MAX_DISCARD), so the client reads the 413, not a reset.
+    def too_large(conn, method, target, version, started, lookup, buffered, length)
+      if lookup['expect']&.downcase != '100-continue' && length <= MAX_DISCARD
+        conn.discard = length - buffered
+      end
+      conn.input = binary
+      respond(conn, method, [413, TEXT, 'Request body too large'], false)
+      access(conn, method, target, version, 413, started, 22)
+    end
+
+    def handle(conn, method, target, version, headers, lookup, body, started)
+      connection = lookup.fetch('connection', '').downcase
+      keep_alive = version == 'HTTP/1.1' ? connection != 'close' : connection == 'keep-alive'
+      path = target.split('?', 2).first
+      if method == 'GET' && path == '/healthz'
+        respond(conn, method, @load_error ? [500, TEXT, @load_error] : [200, TEXT, 'OK'], keep_alive, version)
+      elsif method == 'GET' && path == '/metrics'
+        respond(conn, method, [200, 'text/plain; version=0.0.4; charset=utf-8', @metrics.render], keep_alive, version)
+      elsif @load_error
+        Kubeless.log("Function not loaded: #{@load_error}")
+        finish(Job.new(conn, method, target, version, keep_alive, started), CRASHED, resume: false)
+      else
+        job = Job.new(conn, method, target, version, keep_alive, started,
+                      [method, target, version, headers, body, conn.peer])
+        conn.job = job
+        @waiting << job
+        dispatch
+      end
+    end
+
+    # Answers an invocation, counts it and logs it; then serves the connection's next request.
+    def finish(job, reply, resume: true)
+      status, = reply
+      @metrics.observe(job.method, Kubeless.now - job.started, [408, 500].include?(status))
+      conn = job.conn
+      access(conn, job.method, job.target, job.version, status, job.started, reply[2].bytesize)
+      return if conn.io.closed?
+
+      conn.job = nil
+      respond(conn, job.method, reply, job.keep_alive, job.version)
+      serve(conn) if resume && !conn.io.closed? # a pipelined request
+    end
+
+    def respond(conn, method, reply, keep_alive, version = 'HTTP/1.1')
       status, type, body = reply
-      head = head(status, type, body.bytesize, keep_alive, version)
-      method == 'HEAD' ? conn.write(head) : conn.write(head, body)
-    end
-
-    def head(status, type, length, keep_alive, version)
       connection = if !keep_alive then "Connection: close\r\n"
                    elsif version == 'HTTP/1.0' then "Connection: keep-alive\r\n"
                    else ''
                    end
-      "HTTP/1.1 #{status} #{REASONS.fetch(status, 'Unknown')}\r\nContent-Type: #{type}\r\n" \
-        "Content-Length: #{length}\r\n#{connection}\r\n"
+      conn.output << "HTTP/1.1 #{status} #{REASONS.fetch(status, 'Unknown')}\r\nContent-Type: #{type}\r\n" \
+                     "Content-Length: #{body.bytesize}\r\n#{connection}\r\n"
+      conn.output << body.b unless method == 'HEAD'
+      conn.closing = true unless keep_alive
+      flush(conn)
+    end
+
+    # Writes what it can of a connection's or worker's output; closes a connection once its last
+    # answer is out.
+    def flush(peer)
+      return unless peer
+
+      io = peer.is_a?(Worker) ? peer.sock : peer.io
+      until peer.output.empty?
+        written = io.write_nonblock(peer.output, exception: false)
+        return if written == :wait_writable
+
+        peer.output = peer.output.byteslice(written..)
+      end
+      close(peer) if peer.is_a?(Conn) && peer.closing && !peer.discard.positive?
+    rescue IOError, SystemCallError
+      peer.is_a?(Conn) ? close(peer) : peer.output.clear # a dead worker's reader retires it
+    end
+
+    def close(conn)
+      @conns.delete(conn.io)
+      conn.io.close unless conn.io.closed?
+      # A job in flight still gets counted and logged when its reply arrives.
+      @waiting.delete(conn.job) if conn.job && !conn.job.handed_at
     end
 
     # One line per invocation: Common Log Format plus the duration in seconds.
-    def access(peer, method, target, version, status, started, bytes = 0)
+    def access(conn, method, target, version, status, started, bytes)
       request = "#{method} #{target} #{version}".gsub(/[^ -~]|"/) { |c| format('\\x%02X', c.ord) }
       time = Time.now.utc.strftime('%d/%b/%Y:%H:%M:%S +0000')
-      $stdout.write("#{peer} - - [#{time}] \"#{request}\" #{status} #{bytes} #{format('%.4f', Kubeless.now - started)}\n")
+      $stdout.write("#{conn.peer} - - [#{time}] \"#{request}\" #{status} #{bytes} " \
+                    "#{format('%.4f', Kubeless.now - started)}\n")
+    end
+
+    def binary
+      String.new(encoding: Encoding::BINARY)
     end
   end
 
@@ -708,17 +718,16 @@ module Kubeless
     log(load_error) if load_error
     listener = TCPServer.new('0.0.0.0', PORT)
     listener.listen(1024)
-    pool = Pool.new(function, listener)
-    pool.start if function
+    server = Server.new(listener, function, load_error)
     %w[TERM INT].each do |sig|
       trap(sig) do
-        pool.stop
+        server.stop
         exit!(0)
       end
     end
     log("Serving #{MOD_NAME}.#{FUNC_HANDLER} on port #{PORT} with #{WORKERS} workers of #{CONCURRENCY} " \
         "invocations each, timeout #{format('%g', TIMEOUT)}s")
-    Server.new(listener, pool, load_error).run
+    server.run
   end
 end
 
