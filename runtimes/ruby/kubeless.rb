@@ -186,6 +186,12 @@ module Kubeless
       params[name.to_s]
     end
 
+    # Short, so that `puts event` does not print every header (Authorization...) to the log.
+    def inspect
+      "#<#{self.class} #{@request_method} #{@fullpath}>"
+    end
+    alias to_s inspect
+
     %w[GET POST PUT PATCH DELETE HEAD OPTIONS].each do |verb|
       define_method("#{verb.downcase}?") { @request_method == verb }
     end

@@ -5,10 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.SimpleFileServer;
 import io.kubeless.runtime.testing.RuntimeContractTest;
 import io.kubeless.runtime.testing.RuntimeProcess;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The runtime contract against {@code runtimes/ruby/run}. */
@@ -63,6 +69,87 @@ class RubyRuntimeTest extends RuntimeContractTest {
     Files.writeString(
         volume.resolve(depsFile()),
         "source 'https://rubygems.org'\n\ngem 'kubeless_dep', path: 'vendor/kubeless_dep'\n");
+  }
+
+  /**
+   * A gem from a gem server, installed into the volume and loaded from there: the function's
+   * Gemfile names rubygems.org, as Kubeless's example does, and {@code BUNDLE_MIRROR__ALL} (a
+   * Bundler setting from the environment) sends Bundler to a local server holding the gem instead.
+   */
+  @Test
+  void installsGemsFromAGemServerIntoTheVolume() throws Exception {
+    Path volume = volume();
+    Path served = Files.createDirectories(tmp.resolve("gem-server/gems"));
+    Path source = Files.createDirectories(tmp.resolve("gem-source/lib"));
+    Files.writeString(
+        source.resolve("kubeless_remote.rb"),
+        "module KubelessRemote\n  def self.greeting\n    'served by a gem server'\n  end\nend\n");
+    Files.writeString(
+        source.resolveSibling("kubeless_remote.gemspec"),
+        """
+        Gem::Specification.new do |spec|
+          spec.name = 'kubeless_remote'
+          spec.version = '1.0.0'
+          spec.summary = 'A dependency of the remote test function'
+          spec.authors = ['Kubeless']
+          spec.files = ['lib/kubeless_remote.rb']
+        end
+        """);
+    // The gem and the index Bundler falls back to (specs.4.8.gz and the quick Marshal specs).
+    String build =
+        """
+        require 'rubygems/package'
+        require 'fileutils'
+        require 'zlib'
+        server = ARGV[0]
+        spec = Gem::Specification.load('kubeless_remote.gemspec')
+        FileUtils.mv(Gem::Package.build(spec), File.join(server, 'gems'))
+        specs = Zlib.gzip(Marshal.dump([[spec.name, spec.version, 'ruby']]))
+        %w[specs.4.8.gz latest_specs.4.8.gz].each { |f| File.binwrite(File.join(server, f), specs) }
+        File.binwrite(File.join(server, 'prerelease_specs.4.8.gz'), Zlib.gzip(Marshal.dump([])))
+        quick = FileUtils.mkdir_p(File.join(server, 'quick', 'Marshal.4.8')).first
+        File.binwrite(File.join(quick, "#{spec.full_name}.gemspec.rz"), Zlib::Deflate.deflate(Marshal.dump(spec)))
+        """;
+    Process ruby =
+        new ProcessBuilder(
+                System.getenv().getOrDefault("RUBY", "ruby"),
+                "-e",
+                build,
+                served.getParent().toString())
+            .directory(source.getParent().toFile())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(ruby.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(ruby.waitFor()).as(output).isZero();
+    HttpServer server =
+        SimpleFileServer.createFileServer(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            served.getParent(),
+            SimpleFileServer.OutputLevel.NONE);
+    server.start();
+    try {
+      Files.writeString(
+          volume.resolve(depsFile()), "source 'https://rubygems.org'\n\ngem 'kubeless_remote'\n");
+      Map<String, String> env =
+          Map.of(
+              "HOME",
+              tmp.toString(),
+              "BUNDLE_MIRROR__ALL",
+              "http://127.0.0.1:" + server.getAddress().getPort() + "/");
+
+      int exit = RuntimeProcess.install(runtimeDir(), volume, depsFile(), env);
+
+      assertThat(exit).as(Files.readString(volume.resolveSibling("install.log"))).isZero();
+    } finally {
+      server.stop(0);
+    }
+    try (Stream<Path> installed = Files.walk(volume.resolve("ruby"))) {
+      assertThat(installed.map(Path::getFileName).map(Path::toString))
+          .as("the gem is installed in <volume>/ruby/<ABI version>/gems")
+          .contains("kubeless_remote-1.0.0");
+    }
+    RuntimeProcess runtime = start("remote", Map.of());
+    assertThat(runtime.get("/").body()).isEqualTo("served by a gem server");
   }
 
   /** Kubeless's event and context: symbol keys, the Rack-like request, the timeout as a string. */
