@@ -28,7 +28,7 @@ module Kubeless
     value.nil? || value.empty? ? default : value
   end
 
-  VOLUME = env('KUBELESS_INSTALL_VOLUME', '/kubeless')
+  VOLUME = File.expand_path(env('KUBELESS_INSTALL_VOLUME', '/kubeless'))
   MOD_NAME = env('MOD_NAME', '')
   FUNC_HANDLER = env('FUNC_HANDLER', '')
   TIMEOUT = Float(env('FUNC_TIMEOUT', '180'))
@@ -37,7 +37,7 @@ module Kubeless
   WORKERS = Integer(env('FUNC_WORKERS', '4'))
   # Invocations one worker runs at once, each on its own thread (Kubeless's Python number).
   CONCURRENCY = Integer(env('FUNC_CONCURRENCY', '10'))
-  GEMFILE = env('KUBELESS_DEPS_FILE', File.join(VOLUME, 'Gemfile'))
+  GEMFILE = File.expand_path(env('KUBELESS_DEPS_FILE', File.join(VOLUME, 'Gemfile')))
   # A body over the limit is read and dropped (up to this much) so the client sees the 413.
   MAX_DISCARD = 100 * 1024 * 1024
   MAX_HEAD = 64 * 1024
@@ -100,12 +100,13 @@ module Kubeless
     end
 
     # The gems the install step put into the volume: Bundler sets up the load path from the Gemfile,
-    # its lock and the settings install recorded in the volume's .bundle/config (the gems' path).
+    # its lock and the settings install recorded in .bundle/config next to them (the gems' path).
     # Without a lock (install never ran) the function runs with the gems of the Ruby installation.
     def setup_bundle
       return nil unless File.size?(GEMFILE) && File.exist?("#{GEMFILE}.lock")
 
       ENV['BUNDLE_GEMFILE'] = GEMFILE
+      ENV['BUNDLE_APP_CONFIG'] = File.join(File.dirname(GEMFILE), '.bundle') # where install wrote it
       require 'bundler'
       Bundler.setup
       nil
