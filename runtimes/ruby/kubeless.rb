@@ -233,10 +233,11 @@ module Kubeless
     case result
     when nil then [200, TEXT, '']
     when String
+      # A plain String either way: a subclass or singleton methods would not cross to the server.
       if result.encoding == Encoding::BINARY
-        [200, 'application/octet-stream', result]
+        [200, 'application/octet-stream', String.new(result)]
       else
-        [200, TEXT, result.encode(Encoding::UTF_8)]
+        [200, TEXT, String.new(result.encode(Encoding::UTF_8))]
       end
     else [200, 'application/json', JSON.generate(result)]
     end
