@@ -34,9 +34,9 @@ module Kubeless
   TIMEOUT = Float(env('FUNC_TIMEOUT', '180'))
   PORT = Integer(env('FUNC_PORT', '8080'))
   MAX_BODY = (Float(env('REQ_MB_LIMIT', '10')) * 1024 * 1024).to_i
-  WORKERS = Integer(env('FUNC_WORKERS', '4'))
+  WORKERS = [Integer(env('FUNC_WORKERS', '4')), 1].max
   # Invocations one worker runs at once, each on its own thread (Kubeless's Python number).
-  CONCURRENCY = Integer(env('FUNC_CONCURRENCY', '10'))
+  CONCURRENCY = [Integer(env('FUNC_CONCURRENCY', '10')), 1].max
   GEMFILE = File.expand_path(env('KUBELESS_DEPS_FILE', File.join(VOLUME, 'Gemfile')))
   # A body over the limit is read and dropped (up to this much) so the client sees the 413.
   MAX_DISCARD = 100 * 1024 * 1024
@@ -176,12 +176,25 @@ module Kubeless
       @env.fetch(name) { @headers[name.to_s.downcase] }
     end
 
-    def params
-      @params ||= URI.decode_www_form(@query_string).to_h
-    rescue ArgumentError
-      @params = {}
+    # The query's parameters.
+    def GET # rubocop:disable Naming/MethodName -- Rack's name
+      @get ||= Request.decode(@query_string)
     end
-    alias GET params
+
+    # A form body's parameters (application/x-www-form-urlencoded), as Rack parses them.
+    def POST # rubocop:disable Naming/MethodName -- Rack's name
+      @post ||= media_type == 'application/x-www-form-urlencoded' ? Request.decode(@body.string) : {}
+    end
+
+    def params
+      @params ||= self.GET.merge(self.POST)
+    end
+
+    def self.decode(form)
+      URI.decode_www_form(form.dup.force_encoding(Encoding::UTF_8)).to_h
+    rescue ArgumentError
+      {}
+    end
 
     def [](name)
       params[name.to_s]

@@ -187,6 +187,14 @@ class RubyRuntimeTest extends RuntimeContractTest {
     assertThat(shape.path("content_type").asText()).isEqualTo("text/plain");
     assertThat(shape.path("body").asText()).isEqualTo("some text");
     assertThat(shape.path("helper").asText()).isEqualTo("hi there");
+
+    JsonNode form =
+        JSON.readTree(
+            runtime
+                .post("/form?x=1", "y=2", "Content-Type", "application/x-www-form-urlencoded")
+                .body());
+    assertThat(form.path("query").path("x").asText()).as("params: the query").isEqualTo("1");
+    assertThat(form.path("query").path("y").asText()).as("params: the form body").isEqualTo("2");
   }
 
   /**
