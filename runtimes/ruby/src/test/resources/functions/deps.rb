@@ -1,0 +1,5 @@
+require 'kubeless_dep'
+
+def handler(event, context)
+  KubelessDep.shout('deps')
+end

@@ -1,0 +1,5 @@
+require 'kubeless_remote'
+
+def handler(event, context)
+  KubelessRemote.greeting
+end

@@ -1,0 +1,4 @@
+def handler(event, context)
+  sleep 0.1
+  event[:data]
+end
