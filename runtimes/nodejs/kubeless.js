@@ -230,17 +230,37 @@ const pool = new Pool(config.workers, config.concurrency);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** The time in the Common Log Format, UTC: 02/Dec/2026:16:05:01 +0000. */
-function clfTime(date) {
-  const two = (n) => String(n).padStart(2, '0');
-  return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:`
-    + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+let clfSecond = -1;
+let clfText = '';
+
+/** The current time in the Common Log Format, UTC: 02/Dec/2026:16:05:01 +0000. */
+function clfNow() {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== clfSecond) {
+    const date = new Date(now);
+    const two = (n) => String(n).padStart(2, '0');
+    clfSecond = second;
+    clfText = `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:`
+      + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  }
+  return clfText;
+}
+
+// Access log lines of this turn of the event loop, written together at its end.
+let accessLines = '';
+
+function flushAccessLog() {
+  const lines = accessLines;
+  accessLines = '';
+  process.stdout.write(lines);
 }
 
 /** One access log line on stdout: the Common Log Format, then the duration in seconds. */
 function accessLog(req, client, status, bytes, seconds) {
-  process.stdout.write(`${client || '-'} - - [${clfTime(new Date())}] "${req.method} ${req.url} HTTP/${req.httpVersion}" `
-    + `${status} ${bytes} ${seconds.toFixed(4)}\n`);
+  if (accessLines === '') setImmediate(flushAccessLog);
+  accessLines += `${client || '-'} - - [${clfNow()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" `
+    + `${status} ${bytes} ${seconds.toFixed(4)}\n`;
 }
 
 function send(res, status, type, body, close) {
@@ -295,8 +315,17 @@ class Call {
     this.bytes = 0;
     this.unacknowledged = 0; // body bytes written to the socket but not yet reported to the worker
     this.aborted = null;
-    res.on('close', () => {
-      // The client left before its answer: a handler streaming through the response is stopped.
+    this.watching = false;
+  }
+
+  /**
+   * Stops the handler when the client leaves before its answer, for an invocation that streams its
+   * body or its answer (one that only returns a value runs to its end, its answer then dropped).
+   */
+  watchClient() {
+    if (this.watching) return;
+    this.watching = true;
+    this.res.on('close', () => {
       if (!this.answered && !this.aborted && this.worker) this.abort('closed');
     });
   }
@@ -360,6 +389,7 @@ class Call {
   deliver(message) {
     if (this.answered) return;
     const res = this.res;
+    this.watchClient();
     this.writeHead(message.head);
     if (message.chunks.length === 0) {
       if (!res.destroyed) res.flushHeaders();
@@ -397,10 +427,15 @@ class Call {
       const payload = typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
       const res = this.res;
       try {
-        if (reply.headers) for (const [name, value] of reply.headers) res.setHeader(name, value);
-        if (!res.hasHeader('content-type')) res.setHeader('Content-Type', reply.type);
-        res.setHeader('Content-Length', Buffer.byteLength(payload));
-        res.writeHead(reply.status, reply.statusMessage);
+        if (reply.headers) {
+          // Set by the handler on event.extensions.response before it returned.
+          for (const [name, value] of reply.headers) res.setHeader(name, value);
+          if (!res.hasHeader('content-type')) res.setHeader('Content-Type', reply.type);
+          res.setHeader('Content-Length', Buffer.byteLength(payload));
+          res.writeHead(reply.status, reply.statusMessage);
+        } else {
+          res.writeHead(reply.status, { 'Content-Type': reply.type, 'Content-Length': Buffer.byteLength(payload) });
+        }
         res.end(payload);
       } catch (err) {
         log(`Invalid reply from ${config.modName}.${config.handler}: ${err.message}`);
@@ -511,6 +546,7 @@ function stream(req, call) {
   }
   let size = 0;
   let tooLarge = false;
+  call.watchClient();
   pool.invoke(call);
   req.on('data', (chunk) => {
     size += chunk.length;

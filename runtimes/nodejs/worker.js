@@ -17,6 +17,7 @@ const path = require('node:path');
 const { EventEmitter } = require('node:events');
 const { Writable } = require('node:stream');
 const { isUtf8 } = require('node:buffer');
+const { inspect } = require('node:util');
 const { randomUUID } = require('node:crypto');
 const { parentPort, workerData: config } = require('node:worker_threads');
 
@@ -427,6 +428,31 @@ class Invocation {
   }
 }
 
+const kInvocation = Symbol('invocation');
+
+/** event.extensions: Express's request and response, built when the handler first asks. */
+class Extensions {
+  constructor(invocation) {
+    this[kInvocation] = invocation;
+  }
+
+  get request() {
+    const invocation = this[kInvocation];
+    invocation.build();
+    return invocation.req;
+  }
+
+  get response() {
+    const invocation = this[kInvocation];
+    invocation.build();
+    return invocation.res;
+  }
+
+  [inspect.custom]() {
+    return '{ request: [Express request], response: [Express response] }';
+  }
+}
+
 function encode(result) {
   if (result === undefined) return { status: 200, type: TEXT, body: '' };
   if (typeof result === 'string') return { status: 200, type: TEXT, body: result };
@@ -465,11 +491,7 @@ function run(handler, invocation) {
     return;
   }
   const headers = invocation.request.headers;
-  const extensions = {};
-  Object.defineProperties(extensions, {
-    request: { enumerable: true, get: () => { invocation.build(); return invocation.req; } },
-    response: { enumerable: true, get: () => { invocation.build(); return invocation.res; } },
-  });
+  const extensions = new Extensions(invocation);
   const event = {
     data,
     'event-id': headers['event-id'] || randomUUID(),
