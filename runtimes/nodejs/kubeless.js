@@ -387,7 +387,7 @@ class Call {
 
   /** Part of an answer the handler streams through event.extensions.response. */
   deliver(message) {
-    if (this.answered) return;
+    if (this.answered || this.aborted === 'tooLarge') return;
     const res = this.res;
     this.watchClient();
     this.writeHead(message.head);
@@ -557,7 +557,7 @@ function stream(req, call) {
       call.abort('tooLarge');
       // The answer has begun already: all that is left is to break it off.
       if (call.res.headersSent) call.res.destroy();
-    } else {
+    } else if (!call.answered) {
       call.data(chunk);
     }
   });
@@ -583,6 +583,7 @@ async function main() {
     log(`Serving ${config.modName}.${config.handler} on port ${config.port} with ${config.workers} workers of ${config.concurrency} invocations each, timeout ${config.timeout}s`));
   const stop = () => {
     server.close();
+    flushAccessLog();
     process.exit(0);
   };
   process.on('SIGTERM', stop);

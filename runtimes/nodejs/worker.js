@@ -125,6 +125,8 @@ class WorkerResponse extends Writable {
     super({ highWaterMark: 64 * 1024 });
     this.invocation = invocation;
     this.req = req;
+    this.socket = req.socket;
+    this.connection = req.socket;
     this.statusCode = 200;
     this.statusMessage = undefined;
     this.headersSent = false;
@@ -206,11 +208,12 @@ class WorkerResponse extends Writable {
   }
 
   flushHeaders() {
-    if (!this.headersSent) {
-      this.head = this.takeHead();
-      this.invocation.post({ type: 'body', head: this.head, chunks: [] });
-      this.head = null;
-    }
+    const head = this.pendingHead();
+    if (head) this.invocation.post({ type: 'body', head, chunks: [] });
+  }
+
+  setTimeout() {
+    return this;
   }
 
   /** The status and headers, once: headers cannot change after this. */
