@@ -326,7 +326,7 @@ class Call {
     if (this.watching) return;
     this.watching = true;
     this.res.on('close', () => {
-      if (!this.answered && !this.aborted && this.worker) this.abort('closed');
+      if (!this.answered && !this.aborted) this.abort('closed');
     });
   }
 
@@ -371,6 +371,7 @@ class Call {
   abort(reason) {
     this.aborted = reason;
     if (!pool.cancel(this)) this.post({ type: 'abort', reason });
+    else if (reason === 'closed') this.done(); // it never reached a worker
   }
 
   writeHead(head) {
@@ -471,9 +472,12 @@ class Call {
   done() {
     this.answered = true;
     const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
-    const failed = this.failed || this.status === 500 || this.status === 408;
+    // A client that left is no failure of the function; its line says 499 (as nginx does).
+    const gone = this.aborted === 'closed';
+    const failed = (this.failed && !gone) || this.status === 500 || this.status === 408;
     if (this.worker || this.status !== 413) metrics.observe(this.req.method, seconds, failed);
-    accessLog(this.req, this.client, this.status || (this.failed ? 500 : 0), this.bytes, seconds);
+    const status = gone ? 499 : this.status || (this.failed ? 500 : 0);
+    accessLog(this.req, this.client, status, this.bytes, seconds);
   }
 }
 

@@ -1,6 +1,7 @@
 package io.kubeless.runtime.nodejs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +12,10 @@ import io.kubeless.runtime.testing.RuntimeProcess;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URLDecoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -183,6 +187,41 @@ class NodejsRuntimeTest extends RuntimeContractTest {
     assertThat(fits.statusCode()).as(fits.body()).isEqualTo(200);
     assertThat(JSON.readTree(fits.body()).path("size").asInt()).isEqualTo(512 * 1024);
     assertThat(runtime.log()).doesNotContain("timed out").doesNotContain("exited unexpectedly");
+  }
+
+  /**
+   * A client that leaves in the middle of a multipart upload ends the invocation: the handler's
+   * stream fails, nothing waits for its timeout, the worker is not replaced, and the line says 499.
+   */
+  @Test
+  void endsTheInvocationWhenTheClientLeavesDuringAnUpload() throws Exception {
+    installMulter();
+    RuntimeProcess runtime = start("upload", Map.of("FUNC_TIMEOUT", "3", "FUNC_WORKERS", "1"));
+
+    try (Socket socket = new Socket(runtime.uri("/").getHost(), runtime.uri("/").getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /abandoned HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data;"
+                  + " boundary="
+                  + BOUNDARY
+                  + "\r\nContent-Length: 1000000\r\n\r\n--"
+                  + BOUNDARY
+                  + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n"
+                  + "only the beginning")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    }
+
+    await("the invocation ended when the client left")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> runtime.log().contains("\"POST /abandoned HTTP/1.1\" 499 "));
+    await("no timeout follows")
+        .during(Duration.ofSeconds(4))
+        .atMost(Duration.ofSeconds(6))
+        .until(() -> !runtime.log().contains("timed out"));
+    HttpResponse<String> next = runtime.send(upload(runtime, "prop", "x", fileOf(1024), false));
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(runtime.log()).doesNotContain("exited unexpectedly");
   }
 
   /**
