@@ -21,8 +21,6 @@ const { inspect } = require('node:util');
 const { randomUUID } = require('node:crypto');
 const { parentPort, workerData: config } = require('node:worker_threads');
 
-const express = require('express');
-
 const context = {
   'function-name': config.handler,
   timeout: config.timeout,
@@ -34,9 +32,6 @@ const TEXT = 'text/plain; charset=utf-8';
 // stops accepting more (its write() returns false until the main thread catches up).
 const WINDOW = 1024 * 1024;
 
-// Express settings (query parser, trust proxy, json spaces, etag...) for the request and response.
-const app = express();
-const queryParser = app.get('query parser fn');
 
 function load() {
   const what = `cannot load ${config.modName}.${config.handler}`;
@@ -276,13 +271,26 @@ class WorkerResponse extends Writable {
   }
 }
 
-// Express's response functions (status, send, json, set, redirect...) over WorkerResponse, with the
-// app's settings, as Express itself mixes them into http.ServerResponse.
-class ExpressResponse extends WorkerResponse {}
-for (const name of Object.getOwnPropertyNames(express.response)) {
-  Object.defineProperty(ExpressResponse.prototype, name, Object.getOwnPropertyDescriptor(express.response, name));
+let expressKit = null;
+
+/**
+ * Express, loaded on first use (a function that never looks at event.extensions does not pay for
+ * it, nor does a worker's start): an app for its settings (query parser, trust proxy, JSON, ETag),
+ * its request prototype, and its response functions (status, send, json, set, redirect...) over
+ * WorkerResponse, as Express itself mixes them into http.ServerResponse.
+ */
+function loadExpress() {
+  if (expressKit) return expressKit;
+  const express = require('express');
+  const app = express();
+  class ExpressResponse extends WorkerResponse {}
+  for (const name of Object.getOwnPropertyNames(express.response)) {
+    Object.defineProperty(ExpressResponse.prototype, name, Object.getOwnPropertyDescriptor(express.response, name));
+  }
+  Object.defineProperty(ExpressResponse.prototype, 'app', { value: app, configurable: true, enumerable: true, writable: true });
+  expressKit = { app, queryParser: app.get('query parser fn'), ExpressResponse };
+  return expressKit;
 }
-Object.defineProperty(ExpressResponse.prototype, 'app', { value: app, configurable: true, enumerable: true, writable: true });
 
 /** An error like body-parser's, for a streamed body over REQ_MB_LIMIT. */
 function tooLarge() {
@@ -329,6 +337,7 @@ class Invocation {
   /** Builds Express's request and response, on first use by the handler. */
   build() {
     if (this.req) return;
+    const { app, queryParser, ExpressResponse } = loadExpress();
     const request = this.request;
     const req = new http.IncomingMessage(new Connection(request));
     req.method = request.method;
