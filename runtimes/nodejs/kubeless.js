@@ -288,7 +288,7 @@ function hasBody(headers) {
  * over REQ_MB_LIMIT aborts the invocation and gets a 413 once the client has sent it.
  */
 class Call {
-  constructor(req, res, body, streamed) {
+  constructor(req, res, streamed) {
     this.req = req;
     this.res = res;
     this.client = req.socket.remoteAddress;
@@ -306,7 +306,7 @@ class Call {
       localAddress: socket.localAddress,
       localPort: socket.localPort,
       streamed,
-      body,
+      body: null,
     };
     this.worker = null;
     this.queue = []; // messages for the worker until one takes the invocation
@@ -492,11 +492,11 @@ function onRequest(req, res) {
     return;
   }
   if (Number(req.headers['content-length']) > config.maxBody) {
-    refuse(req, new Call(req, res, null, false));
+    refuse(req, new Call(req, res, false));
   } else if (isMultipart(req.headers['content-type']) && hasBody(req.headers)) {
-    stream(req, new Call(req, res, null, true));
+    stream(req, new Call(req, res, true));
   } else {
-    buffer(req, new Call(req, res, null, false));
+    buffer(req, new Call(req, res, false));
   }
 }
 
@@ -577,7 +577,7 @@ async function main() {
   // With "Expect: 100-continue" the body is only sent once we ask for it (or never, after a 413).
   server.on('checkContinue', (req, res) => {
     if (Number(req.headers['content-length'] || '0') > config.maxBody) {
-      new Call(req, res, null, false).refuse(413, 'Request body too large', true);
+      new Call(req, res, false).refuse(413, 'Request body too large', true);
     } else {
       res.writeContinue();
       onRequest(req, res);

@@ -368,7 +368,7 @@ class Invocation {
     for (const chunk of this.pending) req.push(chunk);
     this.pending = null;
     if (this.aborted) {
-      req.destroy(this.abortError());
+      this.stop();
     } else if (this.ended) {
       req.complete = true;
       req.push(null);
@@ -394,14 +394,19 @@ class Invocation {
   }
 
   /**
-   * The main thread gave up on the answer: the body was over REQ_MB_LIMIT, or the client left while
-   * the handler used the request or response (a handler that did not runs to its end, its answer
-   * dropped). The handler sees its request stream fail and its response destroyed, and the
-   * invocation ends here: its slot and its timeout clock are released.
+   * The main thread gave up on the answer: the body was over REQ_MB_LIMIT, or the client left. The
+   * handler sees its request stream fail and its response destroyed (at once, or when it first asks
+   * for them), and the invocation ends there: its slot and its timeout clock are released. A
+   * handler that has not asked for them when its client left runs to its end (or until it asks),
+   * its answer dropped.
    */
   abort(reason) {
-    if (this.done || (reason === 'closed' && !this.req)) return;
+    if (this.done) return;
     this.aborted = reason;
+    if (this.req || reason === 'tooLarge') this.stop();
+  }
+
+  stop() {
     if (this.req && !this.req.complete) this.req.destroy(this.abortError());
     if (this.res && !this.res.destroyed) this.res.destroy();
     this.finish({ type: 'fail' });
