@@ -526,7 +526,13 @@ function run(handler, invocation) {
     invocation.fail(err);
     return;
   }
-  Promise.resolve(result).then((value) => invocation.answer(value), (err) => invocation.fail(err));
+  Promise.resolve(result).then((value) => {
+    try {
+      invocation.answer(value);
+    } catch (err) {
+      invocation.fail(err); // e.g. a value JSON cannot encode
+    }
+  }, (err) => invocation.fail(err));
 }
 
 // A promise the function forgot must not take the worker (and the invocations after it) down.
