@@ -6,7 +6,8 @@
 // function and run many invocations at once on their event loop. An invocation that outlives
 // FUNC_TIMEOUT (counted from its handler's start) gets a 408 and its worker is terminated (V8 stops
 // even a `while (true) {}`) and replaced, while the server and the other workers keep serving.
-// Only Node's standard library is used.
+// This thread uses only Node's standard library; the workers give the handler Express's request
+// and response (see worker.js), whose bytes this thread reads from and writes to the socket.
 
 const http = require('node:http');
 const path = require('node:path');
@@ -83,6 +84,10 @@ class Metrics {
  * `while (true) {}`) and replaced when one of its invocations outlives its timeout, or when it does
  * not even start an invocation within FUNC_TIMEOUT (its event loop is blocked); every invocation
  * it held then gets a 408, and the other workers keep serving.
+ *
+ * A job (a Call) is anything with `request`, `attach(worker, id)` (it was handed to that worker),
+ * `deliver(message)` (part of a streamed answer) and `finish(message)` (its last message: `reply`,
+ * `end` or `fail`).
  */
 class Pool {
   constructor(size, concurrency) {
@@ -107,26 +112,31 @@ class Pool {
     worker.jobs = new Map(); // invocation id -> job, for the invocations this worker holds
     worker.unstarted = []; // when it was given each invocation it has not started yet, oldest first
     worker.on('message', (message) => {
-      if (message.type === 'ready') {
-        this.workers.add(worker);
+      const type = message.type;
+      if (type === 'body') {
+        const job = worker.jobs.get(message.id);
+        if (job) job.deliver(message);
+      } else if (type === 'reply' || type === 'end' || type === 'fail') {
+        const job = worker.jobs.get(message.id);
+        if (!job) return;
+        worker.jobs.delete(message.id);
+        clearTimeout(job.timer);
+        job.finish(message);
         this.dispatch();
-        this.loaded();
-      } else if (message.type === 'loadError') {
-        this.loadError = message.message;
-        log(message.message);
-        worker.terminate();
-        this.loaded();
-      } else if (message.type === 'start') {
+      } else if (type === 'start') {
         if (!worker.jobs.has(message.id)) return;
         const job = worker.jobs.get(message.id);
         worker.unstarted.shift();
         this.arm(worker, job, true);
-      } else {
-        const job = worker.jobs.get(message.id);
-        if (!job) return;
-        worker.jobs.delete(message.id);
-        job.finish(message.reply);
+      } else if (type === 'ready') {
+        this.workers.add(worker);
         this.dispatch();
+        this.loaded();
+      } else if (type === 'loadError') {
+        this.loadError = message.message;
+        log(message.message);
+        worker.terminate();
+        this.loaded();
       }
     });
     worker.on('error', (err) => log(`Worker failed: ${err && err.stack}`));
@@ -169,7 +179,10 @@ class Pool {
   fail(worker, reply) {
     const jobs = [...worker.jobs.values()];
     worker.jobs.clear();
-    jobs.forEach((job) => job.finish(reply));
+    jobs.forEach((job) => {
+      clearTimeout(job.timer);
+      job.finish({ type: 'reply', reply });
+    });
   }
 
   /**
@@ -193,27 +206,62 @@ class Pool {
       best.jobs.set(id, job);
       best.unstarted.push(now);
       this.arm(best, job, false);
-      best.postMessage({ id, request: job.request });
+      job.attach(best, id);
     }
   }
 
-  /** Resolves to {status, type, body}. */
-  invoke(request) {
-    return new Promise((resolve) => {
-      const job = { request };
-      job.finish = (reply) => {
-        clearTimeout(job.timer);
-        job.finish = () => {};
-        resolve(reply);
-      };
-      this.waiting.push(job);
-      this.dispatch();
-    });
+  /** Queues a job until a worker has a free slot. */
+  invoke(job) {
+    this.waiting.push(job);
+    this.dispatch();
+  }
+
+  /** Forgets a job that no worker has taken yet; false when one has. */
+  cancel(job) {
+    const at = this.waiting.indexOf(job);
+    if (at < 0) return false;
+    this.waiting.splice(at, 1);
+    return true;
   }
 }
 
 const metrics = new Metrics();
 const pool = new Pool(config.workers, config.concurrency);
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+let clfSecond = -1;
+let clfText = '';
+
+/** The current time in the Common Log Format, UTC: 02/Dec/2026:16:05:01 +0000. */
+function clfNow() {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== clfSecond) {
+    const date = new Date(now);
+    const two = (n) => String(n).padStart(2, '0');
+    clfSecond = second;
+    clfText = `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:`
+      + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  }
+  return clfText;
+}
+
+// Access log lines of this turn of the event loop, written together at its end.
+let accessLines = '';
+
+function flushAccessLog() {
+  const lines = accessLines;
+  accessLines = '';
+  process.stdout.write(lines);
+}
+
+/** One access log line on stdout: the Common Log Format, then the duration in seconds. */
+function accessLog(req, client, status, bytes, seconds) {
+  if (accessLines === '') setImmediate(flushAccessLog);
+  accessLines += `${client || '-'} - - [${clfNow()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" `
+    + `${status} ${bytes} ${seconds.toFixed(4)}\n`;
+}
 
 function send(res, status, type, body, close) {
   const headers = { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) };
@@ -222,21 +270,215 @@ function send(res, status, type, body, close) {
   res.end(body);
 }
 
-function invoke(req, res, body) {
-  const started = process.hrtime.bigint();
-  const finish = (reply) => {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.observe(req.method, seconds, reply.status === 500 || reply.status === 408);
-    const payload = typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
-    send(res, reply.status, reply.type, payload);
-  };
-  if (pool.loadError) {
-    log(`Function not loaded: ${pool.loadError}`);
-    finish({ status: 500, type: TEXT, body: 'Internal Server Error' });
-    return;
+function isMultipart(type) {
+  return (type || '').trimStart().toLowerCase().startsWith('multipart/');
+}
+
+/** As Kubeless's body parser (type-is) decided: a request without either header has no body. */
+function hasBody(headers) {
+  return headers['transfer-encoding'] !== undefined || !Number.isNaN(Number.parseInt(headers['content-length'], 10));
+}
+
+/**
+ * One HTTP request to the function, from its arrival to its answer: the worker's reply, or the
+ * response the handler streamed (head, body chunks, end), written to the client's socket.
+ *
+ * A non-multipart body is read whole first (it becomes event.data); a multipart body is streamed to
+ * the worker as it arrives (Kubeless left it unread for a middleware such as multer), and a body
+ * over REQ_MB_LIMIT aborts the invocation and gets a 413 once the client has sent it.
+ */
+class Call {
+  constructor(req, res, streamed) {
+    this.req = req;
+    this.res = res;
+    this.client = req.socket.remoteAddress;
+    this.started = process.hrtime.bigint();
+    const socket = req.socket;
+    this.request = {
+      method: req.method,
+      url: req.url,
+      httpVersion: req.httpVersion,
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      remoteFamily: socket.remoteFamily,
+      localAddress: socket.localAddress,
+      localPort: socket.localPort,
+      streamed,
+      body: null,
+    };
+    this.worker = null;
+    this.queue = []; // messages for the worker until one takes the invocation
+    this.answered = false; // the HTTP answer is complete (or the connection dropped)
+    this.status = 0;
+    this.bytes = 0;
+    this.unacknowledged = 0; // body bytes written to the socket but not yet reported to the worker
+    this.aborted = null;
+    this.watching = false;
   }
-  const request = { method: req.method, url: req.url, headers: req.headers, body };
-  pool.invoke(request).then(finish);
+
+  /**
+   * Stops the handler when the client leaves before its answer, for an invocation that streams its
+   * body or its answer (one that only returns a value runs to its end, its answer then dropped).
+   */
+  watchClient() {
+    if (this.watching) return;
+    this.watching = true;
+    this.res.on('close', () => {
+      if (!this.answered && !this.aborted) this.abort('closed');
+    });
+  }
+
+  /** The whole body, in a buffer of its own that moves to the worker without a copy. */
+  setBody(chunks, size) {
+    const body = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, at);
+      at += chunk.length;
+    }
+    this.request.body = body;
+    this.transfer = [body.buffer];
+  }
+
+  post(message, transfer) {
+    if (this.worker) {
+      message.id = this.id;
+      this.worker.postMessage(message, transfer);
+    } else {
+      this.queue.push([message, transfer]);
+    }
+  }
+
+  attach(worker, id) {
+    this.worker = worker;
+    this.id = id;
+    worker.postMessage({ type: 'invoke', id, request: this.request }, this.transfer);
+    this.request = null;
+    for (const [message, transfer] of this.queue) this.post(message, transfer);
+    this.queue = null;
+  }
+
+  /** A chunk of a streamed (multipart) body. */
+  data(chunk) {
+    const copy = new Uint8Array(chunk.length);
+    copy.set(chunk);
+    this.post({ type: 'data', chunk: copy }, [copy.buffer]);
+  }
+
+  /** Stops the invocation: the body was too large ('tooLarge') or the client left ('closed'). */
+  abort(reason) {
+    this.aborted = reason;
+    if (!pool.cancel(this)) this.post({ type: 'abort', reason });
+    else if (reason === 'closed') this.done(); // it never reached a worker
+  }
+
+  writeHead(head) {
+    if (!head) return;
+    this.status = head.status;
+    try {
+      for (const [name, value] of head.headers) this.res.setHeader(name, value);
+      this.res.writeHead(head.status, head.statusMessage);
+    } catch (err) {
+      log(`Invalid response head from ${config.modName}.${config.handler}: ${err.message}`);
+      this.res.destroy();
+    }
+  }
+
+  /** Part of an answer the handler streams through event.extensions.response. */
+  deliver(message) {
+    if (this.answered || this.aborted === 'tooLarge') return;
+    const res = this.res;
+    this.watchClient();
+    this.writeHead(message.head);
+    if (message.chunks.length === 0) {
+      if (!res.destroyed) res.flushHeaders();
+      return;
+    }
+    let flushed = true;
+    let size = 0;
+    for (const chunk of message.chunks) {
+      size += chunk.byteLength;
+      if (!res.destroyed) flushed = res.write(chunk);
+    }
+    this.bytes += size;
+    this.unacknowledged += size;
+    if (flushed || res.destroyed) this.acknowledge();
+    else if (this.unacknowledged === size) res.once('drain', () => this.acknowledge());
+  }
+
+  acknowledge() {
+    if (this.unacknowledged === 0) return;
+    this.post({ type: 'written', bytes: this.unacknowledged });
+    this.unacknowledged = 0;
+  }
+
+  /** The invocation's last message: its reply, the end of its streamed answer, or a failure. */
+  finish(message) {
+    // A body over the limit is answered 413 once the client has sent it all.
+    if (this.answered || this.aborted === 'tooLarge') return;
+    if (message.type !== 'end' && this.res.headersSent) {
+      // The answer broke off after its head (the handler failed or destroyed the response, or
+      // timed out): so does the connection.
+      this.res.destroy();
+      this.failed = true;
+    } else if (message.type === 'reply') {
+      const reply = message.reply;
+      const payload = typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
+      const res = this.res;
+      try {
+        if (reply.headers) {
+          // Set by the handler on event.extensions.response before it returned.
+          for (const [name, value] of reply.headers) res.setHeader(name, value);
+          if (!res.hasHeader('content-type')) res.setHeader('Content-Type', reply.type);
+          res.setHeader('Content-Length', Buffer.byteLength(payload));
+          res.writeHead(reply.status, reply.statusMessage);
+        } else {
+          res.writeHead(reply.status, { 'Content-Type': reply.type, 'Content-Length': Buffer.byteLength(payload) });
+        }
+        res.end(payload);
+      } catch (err) {
+        log(`Invalid reply from ${config.modName}.${config.handler}: ${err.message}`);
+        res.destroy();
+      }
+      this.status = reply.status;
+      this.bytes = Buffer.byteLength(payload);
+    } else if (message.type === 'end') {
+      this.writeHead(message.head);
+      this.res.end();
+    } else {
+      // The handler destroyed its response before it began.
+      this.res.destroy();
+      this.failed = true;
+    }
+    this.done();
+  }
+
+  /** Answers without invoking: 413, or 500 when the function did not load. */
+  refuse(status, body, close) {
+    if (this.answered) return;
+    if (this.res.headersSent) {
+      this.res.destroy();
+      this.failed = true;
+    } else {
+      send(this.res, status, TEXT, body, close);
+      this.status = status;
+      this.bytes = Buffer.byteLength(body);
+    }
+    this.done();
+  }
+
+  done() {
+    this.answered = true;
+    const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
+    // A client that left is no failure of the function; its line says 499 (as nginx does).
+    const gone = this.aborted === 'closed';
+    const failed = (this.failed && !gone) || this.status === 500 || this.status === 408;
+    if (this.worker || this.status !== 413) metrics.observe(this.req.method, seconds, failed);
+    const status = gone ? 499 : this.status || (this.failed ? 500 : 0);
+    accessLog(this.req, this.client, status, this.bytes, seconds);
+  }
 }
 
 function onRequest(req, res) {
@@ -249,13 +491,41 @@ function onRequest(req, res) {
     send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render());
     return;
   }
+  if (Number(req.headers['content-length']) > config.maxBody) {
+    refuse(req, new Call(req, res, false));
+  } else if (isMultipart(req.headers['content-type']) && hasBody(req.headers)) {
+    stream(req, new Call(req, res, true));
+  } else {
+    buffer(req, new Call(req, res, false));
+  }
+}
+
+/** Reads and drops a body over the limit (up to MAX_DISCARD, so the client sees the answer), then 413. */
+function refuse(req, call) {
+  let size = 0;
+  req.on('data', (chunk) => {
+    size += chunk.length;
+    if (size > MAX_DISCARD) req.destroy();
+  });
+  req.on('end', () => call.refuse(413, 'Request body too large', true));
+}
+
+function loaded(call) {
+  if (!pool.loadError) return true;
+  log(`Function not loaded: ${pool.loadError}`);
+  call.refuse(500, 'Internal Server Error');
+  return false;
+}
+
+/** Reads the whole body, then invokes. */
+function buffer(req, call) {
   const chunks = [];
   let size = 0;
-  let discarded = false;
+  let tooLarge = false;
   req.on('data', (chunk) => {
     size += chunk.length;
     if (size > config.maxBody) {
-      discarded = true;
+      tooLarge = true;
       chunks.length = 0;
       if (size > MAX_DISCARD) req.destroy();
     } else {
@@ -263,8 +533,41 @@ function onRequest(req, res) {
     }
   });
   req.on('end', () => {
-    if (discarded) send(res, 413, TEXT, 'Request body too large', true);
-    else invoke(req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    if (tooLarge) {
+      call.refuse(413, 'Request body too large', true);
+    } else if (loaded(call)) {
+      call.setBody(chunks, size);
+      pool.invoke(call);
+    }
+  });
+}
+
+/** Invokes at once and hands the body to the worker as it arrives. */
+function stream(req, call) {
+  if (!loaded(call)) {
+    req.resume();
+    return;
+  }
+  let size = 0;
+  let tooLarge = false;
+  call.watchClient();
+  pool.invoke(call);
+  req.on('data', (chunk) => {
+    size += chunk.length;
+    if (tooLarge) {
+      if (size > MAX_DISCARD) req.destroy();
+    } else if (size > config.maxBody) {
+      tooLarge = true;
+      call.abort('tooLarge');
+      // The answer has begun already: all that is left is to break it off.
+      if (call.res.headersSent) call.res.destroy();
+    } else if (!call.answered) {
+      call.data(chunk);
+    }
+  });
+  req.on('end', () => {
+    if (tooLarge) call.refuse(413, 'Request body too large', true);
+    else call.post({ type: 'end' });
   });
 }
 
@@ -274,7 +577,7 @@ async function main() {
   // With "Expect: 100-continue" the body is only sent once we ask for it (or never, after a 413).
   server.on('checkContinue', (req, res) => {
     if (Number(req.headers['content-length'] || '0') > config.maxBody) {
-      send(res, 413, TEXT, 'Request body too large', true);
+      new Call(req, res, false).refuse(413, 'Request body too large', true);
     } else {
       res.writeContinue();
       onRequest(req, res);
@@ -284,6 +587,7 @@ async function main() {
     log(`Serving ${config.modName}.${config.handler} on port ${config.port} with ${config.workers} workers of ${config.concurrency} invocations each, timeout ${config.timeout}s`));
   const stop = () => {
     server.close();
+    flushAccessLog();
     process.exit(0);
   };
   process.on('SIGTERM', stop);
