@@ -16,6 +16,7 @@ README's table).
 """
 
 import asyncio
+import codecs
 import collections
 import concurrent.futures
 import datetime
@@ -205,8 +206,14 @@ def event_of(meta, body):
 
 def sniff(body):
     """Bytes that are UTF-8 text go out as text (an echoed text body stays text)."""
+    if body.isascii():
+        return TEXT
+    # Piece by piece: decoding a large body at once would allocate its size again, and more.
+    decoder, view = codecs.getincrementaldecoder("utf-8")(), memoryview(body)
     try:
-        body.decode("utf-8")
+        for start in range(0, len(view), PIECE):
+            decoder.decode(view[start:start + PIECE])
+        decoder.decode(b"", final=True)
         return TEXT
     except UnicodeDecodeError:
         return BINARY
@@ -439,6 +446,7 @@ class Worker:
         self.writer.write(FRAME.pack(len(frame)) + frame)
         for piece in pieces:
             self.writer.write(piece)
+        pieces.clear()  # the transport holds them until sent; nothing else here may
 
     async def receive(self):
         """The next (invocation id, START or (status line, headers), body pieces) frame; raises
@@ -597,7 +605,7 @@ class Pool:
             worker.unstarted.append(now)
             self.arm(worker, job, False)
             worker.send(invocation, job.message)
-            job.message = None  # the body's memory is the worker's now
+            job.message = None
 
     async def invoke(self, message):
         """Returns the reply to (request meta, body pieces): (status line, headers, pieces)."""
