@@ -624,18 +624,28 @@ class Pool:
 
 
 class AccessLog:
-    """One line per invocation on stdout: the Common Log Format plus the duration in seconds."""
+    """One line per invocation on stdout: the Common Log Format plus the duration in seconds.
+
+    The lines of one turn of the event loop go out in one write (under load, many at once).
+    """
 
     def __init__(self):
         self.second, self.stamp = None, ""
+        self.lines = []
 
     def write(self, peer, method, target, version, status, size, seconds):
         now = int(time.time())
         if now != self.second:
             self.second = now
             self.stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
-        sys.stdout.write(f'{peer} - - [{self.stamp}] "{method} {target} {version}" '
-                         f"{status} {size} {seconds:.4f}\n")
+        if not self.lines:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self.lines.append(f'{peer} - - [{self.stamp}] "{method} {target} {version}" '
+                          f"{status} {size} {seconds:.4f}\n")
+
+    def flush(self):
+        lines, self.lines = self.lines, []
+        sys.stdout.write("".join(lines))
 
 
 class Server:
@@ -760,9 +770,14 @@ class Server:
         if not keep_alive:
             lines.append("Connection: close")
         lines.append("\r\n")
-        writer.write("\r\n".join(lines).encode("latin-1"))
+        head = "\r\n".join(lines).encode("latin-1")
         if head_only or bodiless:
+            writer.write(head)
             return 0
+        if size <= PIECE:  # one write, one TCP segment for a small answer
+            writer.write(b"".join([head, *pieces]))
+            return size
+        writer.write(head)
         for piece in pieces:
             writer.write(piece)
         return size
@@ -788,6 +803,7 @@ async def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     await stop
+    server.access_log.flush()
     in_flight = sum(len(worker.jobs) for worker in pool.workers) + len(pool.waiting)
     log(f"Stopping; {in_flight} invocations in flight are dropped" if in_flight else "Stopping")
     pool.stop()
