@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -543,6 +544,31 @@ class PythonRuntimeTest extends RuntimeContractTest {
     assertThatThrownBy(() -> start("hello", Map.of("KUBELESS_PYTHON_LIB", empty.toString())))
         .hasMessageContaining("The Python runtime needs bottle in " + empty)
         .hasMessageContaining("setup");
+  }
+
+  /**
+   * Started from a checkout without the runtime's packages, run installs them first; when pip
+   * cannot (here: no index at all), it says so and exits.
+   */
+  @Test
+  void explainsWhyItCannotInstallItsPackagesOnFirstStart() throws Exception {
+    Path checkout = Files.createDirectories(tmp.resolve("checkout"));
+    for (String file : List.of("run", "setup", "_kubeless.py", "runtime-requirements.txt")) {
+      Files.copy(
+          runtimeDir().resolve(file), checkout.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    Files.copy(getClass().getResourceAsStream("/functions/hello.py"), volume().resolve("hello.py"));
+
+    assertThatThrownBy(
+            () ->
+                RuntimeProcess.start(
+                    checkout,
+                    volume(),
+                    "hello",
+                    "handler",
+                    Map.of("PIP_NO_INDEX", "1", "PIP_FIND_LINKS", "")))
+        .hasMessageContaining("Cannot install the Python runtime's packages");
+    assertThat(checkout.resolve("lib")).doesNotExist();
   }
 
   private byte[] wheelBytes() throws IOException {
