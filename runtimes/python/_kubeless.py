@@ -278,7 +278,7 @@ def render(result, environ):
     content_type, payload = cast(body)
     headers = [(name, value) for name, value in result.headerlist
                if name.lower() not in HOP_BY_HOP and (own_type or name != "Content-Type")]
-    if not own_type:
+    if not own_type and result.status_code not in (204, 304):  # bodiless: bottle drops it too
         headers.append(("Content-Type", content_type))
     return result.status_line, headers, [payload]
 

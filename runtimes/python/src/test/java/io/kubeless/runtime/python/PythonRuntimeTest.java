@@ -368,6 +368,7 @@ class PythonRuntimeTest extends RuntimeContractTest {
     assertThat(forbidden.body()).contains("not yours");
     assertThat(noContent.statusCode()).isEqualTo(204);
     assertThat(noContent.body()).isEmpty();
+    assertThat(noContent.headers().firstValue("Content-Type")).isEmpty();
     assertThat(runtime.get("/?kind=str").body())
         .as("the connection is still usable")
         .isEqualTo("héllo");
