@@ -341,9 +341,12 @@ def worker_main(sock, handler):
 
     def send(invocation, what, body=b""):
         meta = pickle.dumps((invocation, what, len(body)))
+        head = FRAME.pack(len(meta)) + meta
         with lock:
-            sock.sendall(FRAME.pack(len(meta)) + meta)
-            if body:
+            if len(body) <= PIECE:  # one write: the server reads it in one go
+                sock.sendall(head + body)
+            else:
+                sock.sendall(head)
                 sock.sendall(body)
 
     def send_reply(invocation, result):
@@ -442,10 +445,14 @@ class Worker:
 
     def send(self, invocation, message):
         meta, pieces = message
-        frame = pickle.dumps((invocation, meta, sum(map(len, pieces))))
-        self.writer.write(FRAME.pack(len(frame)) + frame)
-        for piece in pieces:
-            self.writer.write(piece)
+        length = sum(map(len, pieces))
+        frame = pickle.dumps((invocation, meta, length))
+        if length <= PIECE:  # one write for a small request
+            self.writer.write(b"".join([FRAME.pack(len(frame)), frame, *pieces]))
+        else:
+            self.writer.write(FRAME.pack(len(frame)) + frame)
+            for piece in pieces:
+                self.writer.write(piece)
         pieces.clear()  # the transport holds them until sent; nothing else here may
 
     async def receive(self):
