@@ -4,7 +4,7 @@ TICKS = os.path.join(os.environ["KUBELESS_INSTALL_VOLUME"], "ticks")
 
 
 def handler(event, context):
-    if event["data"] != "spin":
+    if event["data"] != b"spin":
         return "ok"
     n = 0
     while True:  # runs until the runtime stops it

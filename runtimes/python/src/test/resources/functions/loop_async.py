@@ -4,7 +4,7 @@ TICKS = os.path.join(os.environ["KUBELESS_INSTALL_VOLUME"], "ticks")
 
 
 async def handler(event, context):
-    if event["data"] != "spin":
+    if event["data"] != b"spin":
         return "ok"
     n = 0
     while True:  # never awaits: blocks its worker's event loop until the runtime stops it
