@@ -50,7 +50,8 @@ class LocalTargetTest {
           deps: ""
           function: |
             def handler(event, context):
-                print("got", event["data"], flush=True)
+                data = event["data"]
+                print("got", data.decode() if isinstance(data, bytes) else data, flush=True)
                 if event["extensions"]["request"].method == "DELETE":
                     raise Exception("no")
                 return event["data"]

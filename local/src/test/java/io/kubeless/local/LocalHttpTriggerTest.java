@@ -54,7 +54,7 @@ class LocalHttpTriggerTest {
           function: |
             def handler(event, context):
                 request = event["extensions"]["request"]
-                return "hello " + str(event["data"]) + " at " + request.path + " " + event["event-namespace"]
+                return "hello " + event["data"].decode() + " at " + request.path + " " + event["event-namespace"]
         ---
         apiVersion: kubeless.io/v1beta1
         kind: HTTPTrigger
