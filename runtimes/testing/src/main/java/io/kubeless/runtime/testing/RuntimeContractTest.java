@@ -327,10 +327,10 @@ public abstract class RuntimeContractTest {
   }
 
   /**
-   * One access log line per invocation on the runtime's output, in the Common Log Format followed by
-   * the duration in seconds: {@code <client> - - [<time>] "<METHOD> <path?query> HTTP/1.1" <status>
-   * <body bytes> <seconds>}. {@code /healthz} and {@code /metrics} are not logged (probes and scrapes
-   * would drown the invocations).
+   * One access log line per invocation on the runtime's output, in the Common Log Format followed
+   * by the duration in seconds: {@code <client> - - [<time>] "<METHOD> <path?query> HTTP/1.1"
+   * <status> <body bytes> <seconds>}. {@code /healthz} and {@code /metrics} are not logged (probes
+   * and scrapes would drown the invocations).
    */
   @Test
   void logsOneAccessLinePerInvocation() throws Exception {
@@ -351,7 +351,8 @@ public abstract class RuntimeContractTest {
               assertThat(runtime.log()).containsPattern(line);
               assertThat(failing.log())
                   .containsPattern(
-                      Pattern.compile("(?m)^\\S+ - - \\[[^\\]]+\\] \"GET /boom HTTP/1\\.1\" 500 \\d+ \\d"));
+                      Pattern.compile(
+                          "(?m)^\\S+ - - \\[[^\\]]+\\] \"GET /boom HTTP/1\\.1\" 500 \\d+ \\d"));
             });
     assertThat(runtime.log()).doesNotContain("GET /healthz").doesNotContain("GET /metrics");
   }
