@@ -238,7 +238,7 @@ func (t *target) build(tool *goTool) error {
 	if out, err := tool.run(t.dir, "mod", "tidy"); err != nil {
 		return &buildError{"The function's modules could not be resolved (go mod tidy):\n" + out}
 	}
-	if out, err := tool.run(t.dir, "build", "-ldflags=-s -w", "-o", binaryName+".new", "."); err != nil {
+	if out, err := tool.run(t.dir, "build", "-trimpath", "-ldflags=-s -w", "-o", binaryName+".new", "."); err != nil {
 		return &buildError{"The function does not compile (go build; function/ holds the files of " + t.cfg.volume + "):\n" + out}
 	}
 	if err := os.Rename(filepath.Join(t.dir, binaryName+".new"), t.binary()); err != nil {

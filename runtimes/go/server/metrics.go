@@ -112,10 +112,12 @@ func (m *metrics) observe(method string, elapsed time.Duration, failed bool) {
 	if failed {
 		atomic.AddUint64(&slot.failures, 1)
 	}
+	// Each bucket counts its own range only (one add); render sums them up.
 	seconds := elapsed.Seconds()
 	for i, bound := range durationBuckets {
 		if seconds <= bound {
 			atomic.AddUint64(&slot.buckets[i], 1)
+			break
 		}
 	}
 	atomic.AddUint64(&slot.sumNanos, uint64(elapsed))
@@ -147,9 +149,11 @@ func (m *metrics) render() string {
 	out.WriteString("# HELP function_duration_seconds Duration of user function in seconds\n# TYPE function_duration_seconds histogram\n")
 	for _, r := range rows {
 		count := atomic.LoadUint64(&r.slot.count)
+		cumulative := uint64(0)
 		for i, bound := range durationBuckets {
+			cumulative += atomic.LoadUint64(&r.slot.buckets[i])
 			fmt.Fprintf(&out, "function_duration_seconds_bucket{method=%q,le=\"%s\"} %d\n", r.name,
-				strconv.FormatFloat(bound, 'g', -1, 64), atomic.LoadUint64(&r.slot.buckets[i]))
+				strconv.FormatFloat(bound, 'g', -1, 64), min(cumulative, count))
 		}
 		fmt.Fprintf(&out, "function_duration_seconds_bucket{method=%q,le=\"+Inf\"} %d\n", r.name, count)
 		fmt.Fprintf(&out, "function_duration_seconds_sum{method=%q} %s\n", r.name,

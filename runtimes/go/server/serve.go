@@ -106,6 +106,7 @@ func serve(cfg config) int {
 		return 1
 	}
 	<-s.stopped
+	flushAccessLog()
 	return 0
 }
 
@@ -193,19 +194,19 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request) (int, int) {
 	}
 	defer func() { <-s.slots }()
 
-	// FUNC_TIMEOUT counts from here, the handler's start.
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
+	// FUNC_TIMEOUT counts from here, the handler's start. As in Kubeless, the context is done at
+	// the deadline (not when the client goes away).
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.timeout)
 	defer cancel()
-	request := r.WithContext(ctx)
-	request.Body = io.NopCloser(bytes.NewReader(body))
-	out := &handlerWriter{real: w, header: http.Header{}}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	out := &handlerWriter{real: w}
 	event := functions.Event{
 		Data:           string(body),
 		EventID:        r.Header.Get("event-id"),
 		EventType:      r.Header.Get("event-type"),
 		EventTime:      r.Header.Get("event-time"),
 		EventNamespace: r.Header.Get("event-namespace"),
-		Extensions:     functions.Extension{Request: request, Response: out, Context: ctx},
+		Extensions:     functions.Extension{Request: r, Response: out, Context: ctx},
 	}
 	if event.EventID == "" {
 		event.EventID = newUUID()
@@ -225,12 +226,10 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request) (int, int) {
 
 	done := make(chan outcome, 1)
 	go s.call(event, done)
-	timer := time.NewTimer(s.cfg.timeout)
-	defer timer.Stop()
 	select {
 	case result := <-done:
 		return out.finish(s, result)
-	case <-timer.C:
+	case <-ctx.Done():
 		status, size := out.timeout()
 		logf("Function %s.%s timed out after %s", s.cfg.module, s.cfg.handler, s.cfg.timeout)
 		s.retire()
@@ -326,7 +325,12 @@ type handlerWriter struct {
 	size        int
 }
 
-func (h *handlerWriter) Header() http.Header { return h.header }
+func (h *handlerWriter) Header() http.Header {
+	if h.header == nil {
+		h.header = http.Header{}
+	}
+	return h.header
+}
 
 func (h *handlerWriter) WriteHeader(status int) {
 	h.mu.Lock()

@@ -90,6 +90,7 @@ func serveLoadError(cfg config, listener net.Listener, m *metrics, reason string
 		return 1
 	}
 	<-s.stopped
+	flushAccessLog()
 	return 0
 }
 
