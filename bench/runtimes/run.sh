@@ -4,7 +4,7 @@
 # rounds of wrk -t2 -c10 -d10s against each; the round with the median req/s is reported (req/s,
 # p50, p99) with the runtime/bare ratio of the medians. Alternating rounds keep a noisy neighbour
 # on a 2-core machine from favouring one side.
-# Usage: bench/runtimes/run.sh [python] [nodejs] [java]     (default: all three)
+# Usage: bench/runtimes/run.sh [python] [nodejs] [java] [go]     (default: all four)
 # Env: DURATION (10s), WARMUP (5s), ROUNDS (3), JAVA_HOME (a JDK >= 21; default: java on the PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +13,7 @@ duration=${DURATION:-10s}
 warmup=${WARMUP:-5s}
 rounds=${ROUNDS:-3}
 langs=("$@")
-[ ${#langs[@]} -gt 0 ] || langs=(python nodejs java)
+[ ${#langs[@]} -gt 0 ] || langs=(python nodejs java go)
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
@@ -86,6 +86,9 @@ for lang in "${langs[@]}"; do
     python) start python-bare python3 "$here/bare_server.py"; runtime python hello.py ;;
     nodejs) start nodejs-bare node "$here/bare_server.js"; runtime nodejs hello.js ;;
     java) start java-bare "$java" "$here/BareServer.java"; runtime java Hello.java ;;
+    go)
+      (cd "$here" && go build -o "$work/bare-go" bare_server.go)
+      start go-bare "$work/bare-go"; runtime go hello.go ;;
     *) echo "unknown runtime: $lang" >&2; exit 2 ;;
   esac
   compare "$lang" $((port - 1)) "$port"

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,13 +67,9 @@ func newServer(cfg config, m *metrics, loadError string) *server {
 			MemoryLimit:  cfg.memoryLimit,
 		},
 	}
-	s.http = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: time.Minute,
-		// Longer than any trigger keeps an idle connection (the trigger closes it first).
-		IdleTimeout: 10 * time.Minute,
-		ErrorLog:    log.New(io.Discard, "", 0),
-	}
+	// No read or idle timeouts: the trigger closes its idle connections itself (the runtime must
+	// not close one first), and each would cost timer updates on every request.
+	s.http = &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)}
 	return s
 }
 
@@ -200,25 +197,26 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request) (int, int) {
 	defer cancel()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	out := &handlerWriter{real: w}
+	// The server stores header names canonically ("Event-Id"), so they are looked up as such.
 	event := functions.Event{
 		Data:           string(body),
-		EventID:        r.Header.Get("event-id"),
-		EventType:      r.Header.Get("event-type"),
-		EventTime:      r.Header.Get("event-time"),
-		EventNamespace: r.Header.Get("event-namespace"),
+		EventID:        header(r, "Event-Id"),
+		EventType:      header(r, "Event-Type"),
+		EventTime:      header(r, "Event-Time"),
+		EventNamespace: header(r, "Event-Namespace"),
 		Extensions:     functions.Extension{Request: r, Response: out, Context: ctx},
 	}
 	if event.EventID == "" {
 		event.EventID = newUUID()
 	}
 	if event.EventType == "" {
-		event.EventType = r.Header.Get("Content-Type")
+		event.EventType = header(r, "Content-Type")
 		if event.EventType == "" {
 			event.EventType = "application/octet-stream"
 		}
 	}
 	if event.EventTime == "" {
-		event.EventTime = time.Now().UTC().Format(time.RFC3339)
+		event.EventTime = eventTime()
 	}
 	if event.EventNamespace == "" {
 		event.EventNamespace = "http.kubeless.io"
@@ -293,6 +291,26 @@ func readBody(r *http.Request, limit int64) ([]byte, bool) {
 	}
 	return body, true
 }
+
+func header(r *http.Request, canonicalName string) string {
+	if values := r.Header[canonicalName]; len(values) > 0 {
+		return values[0]
+	}
+	return ""
+}
+
+// eventTime is the current time in RFC 3339 (UTC), formatted once a second.
+func eventTime() string {
+	now := time.Now()
+	if cached, ok := lastEventTime.Load().(*formattedTime); ok && cached.second == now.Unix() {
+		return cached.text
+	}
+	formatted := &formattedTime{now.Unix(), now.UTC().Format(time.RFC3339)}
+	lastEventTime.Store(formatted)
+	return formatted.text
+}
+
+var lastEventTime atomic.Value
 
 func newUUID() string {
 	var b [16]byte
