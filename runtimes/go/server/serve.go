@@ -50,8 +50,17 @@ type server struct {
 	http      *http.Server
 	control   io.Writer // to the supervisor; nil in the supervisor itself
 	retiring  sync.Once
+	retired   atomic.Bool
 	stopped   chan struct{} // closed once the server has shut down
+	stopOnce  sync.Once
+
+	// The connections not idle, and whether each holds a runaway (an invocation answered 408
+	// whose handler may never return): a retiring process exits once only those are left.
+	connMu sync.Mutex
+	busy   map[net.Conn]bool
 }
+
+type connKey struct{}
 
 func newServer(cfg config, m *metrics, loadError string) *server {
 	s := &server{
@@ -60,6 +69,7 @@ func newServer(cfg config, m *metrics, loadError string) *server {
 		metrics:   m,
 		slots:     make(chan struct{}, cfg.concurrency),
 		stopped:   make(chan struct{}),
+		busy:      map[net.Conn]bool{},
 		fnContext: functions.Context{
 			FunctionName: cfg.handler,
 			Timeout:      cfg.timeoutText,
@@ -69,7 +79,14 @@ func newServer(cfg config, m *metrics, loadError string) *server {
 	}
 	// No read or idle timeouts: the trigger closes its idle connections itself (the runtime must
 	// not close one first), and each would cost timer updates on every request.
-	s.http = &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)}
+	s.http = &http.Server{
+		Handler:   s,
+		ErrorLog:  log.New(io.Discard, "", 0),
+		ConnState: s.connState,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, c)
+		},
+	}
 	return s
 }
 
@@ -115,8 +132,51 @@ func (s *server) shutdown(grace time.Duration) {
 		if err := s.http.Shutdown(ctx); err != nil {
 			logf("Invocations still running after %s are abandoned", grace)
 		}
-		close(s.stopped)
+		s.stop()
 	}()
+}
+
+func (s *server) stop() {
+	s.stopOnce.Do(func() { close(s.stopped) })
+}
+
+// connState keeps track of the connections in use.
+func (s *server) connState(c net.Conn, state http.ConnState) {
+	s.connMu.Lock()
+	switch state {
+	case http.StateNew, http.StateActive:
+		s.busy[c] = false
+	default:
+		delete(s.busy, c)
+	}
+	s.connMu.Unlock()
+	if state != http.StateNew && state != http.StateActive && s.retired.Load() {
+		s.exitWhenOnlyRunawaysLeft()
+	}
+}
+
+// abandon marks the connection of a runaway.
+func (s *server) abandon(r *http.Request) {
+	if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+		s.connMu.Lock()
+		if _, known := s.busy[c]; known {
+			s.busy[c] = true
+		}
+		s.connMu.Unlock()
+	}
+}
+
+// exitWhenOnlyRunawaysLeft stops a retiring process once every invocation it accepted has been
+// answered (the connections still busy are those of runaways).
+func (s *server) exitWhenOnlyRunawaysLeft() {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	for _, runaway := range s.busy {
+		if !runaway {
+			return
+		}
+	}
+	s.stop()
 }
 
 // lookupHandler finds FUNC_HANDLER among the functions compiled in.
@@ -154,8 +214,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	start := time.Now()
-	status, size := s.invoke(w, r)
+	s.invoke(w, r, time.Now())
+}
+
+// account counts an answered invocation in the metrics and the access log.
+func (s *server) account(r *http.Request, start time.Time, status, size int) {
 	elapsed := time.Since(start)
 	if status != http.StatusRequestEntityTooLarge {
 		s.metrics.observe(r.Method, elapsed, status == http.StatusInternalServerError || status == http.StatusRequestTimeout)
@@ -174,29 +237,34 @@ func respond(w http.ResponseWriter, status int, contentType, body string) (int, 
 }
 
 // invoke calls the handler for one request and answers; it returns the status and body size.
-func (s *server) invoke(w http.ResponseWriter, r *http.Request) (int, int) {
+// The handler runs on the request's own goroutine (no hand-off, no extra wake-up); a callback at
+// the deadline answers 408 in its place and retires the process.
+func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time) {
 	if s.loadError != "" {
 		logf("Function not loaded: %s", s.loadError)
-		return respond(w, http.StatusInternalServerError, textPlain, "Internal Server Error")
+		status, size := respond(w, http.StatusInternalServerError, textPlain, "Internal Server Error")
+		s.account(r, start, status, size)
+		return
 	}
 	body, ok := readBody(r, s.cfg.maxBody)
 	if !ok {
 		w.Header().Set("Connection", "close")
-		return respond(w, http.StatusRequestEntityTooLarge, textPlain, "Request body too large")
+		status, size := respond(w, http.StatusRequestEntityTooLarge, textPlain, "Request body too large")
+		s.account(r, start, status, size)
+		return
 	}
 	select {
 	case s.slots <- struct{}{}:
 	case <-r.Context().Done():
-		return 499, 0 // the client left while waiting for a free slot
+		s.account(r, start, 499, 0) // the client left while waiting for a free slot
+		return
 	}
-	defer func() { <-s.slots }()
 
 	// FUNC_TIMEOUT counts from here, the handler's start. As in Kubeless, the context is done at
 	// the deadline (not when the client goes away).
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.timeout)
-	defer cancel()
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	out := &handlerWriter{real: w}
+	out := &handlerWriter{real: w, slots: s.slots}
 	// The server stores header names canonically ("Event-Id"), so they are looked up as such.
 	event := functions.Event{
 		Data:           string(body),
@@ -222,16 +290,19 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request) (int, int) {
 		event.EventNamespace = "http.kubeless.io"
 	}
 
-	done := make(chan outcome, 1)
-	go s.call(event, done)
-	select {
-	case result := <-done:
-		return out.finish(s, result)
-	case <-ctx.Done():
-		status, size := out.timeout()
-		logf("Function %s.%s timed out after %s", s.cfg.module, s.cfg.handler, s.cfg.timeout)
-		s.retire()
-		return status, size
+	stopTimeout := context.AfterFunc(ctx, func() {
+		if status, size, answered := out.timeout(); answered {
+			logf("Function %s.%s timed out after %s", s.cfg.module, s.cfg.handler, s.cfg.timeout)
+			s.account(r, start, status, size)
+			s.abandon(r)
+			s.retire()
+		}
+	})
+	result := s.call(event)
+	stopTimeout()
+	cancel()
+	if status, size, answered := out.finish(s, result); answered {
+		s.account(r, start, status, size)
 	}
 }
 
@@ -243,14 +314,14 @@ type outcome struct {
 	stack  []byte
 }
 
-func (s *server) call(event functions.Event, done chan<- outcome) {
+func (s *server) call(event functions.Event) (out outcome) {
 	defer func() {
 		if p := recover(); p != nil {
-			done <- outcome{panic: p, stack: debug.Stack()}
+			out = outcome{panic: p, stack: debug.Stack()}
 		}
 	}()
-	result, err := s.handler(event, s.fnContext)
-	done <- outcome{result: result, err: err}
+	out.result, out.err = s.handler(event, s.fnContext)
+	return out
 }
 
 // retire hands the socket over to a fresh process after a timeout: this one stops accepting,
@@ -267,7 +338,9 @@ func (s *server) retire() {
 			logf("Could not ask the supervisor for a replacement: %v", err)
 			return
 		}
+		s.retired.Store(true)
 		s.shutdown(s.cfg.timeout + 30*time.Second)
+		s.exitWhenOnlyRunawaysLeft()
 	})
 }
 
@@ -335,6 +408,7 @@ func newUUID() string {
 // further writes are refused, so that a runaway handler cannot touch a finished exchange.
 type handlerWriter struct {
 	mu          sync.Mutex
+	slots       chan struct{} // the invocation's slot, given back once it is answered
 	real        http.ResponseWriter
 	header      http.Header
 	wroteHeader bool
@@ -395,19 +469,24 @@ func (h *handlerWriter) sendHeader(status int) {
 
 // finish answers with what the handler returned: its result as the body (after whatever it
 // wrote itself), 500 for an error or a panic.
-func (h *handlerWriter) finish(s *server, result outcome) (int, int) {
+// It reports false when the invocation had already timed out.
+func (h *handlerWriter) finish(s *server, result outcome) (int, int, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.closed = true
+	if h.closed {
+		return 0, 0, false
+	}
+	h.close()
 	body := result.result
 	status := http.StatusOK
 	switch {
 	case result.panic != nil:
 		logf("Function %s.%s panicked: %v\n%s", s.cfg.module, s.cfg.handler, result.panic, result.stack)
 		if !h.wroteHeader {
-			return respond(h.real, http.StatusInternalServerError, textPlain, "Internal Server Error")
+			status, size := respond(h.real, http.StatusInternalServerError, textPlain, "Internal Server Error")
+			return status, size, true
 		}
-		return h.status, h.size
+		return h.status, h.size, true
 	case result.err != nil:
 		logf("Function %s.%s failed: %v", s.cfg.module, s.cfg.handler, result.err)
 		status, body = http.StatusInternalServerError, "Error: "+result.err.Error()
@@ -426,16 +505,32 @@ func (h *handlerWriter) finish(s *server, result outcome) (int, int) {
 		h.status = status
 	}
 	n, _ := io.WriteString(h.real, body)
-	return h.status, h.size + n
+	return h.status, h.size + n, true
 }
 
-// timeout answers 408, unless the handler already sent its headers.
-func (h *handlerWriter) timeout() (int, int) {
+// close ends the invocation: no more writes from the handler, its slot given back.
+func (h *handlerWriter) close() {
+	h.closed = true
+	<-h.slots
+}
+
+// timeout answers 408 (unless the handler already sent its headers) and sends it at once: the
+// handler still holds the request's goroutine. It reports false when the invocation was over.
+func (h *handlerWriter) timeout() (int, int, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.closed = true
-	if h.wroteHeader {
-		return h.status, h.size
+	if h.closed {
+		return 0, 0, false
 	}
-	return respond(h.real, http.StatusRequestTimeout, textPlain, "Timeout exceeded")
+	h.close()
+	status, size := h.status, h.size
+	if !h.wroteHeader {
+		// The connection stays busy with the runaway: the client must not send more on it.
+		h.real.Header().Set("Connection", "close")
+		status, size = respond(h.real, http.StatusRequestTimeout, textPlain, "Timeout exceeded")
+	}
+	if flusher, ok := h.real.(http.Flusher); ok {
+		flusher.Flush()
+	}
+	return status, size, true
 }
