@@ -7,7 +7,7 @@
 # A second figure per runtime keeps the concurrency of I/O-bound handlers visible: a handler that
 # waits 100 ms (bench/runtimes/functions/io.*) under 20 concurrent connections, whose ideal is
 # 20 / 0.1 s = 200 req/s (a runtime that ran them one at a time would give 10).
-# Usage: bench/runtimes/run.sh [python] [nodejs] [java] [php] [ruby] ...     (default: all)
+# Usage: bench/runtimes/run.sh [python] [nodejs] [java] [php] [ruby] [go] ...     (default: all)
 # Env: DURATION (10s), WARMUP (5s), ROUNDS (3), JAVA_HOME (a JDK >= 21; default: java on the PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +16,7 @@ duration=${DURATION:-10s}
 warmup=${WARMUP:-5s}
 rounds=${ROUNDS:-3}
 langs=("$@")
-[ ${#langs[@]} -gt 0 ] || langs=(python nodejs java php ruby)
+[ ${#langs[@]} -gt 0 ] || langs=(python nodejs java php ruby go)
 
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
@@ -104,6 +104,9 @@ for lang in "${langs[@]}"; do
     java) start java-bare "$java" "$here/BareServer.java"; runtime java Hello.java ;;
     php) start php-bare php "$here/bare_server.php"; runtime php hello.php ;;
     ruby) start ruby-bare ruby "$here/bare_server.rb"; runtime ruby hello.rb ;;
+    go)
+      (cd "$here" && go build -o "$work/bare-go" bare_server.go)
+      start go-bare "$work/bare-go"; runtime go hello.go ;;
     *) echo "unknown runtime: $lang" >&2; exit 2 ;;
   esac
   compare "$lang" $((port - 1)) "$port"
@@ -114,6 +117,7 @@ for lang in "${langs[@]}"; do
     java) concurrency java functions/Io.java ;;
     php) concurrency php functions/io.php ;;
     ruby) concurrency ruby functions/io.rb ;;
+    go) concurrency go functions/io.go ;;
   esac
   kill "${pids[@]}" 2>/dev/null || true
 done

@@ -1,0 +1,6 @@
+package kubeless
+
+import "github.com/kubeless/kubeless/pkg/functions"
+
+func handler(event functions.Event, context functions.Context) (string, error) {
+	return "missing parenthesis", nil

@@ -1,0 +1,7 @@
+package kubeless
+
+import "github.com/kubeless/kubeless/pkg/functions"
+
+func handler(event functions.Event, context functions.Context) (string, error) {
+	return "hello world", nil
+}

@@ -1,0 +1,5 @@
+package kubeless
+
+func handler(data string) string {
+	return data
+}
