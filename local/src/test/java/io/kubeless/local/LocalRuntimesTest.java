@@ -21,9 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Functions of the Ruby and PHP runtimes in local mode, under Kubeless's runtime names, each with a
- * dependency its runtime's own install step puts beside the deps file (a Bundler path gem, a
- * Composer path package), linked into the function's volume.
+ * Functions of the Go, Ruby and PHP runtimes in local mode, under Kubeless's runtime names, each
+ * with a dependency its runtime's own install step puts beside the deps file (a Go module named by
+ * a {@code replace}, a Bundler path gem, a Composer path package), linked into the function's
+ * volume.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalRuntimesTest {
@@ -61,9 +62,41 @@ class LocalRuntimesTest {
         "<?php\nnamespace Shouter;\n\nfinal class Text\n{\n"
             + "    public static function shout(string $text): string\n    {\n"
             + "        return strtoupper($text) . '!';\n    }\n}\n");
+    Path mod = Files.createDirectories(dir.resolve("go/shouter"));
+    Files.writeString(mod.resolve("go.mod"), "module example.com/shouter\n\ngo 1.22\n");
+    Files.writeString(
+        mod.resolve("shouter.go"),
+        "package shouter\n\nimport \"strings\"\n\n"
+            + "func Shout(text string) string { return strings.ToUpper(text) + \"!\" }\n");
     Files.writeString(
         dir.resolve("functions.yaml"),
         """
+        apiVersion: kubeless.io/v1beta1
+        kind: Function
+        metadata: {name: greet-go}
+        spec:
+          runtime: go1.14
+          handler: greet.Greet
+          deps: |
+            module function
+
+            go 1.22
+
+            require example.com/shouter v0.0.0
+
+            replace example.com/shouter => %s
+          function: |
+            package kubeless
+
+            import (
+              "example.com/shouter"
+              "github.com/kubeless/kubeless/pkg/functions"
+            )
+
+            func Greet(event functions.Event, context functions.Context) (string, error) {
+              return shouter.Shout("hello " + event.Data + " from " + context.Runtime), nil
+            }
+        ---
         apiVersion: kubeless.io/v1beta1
         kind: Function
         metadata: {name: greet-ruby}
@@ -96,7 +129,10 @@ class LocalRuntimesTest {
               return \\Shouter\\Text::shout("hello " . $event->data . " from " . $context->runtime);
             }
         """
-            .formatted(gem.getParent().toAbsolutePath(), php.getParent().toAbsolutePath()));
+            .formatted(
+                mod.toAbsolutePath(),
+                gem.getParent().toAbsolutePath(),
+                php.getParent().toAbsolutePath()));
     platform =
         LocalPlatform.start(
             Manifests.load(List.of(dir)),
@@ -109,7 +145,11 @@ class LocalRuntimesTest {
     admin = platform.adminUrl();
     await()
         .atMost(Duration.ofSeconds(180))
-        .until(() -> platform.ready("default/greet-ruby") && platform.ready("default/greet-php"));
+        .until(
+            () ->
+                platform.ready("default/greet-go")
+                    && platform.ready("default/greet-ruby")
+                    && platform.ready("default/greet-php"));
   }
 
   @AfterAll
@@ -120,7 +160,11 @@ class LocalRuntimesTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"greet-ruby, HELLO WORLD FROM RUBY2.6!", "greet-php, HELLO WORLD FROM PHP7.3!"})
+  @CsvSource({
+    "greet-go, HELLO WORLD FROM GO1.14!",
+    "greet-ruby, HELLO WORLD FROM RUBY2.6!",
+    "greet-php, HELLO WORLD FROM PHP7.3!"
+  })
   void runsTheFunctionWithItsInstalledDependency(String function, String answer) throws Exception {
     HttpResponse<String> response =
         HTTP.send(
