@@ -5,7 +5,7 @@
 # p50, p99) with the runtime/bare ratio of the medians. Alternating rounds keep a noisy neighbour
 # on a 2-core machine from favouring one side.
 # A second figure per runtime keeps the concurrency of I/O-bound handlers visible: a handler that
-# waits 100 ms (bench/runtimes/functions/io.*) under 20 concurrent connections, whose ideal is
+# waits 100 ms (bench/runtimes/functions/wait100.*) under 20 concurrent connections, whose ideal is
 # 20 / 0.1 s = 200 req/s (a runtime that ran them one at a time would give 10).
 # Usage: bench/runtimes/run.sh [python] [nodejs] [java] [php] [ruby] [go] ...     (default: all)
 # Env: DURATION (10s), WARMUP (5s), ROUNDS (3), JAVA_HOME (a JDK >= 21; default: java on the PATH).
@@ -53,9 +53,10 @@ start() {
   exit 1
 }
 
-# measure NAME PORT: prints "NAME req/s p50 p99" of one wrk round against the server on PORT.
+# measure NAME PORT [CONNECTIONS]: prints "NAME req/s p50 p99" of one wrk round (10 connections
+# unless said) against the server on PORT.
 measure() {
-  wrk -t2 -c10 -d"$duration" --latency "http://127.0.0.1:$2/" >"$work/$1.wrk"
+  wrk -t2 -c"${3:-10}" -d"$duration" --latency "http://127.0.0.1:$2/" >"$work/$1.wrk"
   awk -v name="$1" '/Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2}
     END {printf "%s %.0f %s %s\n", name, rps, p50, p99}' "$work/$1.wrk"
 }
@@ -90,8 +91,13 @@ runtime() {
 # concurrency LANG FUNCTION_FILE: req/s of 20 connections against the 100 ms I/O-bound handler.
 concurrency() {
   runtime "$1" "$2" "$1-io"
+  if [ "$(curl -fsS "http://127.0.0.1:$port/")" != done ]; then
+    echo "$1's wait100 function does not answer 'done':" >&2
+    cat "$work/$1-io.log" >&2
+    exit 1
+  fi
   wrk -t2 -c20 -d"$warmup" "http://127.0.0.1:$port/" >/dev/null
-  measure "$1-io" "$port" >>"$io_results"
+  measure "$1-io" "$port" 20 >>"$io_results"
 }
 
 results="$work/results"
@@ -112,12 +118,12 @@ for lang in "${langs[@]}"; do
   compare "$lang" $((port - 1)) "$port"
   kill "${pids[@]}" 2>/dev/null || true
   case $lang in
-    python) concurrency python functions/io.py ;;
-    nodejs) concurrency nodejs functions/io.js ;;
-    java) concurrency java functions/Io.java ;;
-    php) concurrency php functions/io.php ;;
-    ruby) concurrency ruby functions/io.rb ;;
-    go) concurrency go functions/io.go ;;
+    python) concurrency python functions/wait100.py ;;
+    nodejs) concurrency nodejs functions/wait100.js ;;
+    java) concurrency java functions/Wait100.java ;;
+    php) concurrency php functions/wait100.php ;;
+    ruby) concurrency ruby functions/wait100.rb ;;
+    go) concurrency go functions/wait100.go ;;
   esac
   kill "${pids[@]}" 2>/dev/null || true
 done

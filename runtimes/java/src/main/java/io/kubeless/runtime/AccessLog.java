@@ -31,11 +31,17 @@ final class AccessLog {
   private AccessLog() {}
 
   static void log(HttpExchange exchange, int status, long bytes, long startedNanos) {
+    log(exchange, status, bytes, startedNanos, "");
+  }
+
+  /** The access line, after {@code before} (whole lines, each ending in a newline). */
+  static void log(HttpExchange exchange, int status, long bytes, long startedNanos, String before) {
     long micros = (System.nanoTime() - startedNanos) / 1_000;
     InetSocketAddress remote = exchange.getRemoteAddress();
     URI uri = exchange.getRequestURI();
-    StringBuilder line = new StringBuilder(128);
-    line.append(remote == null ? "-" : remote.getAddress().getHostAddress())
+    StringBuilder line = new StringBuilder(before.length() + 128);
+    line.append(before)
+        .append(remote == null ? "-" : remote.getAddress().getHostAddress())
         .append(" - - [")
         .append(now())
         .append("] \"")

@@ -131,10 +131,10 @@ final class FunctionServer implements HttpHandler {
       Log.log("Function " + config.modName() + "." + config.handler() + " failed: " + trace);
       finish(exchange, method, started, 500, "Internal Server Error");
     } else {
-      if (config.logResponses()) {
-        Log.log("Response: " + preview(answer));
-      }
-      finish(exchange, method, started, 200, answer.type(), answer.body());
+      // Kubeless's line, written with the access line in one go
+      String response =
+          config.logResponses() ? Log.stamped("Response: " + preview(answer)) + "\n" : "";
+      finish(exchange, method, started, 200, answer.type(), answer.body(), response);
     }
   }
 
@@ -165,14 +165,20 @@ final class FunctionServer implements HttpHandler {
   }
 
   private void finish(HttpExchange exchange, String method, long started, int status, String body) {
-    finish(exchange, method, started, status, TEXT, body.getBytes(StandardCharsets.UTF_8));
+    finish(exchange, method, started, status, TEXT, body.getBytes(StandardCharsets.UTF_8), "");
   }
 
   private void finish(
-      HttpExchange exchange, String method, long started, int status, String type, byte[] body) {
+      HttpExchange exchange,
+      String method,
+      long started,
+      int status,
+      String type,
+      byte[] body,
+      String before) {
     metrics.observe(method, (System.nanoTime() - started) / 1e9, status == 500 || status == 408);
     long sent = respond(exchange, status, type, body, false);
-    AccessLog.log(exchange, status, sent, started);
+    AccessLog.log(exchange, status, sent, started, before);
   }
 
   private static Request request(HttpExchange exchange, String method, byte[] body) {

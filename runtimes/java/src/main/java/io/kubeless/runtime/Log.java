@@ -33,7 +33,12 @@ final class Log {
 
   /** A message, after the current time. */
   static void log(String message) {
-    line(Instant.now() + " " + message);
+    line(stamped(message));
+  }
+
+  /** A message after the current time, as {@link #log} writes it. */
+  static String stamped(String message) {
+    return Instant.now() + " " + message;
   }
 
   /** A line as it is. */
