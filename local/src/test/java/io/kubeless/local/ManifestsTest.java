@@ -92,8 +92,8 @@ class ManifestsTest {
         """
         apiVersion: kubeless.io/v1beta1
         kind: Function
-        metadata: {name: rb}
-        spec: {runtime: ruby3.2, handler: a.b, function: "x"}
+        metadata: {name: cb}
+        spec: {runtime: cobol85, handler: a.b, function: "x"}
         """);
     Manifests m = Manifests.load(List.of(file));
     assertThatThrownBy(() -> LocalFunction.of(m.functions().get(0)))
