@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kubeless.api.function.RuntimeNames;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -33,10 +34,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Local mode's admin HTTP API, on 127.0.0.1 only: the functions and triggers with their state, a
- * function's call, its log lines (server-sent events) and its runtime's metrics. The CLI's {@code
- * --target local} uses it (and a web console will).
+ * function's call, its log lines (server-sent events) and its runtime's metrics, and the web
+ * console that drives them. The CLI's {@code --target local} uses it too.
  *
  * <pre>
+ * GET  /                                    the web console (its page; its bundle beside it)
+ * GET  /api                                 the endpoints
+ * GET  /api/runtimes                        [{name, runs}]: the runtime names a Function may give
+ * POST /api/publish/{kafka|nats}/{topic}    the body published to local mode's broker or server
  * GET  /api/functions                       [{namespace, name, runtime, handler, deps, url, ready, pid, exitCode, labels}]
  * GET  /api/functions/{ns}/{name}           one of them
  * GET  /api/triggers                        [{kind, namespace, name, topic, problem, functions: [{function, phase, reason, message}]}]
@@ -75,6 +80,7 @@ final class AdminServer implements AutoCloseable {
 
   private final LocalPlatform platform;
   private final ResourceApi resources;
+  private final ConsoleFiles console = new ConsoleFiles();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final List<LinkedBlockingQueue<String>> streams =
@@ -122,15 +128,27 @@ final class AdminServer implements AutoCloseable {
           parts.add(URLDecoder.decode(p, StandardCharsets.UTF_8));
         }
       }
-      if (parts.isEmpty()) {
-        json(ex, 200, index());
+      if (parts.isEmpty() || !parts.get(0).equals("api")) {
+        console(ex, path);
         return;
       }
-      if (parts.size() < 2 || !parts.get(0).equals("api")) {
-        error(ex, 404, "no such endpoint: " + path);
+      if (parts.size() == 1) {
+        if (get(ex)) {
+          json(ex, 200, index());
+        }
         return;
       }
       String what = parts.get(1);
+      if (what.equals("runtimes") && parts.size() == 2) {
+        if (get(ex)) {
+          json(ex, 200, runtimes());
+        }
+        return;
+      }
+      if (what.equals("publish") && parts.size() == 4) {
+        publish(ex, parts.get(2), parts.get(3));
+        return;
+      }
       if (what.equals("resources")) {
         ResourceApi.Reply reply =
             resources.handle(
@@ -226,11 +244,112 @@ final class AdminServer implements AutoCloseable {
     return false;
   }
 
+  /** The web console's files: {@code /} is its page, the rest its bundle (see ConsoleFiles). */
+  private void console(HttpExchange ex, String path) throws IOException {
+    String method = ex.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      ex.getResponseHeaders().set("Allow", "GET, HEAD");
+      error(ex, 405, "method " + method + " not allowed");
+      return;
+    }
+    var file = console.find(path);
+    if (file.isEmpty()) {
+      error(
+          ex,
+          404,
+          path.equals("/")
+              ? "this build has no web console (the console module's jar is not on the classpath)"
+              : "no such file: " + path);
+      return;
+    }
+    var h = ex.getResponseHeaders();
+    h.set("Content-Type", file.get().contentType());
+    h.set("Cache-Control", file.get().cacheControl());
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("Referrer-Policy", "no-referrer");
+    // same origin as the API it drives: never framed, nothing loaded from elsewhere
+    h.set("X-Frame-Options", "DENY");
+    h.set(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+            + " frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'");
+    send(ex, 200, file.get().body());
+  }
+
+  /** The runtime names a Function may give: the current ones, then Kubeless's that run on them. */
+  private static List<Map<String, String>> runtimes() {
+    List<Map<String, String>> all = new ArrayList<>();
+    for (String current :
+        List.of(
+            RuntimeNames.PYTHON,
+            RuntimeNames.NODEJS,
+            RuntimeNames.JAVA,
+            RuntimeNames.GO,
+            RuntimeNames.RUBY,
+            RuntimeNames.PHP)) {
+      all.add(Map.of("name", current, "runs", current));
+    }
+    RuntimeNames.aliases().forEach((name, runs) -> all.add(Map.of("name", name, "runs", runs)));
+    return all;
+  }
+
+  /**
+   * {@code POST /api/publish/kafka/{topic}} or {@code /api/publish/nats/{subject}}: the body
+   * published to local mode's broker or server, to try a trigger.
+   */
+  private void publish(HttpExchange ex, String system, String topic) throws Exception {
+    if (!ex.getRequestMethod().equals("POST")) {
+      ex.getResponseHeaders().set("Allow", "POST");
+      error(ex, 405, "method " + ex.getRequestMethod() + " not allowed");
+      return;
+    }
+    byte[] body = ex.getRequestBody().readAllBytes();
+    if (topic.isBlank() || topic.chars().anyMatch(c -> c <= ' ')) {
+      error(ex, 400, "\"%s\" is not a topic or subject".formatted(topic));
+      return;
+    }
+    switch (system) {
+      case "kafka" -> {
+        var bootstrap = platform.kafkaBootstrap();
+        if (bootstrap.isEmpty()) {
+          error(ex, 409, "local mode runs no Kafka: it starts one with the first KafkaTrigger");
+          return;
+        }
+        published(ex, () -> TestMessages.kafka(bootstrap.get(), topic, body));
+      }
+      case "nats" -> {
+        var url = platform.natsUrl();
+        if (url.isEmpty()) {
+          error(
+              ex, 409, "local mode uses no NATS server: it starts one with the first NATSTrigger");
+          return;
+        }
+        published(ex, () -> TestMessages.nats(url.get(), topic, body));
+      }
+      default -> error(ex, 404, "no such endpoint: /api/publish/" + system + ": kafka or nats");
+    }
+  }
+
+  private static void published(
+      HttpExchange ex, java.util.concurrent.Callable<Map<String, Object>> publish)
+      throws IOException {
+    Map<String, Object> where;
+    try {
+      where = publish.call();
+    } catch (Exception e) {
+      error(ex, 502, "not published: " + e.getMessage());
+      return;
+    }
+    json(ex, 200, where);
+  }
+
   private Map<String, Object> index() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("functions", url().resolve("/api/functions").toString());
     m.put("triggers", url().resolve("/api/triggers").toString());
     m.put("resources", url().resolve("/api/resources/functions").toString());
+    m.put("runtimes", url().resolve("/api/runtimes").toString());
+    m.put("console", url().toString());
     return m;
   }
 

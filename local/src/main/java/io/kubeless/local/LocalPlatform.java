@@ -328,6 +328,7 @@ public final class LocalPlatform implements AutoCloseable {
       summary(kind, manifests);
     }
     out.println("  admin at " + admin.url());
+    out.println("  console at " + admin.url() + " (open it in a browser)");
     out.println("  state in " + options.home() + "; Ctrl-C stops everything");
   }
 

@@ -1,0 +1,234 @@
+// The console end to end in a real headless Chromium, against a running local mode:
+//   node console.e2e.mjs <console URL> <output dir> <fresh profile dir>
+// A user creates a Python function in the editor, calls it and sees the answer, sees its log line,
+// edits it and calls again, creates a KafkaTrigger, publishes to its topic and sees the function
+// invoked, then deletes both after confirming. axe-core checks every page (no serious or critical
+// violation); a screenshot of every page goes to <output dir>. Exits non-zero on the first failure.
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import axe from 'axe-core';
+
+const [url, out, profile] = process.argv.slice(2);
+assert.ok(url && out && profile, 'usage: console.e2e.mjs <console URL> <output dir> <profile dir>');
+mkdirSync(out, { recursive: true });
+
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+  viewport: { width: 1280, height: 900 },
+});
+context.setDefaultTimeout(60_000);
+await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+const page = context.pages()[0] ?? (await context.newPage());
+const problems = [];
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+page.on('console', (m) => {
+  if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+});
+
+const audits = {};
+/** axe-core on the page as it is: no serious or critical violation; and a screenshot. */
+async function check(name) {
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(axe.source); // evaluated by the browser's debugger, not blocked by the page's CSP
+  }
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }),
+  );
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  audits[name] = result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `accessibility of ${name}`,
+  );
+  console.log(`checked ${name}: ${result.passes.length} rules pass; minor: ${result.violations.map((v) => `${v.id} (${v.impact})`).join(", ") || "none"}`);
+}
+
+/** Retries `attempt` until it returns true (a new call after a restart, say), for at most `ms`. */
+async function eventually(what, attempt, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await attempt()) return;
+    assert.ok(Date.now() < end, `timed out: ${what}`);
+    await page.waitForTimeout(250); // the interval between tries, as Awaitility's poll interval
+  }
+}
+
+/** Replaces the whole document of the CodeMirror editor in `container`. */
+async function replaceCode(container, text) {
+  const content = page.locator(`${container} .cm-content`);
+  await content.click();
+  await page.keyboard.press('Control+A');
+  // pasted, as the code's own indentation must stay (typing would be indented by the editor)
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.keyboard.press('Control+V');
+  await page.waitForFunction(
+    ([sel, t]) => document.querySelector(sel).textContent.includes(t.split('\n')[1].trim()),
+    [`${container} .cm-content`, text],
+  );
+}
+
+const heading = (name) => page.getByRole('heading', { level: 1, name });
+
+const V1 = `def handler(event, context):
+    print("greeting v1", event["data"]["name"], flush=True)
+    return "v1: hello " + event["data"]["name"]
+`;
+const V2 = `def handler(event, context):
+    print("greeting v2", event["data"]["name"], flush=True)
+    return "v2: hi " + event["data"]["name"]
+`;
+
+try {
+  // --- the functions list, empty --------------------------------------------------------------
+  await page.goto(url);
+  await heading('Functions').waitFor();
+  await page.getByText('No functions yet.').waitFor();
+  await check('functions-empty');
+
+  // --- a new function, written in the editor ---------------------------------------------------
+  await page.getByRole('link', { name: 'New function' }).click();
+  await heading('New function').waitFor();
+  await page.locator('select[name=runtime] option[value="python3.12"]').waitFor({ state: 'attached' });
+  await page.getByLabel('Name', { exact: true }).fill('greet');
+  await page.getByLabel('Runtime').selectOption('python3.12');
+  await page.getByLabel('Handler').fill('greet.handler');
+  await page.getByLabel('Timeout (seconds)').fill('30');
+  await page.getByLabel(/^Labels/).fill('app=console-demo');
+  await replaceCode('#code', V1);
+  assert.equal(await page.locator('#code').getAttribute('data-language'), 'python');
+  // highlighted: the parser marks the tokens (in idle time, so wait for it)
+  await page.locator('#code .cm-line span[class]').first().waitFor();
+  await check('function-new');
+  await page.getByRole('tab', { name: 'YAML' }).click();
+  const yaml = await page.getByLabel('Function as YAML').textContent();
+  for (const expected of ['kind: Function', 'name: greet', 'runtime: python3.12', 'handler: greet.handler', 'app: console-demo', 'greeting v1']) {
+    assert.ok(yaml.includes(expected), `the YAML view shows ${expected}:\n${yaml}`);
+  }
+  await check('function-yaml');
+  await page.getByRole('tab', { name: 'Form' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await heading('Edit function greet').waitFor();
+
+  await page.getByRole('link', { name: 'Functions' }).click();
+  const row = page.locator('tr[data-function="greet"]');
+  await row.getByText('Ready', { exact: true }).waitFor();
+  assert.match(await row.textContent(), /python3\.12/);
+  assert.match(await row.locator('code').textContent(), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  await check('functions');
+
+  // --- a call ------------------------------------------------------------------------------------
+  await page.getByRole('link', { name: 'Call greet' }).click();
+  await heading('Call greet').waitFor();
+  await page.getByLabel('Body', { exact: true }).fill('{"name": "console"}');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.locator('.status[data-status="200"]').waitFor();
+  assert.equal(await page.getByLabel('Response body').textContent(), 'v1: hello console');
+  assert.match(await page.locator('.timing').textContent(), /in \d+ ms/);
+  await page.getByRole('button', { name: 'Copy as curl' }).click();
+  const curl = await page.getByLabel('curl command').inputValue();
+  assert.match(curl, /^curl -i -X POST 'http:\/\/127\.0\.0\.1:\d+\/' -H 'Content-Type: application\/json' --data-raw '\{"name": "console"\}'$/);
+  await check('call');
+
+  // --- its log, live -----------------------------------------------------------------------------
+  await page.getByRole('link', { name: 'Logs of greet' }).click();
+  await heading('Logs of greet').waitFor();
+  const log = page.getByRole('log', { name: 'Log lines of greet' });
+  await log.getByText('greeting v1 console').waitFor();
+  await page.getByLabel('Search').fill('greeting');
+  assert.deepEqual(await log.locator('li').allTextContents(), ['greeting v1 console']);
+  await check('logs');
+
+  // --- edited, and called again -------------------------------------------------------------------
+  await page.getByRole('link', { name: 'Edit greet' }).click();
+  await heading('Edit function greet').waitFor();
+  await page.locator('#code .cm-content').getByText('greeting v1').waitFor();
+  await replaceCode('#code', V2);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').getByText('Function greet saved').waitFor();
+  await check('function-edit');
+  await page.getByRole('link', { name: 'Call greet' }).click();
+  await heading('Call greet').waitFor();
+  await page.getByLabel('Body', { exact: true }).fill('{"name": "again"}');
+  await eventually('the edited function answers', async () => {
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: 'Send' }).and(page.locator(':enabled')).waitFor();
+    return (await page.getByLabel('Response body').textContent().catch(() => '')) === 'v2: hi again';
+  });
+
+  // --- a KafkaTrigger, and a test message on its topic ----------------------------------------------
+  await page.getByRole('link', { name: 'Triggers' }).click();
+  await heading('Triggers').waitFor();
+  await page.getByText('No triggers yet.').waitFor();
+  await check('triggers-empty');
+  await page.getByRole('link', { name: 'New trigger' }).click();
+  await heading('New trigger').waitFor();
+  await page.getByLabel('Kind').selectOption('KafkaTrigger');
+  await replaceCode('#trigger-yaml', `apiVersion: kubeless.io/v1beta1
+kind: KafkaTrigger
+metadata:
+  name: greet-orders
+  namespace: default
+spec:
+  topic: console-orders
+  functionSelector:
+    matchLabels:
+      app: console-demo
+`);
+  await check('trigger-new');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await heading('Triggers').waitFor();
+  const trigger = page.locator('tr[data-trigger="greet-orders"]');
+  await trigger.getByText('ACTIVE').waitFor({ timeout: 120_000 }); // the first KafkaTrigger starts the broker
+  assert.match(await trigger.textContent(), /Kafka.*console-orders.*app=console-demo.*greet/);
+  await check('triggers');
+  await page.getByRole('button', { name: 'Publish to greet-orders' }).click();
+  assert.equal(await page.getByRole('textbox', { name: 'Topic' }).inputValue(), 'console-orders');
+  await page.getByRole('textbox', { name: 'Message' }).fill('{"name": "kafka"}');
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await page.getByText(/Published to console-orders, partition 0, offset \d+\./).waitFor();
+  await check('trigger-publish');
+
+  await page.goto(`${url}#/functions/default/greet/logs`);
+  await heading('Logs of greet').waitFor();
+  await log.getByText('greeting v2 kafka').waitFor();
+  await check('logs-kafka');
+
+  // --- deleted, after confirming ---------------------------------------------------------------------
+  await page.getByRole('link', { name: 'Triggers' }).click();
+  await page.getByRole('button', { name: 'Delete greet-orders' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete KafkaTrigger greet-orders?' });
+  await dialog.waitFor();
+  await check('trigger-delete');
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('No triggers yet.').waitFor();
+
+  await page.getByRole('link', { name: 'Functions' }).click();
+  await page.getByRole('button', { name: 'Delete greet' }).click();
+  await page.getByRole('dialog', { name: 'Delete function greet?' }).getByRole('button', { name: 'Cancel' }).click();
+  await row.waitFor(); // cancelled: still there
+  await page.getByRole('button', { name: 'Delete greet' }).click();
+  await page.getByRole('dialog', { name: 'Delete function greet?' }).getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('No functions yet.').waitFor();
+
+} catch (e) {
+  // what the page showed when it failed
+  await page.screenshot({ path: join(out, 'failure.png'), fullPage: true }).catch(() => {});
+  writeFileSync(join(out, 'failure.html'), await page.content().catch(() => ''));
+  console.log(`failed on ${page.url()}; problems in the page: ${JSON.stringify(problems)}`);
+  await context.close();
+  throw e;
+}
+
+writeFileSync(join(out, 'axe.json'), JSON.stringify(audits, null, 2));
+await context.close();
+assert.deepEqual(problems, [], 'errors in the page');
+console.log('console end to end: passed');
