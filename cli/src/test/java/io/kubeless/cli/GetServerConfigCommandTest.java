@@ -57,7 +57,7 @@ class GetServerConfigCommandTest {
         .contains("  jvm1.8             -> java21 (")
         .contains("  vertx1.8           -> java21 (")
         .contains("  dotnetcore3.1 ", "  ballerina0.981.0 ");
-    assertThat(run.out().lines().filter(l -> l.contains("->")).count()).isEqualTo(32);
+    assertThat(run.out().lines().filter(l -> l.contains("->")).count()).isEqualTo(31);
   }
 
   @Test
@@ -79,7 +79,8 @@ class GetServerConfigCommandTest {
 
     assertThat(run.code()).as(run.err()).isZero();
     assertThat(run.out())
-        .contains("nodejs8, nodejsCE8", "nodejs_distroless8, python2.7, python3.12")
+        .contains(
+            "nodejs8, nodejsCE8", "nodejs_distroless8, php7.2", "php8.4, python2.7, python3.12")
         .doesNotContain("nodejs8            ->", "python2.7          ->");
   }
 
