@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -713,24 +712,6 @@ public abstract class TriggerEngineContractTest {
     await().atMost(DRAIN).pollInterval(Duration.ofSeconds(2)).until(new StableCount(f));
     int distinct = f.distinct();
     return new Figures(RECORDS, f.received(), distinct, f.duplicates(), RECORDS - distinct);
-  }
-
-  /** True once the received count did not move for one poll interval. */
-  private static final class StableCount implements Callable<Boolean> {
-    private final RecordingFunction function;
-    private int last = -1;
-
-    StableCount(RecordingFunction function) {
-      this.function = function;
-    }
-
-    @Override
-    public Boolean call() {
-      int now = function.received();
-      boolean stable = now == last;
-      last = now;
-      return stable;
-    }
   }
 
   private void report(String scenario, Figures f, int bound) throws IOException {
