@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -255,14 +256,20 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 	}
 	select {
 	case s.slots <- struct{}{}:
-	case <-r.Context().Done():
-		s.account(r, start, 499, 0) // the client left while waiting for a free slot
-		return
+	default:
+		// every slot taken: wait for one, unless the client leaves first (asking the request's
+		// context for its channel costs an allocation, so only here)
+		select {
+		case s.slots <- struct{}{}:
+		case <-r.Context().Done():
+			s.account(r, start, 499, 0)
+			return
+		}
 	}
 
 	// FUNC_TIMEOUT counts from here, the handler's start. As in Kubeless, the context is done at
 	// the deadline (not when the client goes away).
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.timeout)
+	ctx := newInvocationContext(time.Now().Add(s.cfg.timeout))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	out := &handlerWriter{real: w, slots: s.slots}
 	// The server stores header names canonically ("Event-Id"), so they are looked up as such.
@@ -290,7 +297,8 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 		event.EventNamespace = "http.kubeless.io"
 	}
 
-	stopTimeout := context.AfterFunc(ctx, func() {
+	deadline := time.AfterFunc(s.cfg.timeout, func() {
+		ctx.end(context.DeadlineExceeded)
 		if status, size, answered := out.timeout(); answered {
 			logf("Function %s.%s timed out after %s", s.cfg.module, s.cfg.handler, s.cfg.timeout)
 			s.account(r, start, status, size)
@@ -299,8 +307,8 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 		}
 	})
 	result := s.call(event)
-	stopTimeout()
-	cancel()
+	deadline.Stop()
+	ctx.end(context.Canceled)
 	if status, size, answered := out.finish(s, result); answered {
 		s.account(r, start, status, size)
 	}
@@ -386,8 +394,11 @@ func eventTime() string {
 var lastEventTime atomic.Value
 
 func newUUID() string {
+	// A random (version 4) UUID; event ids need to be unique, not unpredictable, so the
+	// runtime's fast generator serves (no system call per invocation).
 	var b [16]byte
-	rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[0:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:16], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte

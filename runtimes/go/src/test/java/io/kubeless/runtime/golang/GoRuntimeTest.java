@@ -93,6 +93,24 @@ class GoRuntimeTest extends RuntimeContractTest {
   }
 
   @Test
+  void theEventContextEndsAtTheDeadline() throws Exception {
+    RuntimeProcess runtime = start("deadline", Map.of("FUNC_TIMEOUT", "3"));
+
+    assertThat(runtime.post("/", "info").body()).isEqualTo("deadline true in 3s, err <nil>");
+    HttpResponse<String> waited = runtime.post("/", "wait");
+
+    assertThat(waited.statusCode()).isEqualTo(408);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                runtime
+                    .log()
+                    .contains(
+                        "context ended: context deadline exceeded / context deadline exceeded"));
+  }
+
+  @Test
   void answers500WhenTheHandlerPanicsAndKeepsServing() throws Exception {
     RuntimeProcess runtime = start("panics", Map.of());
 
