@@ -67,6 +67,54 @@ class DashboardMetricsTest {
         .allSatisfy(name -> assertThat(exported).as("exported metrics").contains(name));
   }
 
+  /**
+   * The Prometheus operator's PodMonitors scrape every controller that {@code k8s/} deploys with a
+   * metrics annotation, by its name label, on a port the Deployment names {@code http}.
+   */
+  @Test
+  void podMonitorsSelectEveryControllerOnItsNamedPort() throws IOException {
+    String monitors =
+        Files.readString(ROOT.resolve("k8s/monitoring/prometheus-operator/podmonitors.yaml"));
+    Set<String> selected = new TreeSet<>();
+    Matcher value = Pattern.compile("(?m)^ {10}- (kubeless-[a-z-]+)$").matcher(monitors);
+    while (value.find()) {
+      selected.add(value.group(1));
+    }
+    Set<String> deployed = new TreeSet<>();
+    try (Stream<Path> files = Files.list(ROOT.resolve("k8s"))) {
+      for (Path dir : files.toList()) {
+        Path deployment = dir.resolve("deployment.yaml");
+        if (!Files.exists(deployment)) {
+          continue;
+        }
+        String yaml = Files.readString(deployment);
+        if (!yaml.contains("prometheus.io/path: /q/metrics")) {
+          continue;
+        }
+        Matcher name = Pattern.compile("app.kubernetes.io/name: (\\S+)").matcher(yaml);
+        assertThat(name.find()).as(deployment.toString()).isTrue();
+        deployed.add(name.group(1));
+        assertThat(yaml).as(deployment + " names its port http").containsPattern("- name: http\\s");
+      }
+    }
+    assertThat(deployed).contains("kubeless-function-controller", "kubeless-kafka-trigger");
+    assertThat(selected).isEqualTo(deployed);
+    // the functions' monitor follows the labels and the port name the function controller sets
+    String plan =
+        Files.readString(
+            ROOT.resolve(
+                "function-controller/src/main/java/io/kubeless/function/spec/FunctionPlan.java"));
+    assertThat(plan)
+        .contains("CREATED_BY = \"created-by\"")
+        .contains("FUNCTION_LABEL = \"function\"");
+    assertThat(monitors).contains("created-by: kubeless").contains("key: function");
+    String deploymentDependent =
+        Files.readString(
+            ROOT.resolve(
+                "function-controller/src/main/java/io/kubeless/function/dependent/DeploymentDependent.java"));
+    assertThat(deploymentDependent).contains(".withName(\"http\")");
+  }
+
   /** The series names the components' sources say they export. */
   private static Set<String> exported() throws IOException {
     Set<String> names = new TreeSet<>();

@@ -234,6 +234,7 @@ public final class Delivery {
     if (!changed) {
       return;
     }
+    metrics.paused(waiting);
     if (waiting) {
       LOG.infof(
           "%s %s: function %s is unavailable (%s); its events wait until it is back",

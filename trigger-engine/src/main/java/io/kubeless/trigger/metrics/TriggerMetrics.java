@@ -22,7 +22,10 @@ import java.util.Map;
  *   <li>{@code kubeless_trigger_invocations_total{outcome}}: requests by outcome ({@code success},
  *       {@code function_error}, {@code timeout}, {@code unavailable});
  *   <li>{@code kubeless_trigger_invocation_duration_seconds}: durations of the requests that
- *       reached the function;
+ *       reached the function, with histogram buckets from 5 ms to 60 s for percentiles;
+ *   <li>{@code kubeless_trigger_paused}: 1 while the binding waits for its function (no ready
+ *       endpoint, connection refused): its events wait in the source, or, for a source that keeps
+ *       nothing, are dropped and counted; 0 otherwise;
  *   <li>{@code kubeless_trigger_lag}: events of the source not yet taken, where it can tell;
  *   <li>{@code kubeless_trigger_events_skipped_total}: events the source no longer had when the
  *       trigger came to read them (e.g. deleted by retention while the function was down);
@@ -33,6 +36,13 @@ import java.util.Map;
  * </ul>
  */
 public final class TriggerMetrics {
+
+  /** The invocation duration's histogram buckets: the usual spread of function latencies. */
+  private static final java.time.Duration[] DURATION_BUCKETS =
+      java.util.stream.LongStream.of(
+              5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000)
+          .mapToObj(java.time.Duration::ofMillis)
+          .toArray(java.time.Duration[]::new);
 
   private final MeterRegistry registry;
   private final Map<Tags, Binding> bindings = new HashMap<>();
@@ -74,6 +84,7 @@ public final class TriggerMetrics {
     private final Timer duration;
     private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile double lag = Double.NaN;
+    private volatile double paused;
     private volatile Counter throttled;
     private int users;
 
@@ -108,10 +119,16 @@ public final class TriggerMetrics {
               Timer.builder("kubeless.trigger.invocation.duration")
                   .description("Duration of the requests that reached a function")
                   .tags(tags)
+                  .serviceLevelObjectives(DURATION_BUCKETS)
                   .register(registry));
       keep(
           Gauge.builder("kubeless.trigger.lag", this, b -> b.lag)
               .description("Events of the source not yet taken for a bound function")
+              .tags(tags)
+              .register(registry));
+      keep(
+          Gauge.builder("kubeless.trigger.paused", this, b -> b.paused)
+              .description("1 while the binding waits for its function, else 0")
               .tags(tags)
               .register(registry));
     }
@@ -187,6 +204,11 @@ public final class TriggerMetrics {
       if (outcome.mayHaveReachedFunction()) {
         duration.record(outcome.duration());
       }
+    }
+
+    /** Whether the binding waits for its function (the {@code kubeless_trigger_paused} gauge). */
+    public void paused(boolean waiting) {
+      paused = waiting ? 1 : 0;
     }
 
     /** Sets the lag the gauge reports; negative for unknown. */

@@ -171,10 +171,22 @@ class BatchTest {
     // several retries find it still not ready
     await().during(Duration.ofMillis(500)).atMost(TIMEOUT).until(() -> function.bodies.isEmpty());
     assertThat(waits).containsExactly(true);
+    assertThat(paused()).as("kubeless_trigger_paused while it waits").isEqualTo(1.0);
     directory.put(function.endpoint("fn", true));
     await().atMost(TIMEOUT).until(batch::isDone);
     assertThat(function.bodies).containsExactlyElementsOf(bodies(10, 1));
     assertThat(waits).containsExactly(true, false);
+    assertThat(paused()).isEqualTo(0.0);
+    // the invocations' durations also land in histogram buckets (for percentiles)
+    assertThat(
+            registry
+                .get("kubeless.trigger.invocation.duration")
+                .tag("function", "fn")
+                .timer()
+                .takeSnapshot()
+                .histogramCounts())
+        .isNotEmpty()
+        .anySatisfy(b -> assertThat(b.count()).isEqualTo(10.0));
   }
 
   @Test
@@ -242,6 +254,10 @@ class BatchTest {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  private double paused() {
+    return registry.get("kubeless.trigger.paused").tag("function", "fn").gauge().value();
+  }
 
   private Delivery delivery(Ordering ordering, int maxInFlight, RetryPolicy retry) {
     return new Delivery(
