@@ -34,9 +34,8 @@ func appendAccessLog(line []byte) {
 	}
 }
 
-// logTime is the current time as the access log shows it, formatted once a second.
-func logTime() string {
-	now := time.Now()
+// logTime is a time as the access log shows it, formatted once a second.
+func logTime(now time.Time) string {
 	if cached, ok := lastLogTime.Load().(*formattedTime); ok && cached.second == now.Unix() {
 		return cached.text
 	}
@@ -66,7 +65,7 @@ func flushAccessLog() {
 // duration in seconds, e.g.
 //
 //	127.0.0.1 - - [02/Dec/2026:16:05:01 +0000] "POST /orders/7?full=1 HTTP/1.1" 200 4 0.0031
-func accessLog(r *http.Request, status, size int, elapsed time.Duration) {
+func accessLog(r *http.Request, status, size int, start time.Time, elapsed time.Duration) {
 	client, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		client = r.RemoteAddr
@@ -75,7 +74,7 @@ func accessLog(r *http.Request, status, size int, elapsed time.Duration) {
 	line := buffer[:0]
 	line = append(line, client...)
 	line = append(line, " - - ["...)
-	line = append(line, logTime()...)
+	line = append(line, logTime(start)...)
 	line = append(line, "] \""...)
 	line = append(line, r.Method...)
 	line = append(line, ' ')

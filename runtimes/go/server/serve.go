@@ -224,7 +224,7 @@ func (s *server) account(r *http.Request, start time.Time, status, size int) {
 	if status != http.StatusRequestEntityTooLarge {
 		s.metrics.observe(r.Method, elapsed, status == http.StatusInternalServerError || status == http.StatusRequestTimeout)
 	}
-	accessLog(r, status, size, elapsed)
+	accessLog(r, status, size, start, elapsed)
 }
 
 // respond writes a complete answer and returns its status and size.
@@ -254,6 +254,7 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 		s.account(r, start, status, size)
 		return
 	}
+	handlerStart := start
 	select {
 	case s.slots <- struct{}{}:
 	default:
@@ -261,6 +262,7 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 		// context for its channel costs an allocation, so only here)
 		select {
 		case s.slots <- struct{}{}:
+			handlerStart = time.Now()
 		case <-r.Context().Done():
 			s.account(r, start, 499, 0)
 			return
@@ -269,7 +271,7 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 
 	// FUNC_TIMEOUT counts from here, the handler's start. As in Kubeless, the context is done at
 	// the deadline (not when the client goes away).
-	ctx := newInvocationContext(time.Now().Add(s.cfg.timeout))
+	ctx := newInvocationContext(handlerStart.Add(s.cfg.timeout))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	out := &handlerWriter{real: w, slots: s.slots}
 	// The server stores header names canonically ("Event-Id"), so they are looked up as such.
@@ -291,7 +293,7 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 		}
 	}
 	if event.EventTime == "" {
-		event.EventTime = eventTime()
+		event.EventTime = eventTime(start)
 	}
 	if event.EventNamespace == "" {
 		event.EventNamespace = "http.kubeless.io"
@@ -380,9 +382,8 @@ func header(r *http.Request, canonicalName string) string {
 	return ""
 }
 
-// eventTime is the current time in RFC 3339 (UTC), formatted once a second.
-func eventTime() string {
-	now := time.Now()
+// eventTime is a time in RFC 3339 (UTC), formatted once a second.
+func eventTime(now time.Time) string {
 	if cached, ok := lastEventTime.Load().(*formattedTime); ok && cached.second == now.Unix() {
 		return cached.text
 	}
@@ -507,11 +508,15 @@ func (h *handlerWriter) finish(s *server, result outcome) (int, int, bool) {
 		for name, values := range h.header {
 			real[name] = values
 		}
-		if _, ok := real["Content-Type"]; !ok {
-			// As Kubeless: the type is sniffed from the body (text/plain for text and JSON).
-			real["Content-Type"] = []string{http.DetectContentType([]byte(body[:min(len(body), 512)]))}
+		// As Kubeless, the type is sniffed from the body (text/plain for text and JSON): net/http
+		// does it from the body's first 512 bytes when none is set, and gives a body shorter
+		// than its buffer its length itself; both are set here only where it would not.
+		if _, ok := real["Content-Type"]; !ok && body == "" {
+			real["Content-Type"] = []string{textPlain}
 		}
-		real["Content-Length"] = []string{strconv.Itoa(len(body))}
+		if len(body) >= 2048 {
+			real["Content-Length"] = []string{strconv.Itoa(len(body))}
+		}
 		h.real.WriteHeader(status)
 		h.status = status
 	}
