@@ -82,6 +82,7 @@ class ConsoleBrowserIT {
     // what the user did in the browser happened here: created, then deleted after confirming
     assertThat(platform.functionUrls()).isEmpty();
     assertThat(dir.resolve(".kubeless/applied/functions/default/greet.yaml")).doesNotExist();
+    assertThat(dir.resolve(".kubeless/applied/functions/default/multi.yaml")).doesNotExist();
     assertThat(dir.resolve(".kubeless/applied/kafkatriggers/default/greet-orders.yaml"))
         .doesNotExist();
     assertThat(log.toString(StandardCharsets.UTF_8))
@@ -91,14 +92,21 @@ class ConsoleBrowserIT {
             "functions-empty",
             "function-new",
             "function-yaml",
+            "function-review",
             "functions",
             "call",
+            "call-metrics",
+            "call-file",
             "logs",
+            "logs-replica",
             "function-edit",
             "triggers-empty",
             "trigger-new",
+            "trigger-review",
             "triggers",
             "trigger-publish",
+            "trigger-peek",
+            "function-files",
             "logs-kafka",
             "trigger-delete")) {
       assertThat(OUT.resolve(page + ".png")).isNotEmptyFile();
