@@ -86,9 +86,11 @@ export function Sparkline({ label, values, unit = '', span }) {
   const known = values.filter((v) => v != null);
   const max = Math.max(...known, 0);
   const latest = values.length ? values[values.length - 1] : null;
-  const step = values.length > 1 ? w / (values.length - 1) : w;
+  const step = values.length > 1 ? (w - 4) / (values.length - 1) : 0;
+  const x = (i) => (values.length > 1 ? 2 + i * step : w - 4);
+  const y = (v) => h - 2 - (max ? (v / max) * (h - 4) : 0);
   const path = values
-    .map((v, i) => (v == null ? null : `${(i * step).toFixed(1)},${(h - 2 - (max ? (v / max) * (h - 4) : 0)).toFixed(1)}`))
+    .map((v, i) => (v == null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
     .filter(Boolean)
     .join(' ');
   const text = `${label}: latest ${fmt(latest, unit)}, highest ${fmt(known.length ? max : null, unit)}${span ? ` over ${span}` : ''}`;
@@ -99,6 +101,7 @@ export function Sparkline({ label, values, unit = '', span }) {
         <title>${text}</title>
         <line x1="0" y1=${h - 1} x2=${w} y2=${h - 1} class="axis" />
         ${path && html`<polyline points=${path} />`}
+        ${latest != null && html`<circle cx=${x(values.length - 1)} cy=${y(latest)} r="2.5" />`}
       </svg>
       <span class="latest">${fmt(latest, unit)}</span>
     </figure>

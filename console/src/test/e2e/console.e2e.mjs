@@ -1,8 +1,10 @@
 // The console end to end in a real headless Chromium, against a running local mode:
 //   node console.e2e.mjs <console URL> <output dir> <fresh profile dir>
-// A user creates a Python function in the editor, calls it and sees the answer, sees its log line,
-// edits it and calls again, creates a KafkaTrigger, publishes to its topic and sees the function
-// invoked, then deletes both after confirming. axe-core checks every page (no serious or critical
+// A user creates a Python function in the editor (reviewing the diff before applying), calls it and
+// sees the answer and the metrics, saves a request, sends a body from a file, sees its log line
+// (merged and per replica), edits it and calls again, creates a KafkaTrigger, publishes to its
+// topic, peeks at it and sees the function invoked and counted, edits a multi-file function as a
+// tree of files, then deletes everything after confirming. axe-core checks every page (no serious or critical
 // violation); a screenshot of every page goes to <output dir>. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -163,6 +165,7 @@ try {
   await page.getByLabel('Body', { exact: true }).fill('changed');
   await page.getByLabel('Saved request', { exact: true }).selectOption('console greeting');
   await page.getByRole('button', { name: 'Load' }).click();
+  await page.getByRole('status').getByText('Request "console greeting" loaded.').waitFor();
   assert.equal(await page.getByLabel('Body', { exact: true }).inputValue(), '{"name": "console"}');
   assert.equal(await page.getByLabel(/^Headers/).inputValue(), 'Content-Type: application/json');
 
@@ -185,11 +188,12 @@ try {
   await page.getByLabel('Search').fill('greeting v1 console');
   // merged, each line names its replica (local mode: one process, named by its pid)
   const pid = String((await (await fetch(new URL('api/functions/default/greet', url))).json()).pid);
-  assert.deepEqual(await log.locator('li').allTextContents(), [`[${pid}] greeting v1 console`]);
+  await eventually('the line, named by its replica', async () =>
+    JSON.stringify(await log.locator('li').allTextContents()) === JSON.stringify([`[${pid}] greeting v1 console`]), 10_000);
   await check('logs');
   await page.getByLabel('Replica').selectOption(pid);
-  await log.getByText('greeting v1 console').waitFor();
-  assert.deepEqual(await log.locator('li').allTextContents(), ['greeting v1 console']);
+  await eventually('only the replica\'s lines, unprefixed', async () =>
+    JSON.stringify(await log.locator('li').allTextContents()) === JSON.stringify(['greeting v1 console']), 10_000);
   await check('logs-replica');
 
   // --- edited, and called again -------------------------------------------------------------------
@@ -288,6 +292,7 @@ spec:
   await page.goto(`${url}#/functions/default/multi/edit`);
   await heading('Edit function multi').waitFor();
   const tree = page.getByRole('navigation', { name: 'Files of the archive' });
+  await tree.getByRole('button', { name: 'main.py' }).waitFor();
   assert.deepEqual(await tree.getByRole('button').allTextContents(), ['greeting.txt', 'helper.py', 'main.py', 'Add file']);
   assert.match(await tree.textContent(), /data\//);
   await tree.getByRole('button', { name: 'helper.py' }).click();
@@ -300,6 +305,7 @@ spec:
   await tree.getByRole('button', { name: 'notes.txt' }).waitFor();
   await check('function-files');
   await page.getByRole('button', { name: 'Delete docs/notes.txt' }).click();
+  await tree.getByRole('button', { name: 'notes.txt' }).waitFor({ state: 'detached' });
   assert.deepEqual(await tree.getByRole('button').allTextContents(), ['greeting.txt', 'helper.py', 'main.py', 'Add file']);
   await page.getByRole('button', { name: 'Save' }).click();
   await diff.waitFor();
