@@ -182,7 +182,7 @@ final class ResourceApi {
       Map<String, Object> answer = new LinkedHashMap<>();
       answer.put("dryRun", true);
       answer.put("current", find(kind, ns, name).map(Definition::resource).orElse(null));
-      answer.put("resource", resource);
+      answer.put("resource", AppliedResources.asStored(resource));
       return new Reply(200, answer);
     }
     boolean created =

@@ -240,8 +240,14 @@ class ResourceApiTest {
     assertThat(send(admin, "GET", "/api/resources/functions/default/fresh", null).statusCode())
         .isEqualTo(404);
 
+    // a timeout, a string that reads as a number: stored, it stays a string
+    String timed = "\"handler\": \"f.handler\", \"timeout\": \"30\"";
     assertThat(
-            send(admin, "PUT", "/api/resources/functions/default/fresh", function("fresh", "a"))
+            send(
+                    admin,
+                    "PUT",
+                    "/api/resources/functions/default/fresh",
+                    function("fresh", "a").replace("\"handler\": \"f.handler\"", timed))
                 .statusCode())
         .isEqualTo(201);
     String stored = Files.readString(dir.resolve(".kubeless/applied/functions/default/fresh.yaml"));
@@ -251,12 +257,18 @@ class ResourceApiTest {
                     admin,
                     "PUT",
                     "/api/resources/functions/default/fresh" + dry,
-                    function("fresh", "b"))
+                    function("fresh", "b").replace("\"handler\": \"f.handler\"", timed))
                 .body());
     assertThat(change.at("/current/spec/function").asText()).contains("return \"a\"");
     assertThat(change.at("/resource/spec/function").asText()).contains("return \"b\"");
     assertThat(change.at("/resource/metadata/creationTimestamp"))
         .isEqualTo(change.at("/current/metadata/creationTimestamp"));
+    // only the code differs: what is stored reads back as it was sent
+    ((com.fasterxml.jackson.databind.node.ObjectNode) change.at("/current/spec"))
+        .remove("function");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) change.at("/resource/spec"))
+        .remove("function");
+    assertThat(change.get("resource")).isEqualTo(change.get("current"));
     assertThat(Files.readString(dir.resolve(".kubeless/applied/functions/default/fresh.yaml")))
         .isEqualTo(stored);
   }
