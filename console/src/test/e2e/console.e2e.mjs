@@ -207,6 +207,7 @@ try {
   assert.match(changes, /^- +print\("greeting v1"/m);
   assert.match(changes, /^\+ +print\("greeting v2"/m);
   assert.match(await page.locator('#review-summary').textContent(), /^\d+ lines added, \d+ removed/);
+  await check('function-edit-review');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByRole('status').getByText('Function greet saved').waitFor();
   await check('function-edit');
