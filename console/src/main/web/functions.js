@@ -4,6 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { stringify } from 'yaml';
 import { ApiError, del, fnPath, get, put, resourcePath } from './api.js';
 import { Editor, languageOf } from './editor.js';
+import { Review } from './diff.js';
+import { FileTree, unzipFiles, zipFiles } from './files.js';
 import { Confirm, formatPairs, Heading, Message, parsePairs } from './ui.js';
 
 function status(running, def) {
@@ -116,6 +118,13 @@ const HANDLERS = { python: 'hello.handler', nodejs: 'hello.handler', ruby: 'hell
 
 function decodeCode(spec) {
   const type = spec?.['function-content-type'] ?? 'text';
+  if (type === 'base64+zip') {
+    try {
+      return { code: '', editable: false, files: unzipFiles(spec.function ?? '') };
+    } catch {
+      return { code: '', editable: false };
+    }
+  }
   if (type === 'text') return { code: spec?.function ?? '', editable: true };
   if (type === 'base64') {
     try {
@@ -147,6 +156,8 @@ export function FunctionEditPage({ ns, name }) {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [saving, setSaving] = useState(false);
+  const [files, setFiles] = useState(null); // a base64+zip function's files
+  const [review, setReview] = useState(null); // the dry run's answer, before Apply
 
   useEffect(() => {
     get('runtimes').then(setRuntimes, (e) => setError(e.message));
@@ -154,9 +165,10 @@ export function FunctionEditPage({ ns, name }) {
       get(resourcePath('functions', ns, name)).then(
         (d) => {
           const f = d.resource;
-          const { code, editable } = decodeCode(f.spec);
+          const { code, editable, files } = decodeCode(f.spec);
           setOriginal(f);
           setEditable(editable);
+          setFiles(files ?? null);
           setForm({
             name: f.metadata.name,
             namespace: f.metadata.namespace ?? 'default',
@@ -197,6 +209,10 @@ export function FunctionEditPage({ ns, name }) {
       spec.function = form.code;
       spec['function-content-type'] = 'text';
       delete spec.checksum;
+    } else if (files) {
+      spec.function = zipFiles(files);
+      spec['function-content-type'] = 'base64+zip';
+      delete spec.checksum;
     }
     if (!form.deps) delete spec.deps;
     return {
@@ -214,6 +230,7 @@ export function FunctionEditPage({ ns, name }) {
     yamlText = `# ${e.message}`;
   }
 
+  // Save asks for a dry run first: the change is reviewed as a diff, then applied
   async function save(e) {
     e.preventDefault();
     setError(null);
@@ -221,7 +238,21 @@ export function FunctionEditPage({ ns, name }) {
     setSaving(true);
     try {
       const r = resource();
+      setReview(await put(resourcePath('functions', r.metadata.namespace, r.metadata.name) + '?dryRun=true', r));
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : `Not saved: ${err.message}`);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  async function apply() {
+    setError(null);
+    setSaving(true);
+    try {
+      const r = review.resource;
       const entry = await put(resourcePath('functions', r.metadata.namespace, r.metadata.name), r);
+      setReview(null);
       setOriginal(entry.resource);
       setNotice(`Function ${r.metadata.name} saved: local mode is (re)starting it.`);
       if (!editing) {
@@ -272,7 +303,9 @@ export function FunctionEditPage({ ns, name }) {
           ${editable
             ? html`<${Editor} id="code" label="Code" value=${form.code} language=${languageOf(form.runtime)}
                 onChange=${(code) => setForm((f) => ({ ...f, code }))} />`
-            : html`<p>This function's code is an archive: edit it in its files, or as YAML with the CLI.</p>`}
+            : files
+              ? html`<${FileTree} files=${files} onChange=${setFiles} runtime=${form.runtime} />`
+              : html`<p>This function's code is an archive local mode cannot open here: edit it in its files, or as YAML with the CLI.</p>`}
         </div>
         <div class="grid two">
           <label>Dependencies (requirements.txt, package.json, ...)
@@ -287,5 +320,6 @@ export function FunctionEditPage({ ns, name }) {
       </div>
       <p><button type="submit" class="primary" disabled=${saving}>${editing ? 'Save' : 'Create'}</button></p>
     </form>
+    ${review && html`<${Review} review=${review} busy=${saving} onApply=${apply} onBack=${() => setReview(null)} />`}
   `;
 }

@@ -1,11 +1,51 @@
 // The triggers of all five kinds: their state from the engine, created and edited as YAML, deleted
 // after a confirmation, and for Kafka and NATS a test message published to their topic.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { parse, stringify } from 'yaml';
 import { del, get, post, put, resourcePath, TRIGGER_KINDS } from './api.js';
 import { Editor } from './editor.js';
 import { Confirm, Heading, Message } from './ui.js';
+import { Review } from './diff.js';
+import { Sparkline } from './metrics.js';
+
+const KEEP = 90; // three minutes of 2 s samples
+
+/** Each binding's samples ({at, events, failures, lag}), by kind/namespace/trigger/function. */
+function remember(history, states, at) {
+  for (const t of states) {
+    for (const f of t.functions ?? []) {
+      const key = `${t.kind}/${t.namespace}/${t.name}/${f.function}`;
+      const all = history.get(key) ?? [];
+      all.push({ at, events: f.events ?? 0, failures: f.failures ?? 0, lag: f.lag ?? null });
+      history.set(key, all.slice(-KEEP));
+    }
+  }
+}
+
+/** Rates per second between samples (a counter that went back, a restart, counts from zero). */
+function rates(samples, field) {
+  const out = [];
+  for (let i = 1; i < samples.length; i++) {
+    const d = samples[i][field] - samples[i - 1][field];
+    const secs = (samples[i].at - samples[i - 1].at) / 1000;
+    out.push(secs > 0 ? Math.max(0, d) / secs : 0);
+  }
+  return out;
+}
+
+function BindingMetrics({ trigger, fn, samples }) {
+  const last = samples[samples.length - 1] ?? {};
+  const span = `the last ${Math.round(((samples.length - 1) * 2000) / 1000)} s`;
+  return html`
+    <div class="sparks small" aria-label=${`Metrics of ${trigger} for ${fn}`} role="group">
+      <span class="totals">events ${fn.events ?? 0}, failures ${fn.failures ?? 0}, lag ${fn.lag ?? 'unknown'}</span>
+      <${Sparkline} label="Events/s" values=${rates(samples, 'events')} span=${span} />
+      <${Sparkline} label="Failures/s" values=${rates(samples, 'failures')} span=${span} />
+      <${Sparkline} label="Lag" values=${samples.map((x) => x.lag)} span=${span} />
+    </div>
+  `;
+}
 
 const byKind = Object.fromEntries(TRIGGER_KINDS.map((k) => [k.kind, k]));
 
@@ -30,6 +70,7 @@ export function TriggersPage() {
   const [notice, setNotice] = useState(null);
   const [deleting, setDeleting] = useState(null);
   const [publishing, setPublishing] = useState(null);
+  const history = useRef(new Map());
 
   async function load() {
     try {
@@ -37,6 +78,7 @@ export function TriggersPage() {
         get('triggers'),
         ...TRIGGER_KINDS.map((k) => get(resourcePath(k.plural))),
       ]);
+      remember(history.current, states, Date.now());
       const all = defs.flat().map((d) => ({
         def: d,
         state: states.find((s) => s.kind === d.kind && s.namespace === d.namespace && s.name === d.name),
@@ -97,7 +139,9 @@ export function TriggersPage() {
                     <td class="state">
                       ${state?.problem && html`<span class="badge">${state.problem}</span>`}
                       ${fns.length === 0 && !state?.problem ? (state ? 'no function bound' : 'not running') : ''}
-                      <ul class="plain">${fns.map((f) => html`<li>${f.function}: <span class=${f.phase === 'ACTIVE' ? 'badge ok' : 'badge'}>${f.phase ?? '?'}</span>${f.reason ? ` (${f.reason})` : ''}</li>`)}</ul>
+                      <ul class="plain">${fns.map((f) => html`<li data-binding=${f.function}>${f.function}: <span class=${f.phase === 'ACTIVE' ? 'badge ok' : 'badge'}>${f.phase ?? '?'}</span>${f.reason ? ` (${f.reason})` : ''}
+                        <${BindingMetrics} trigger=${def.name} fn=${f}
+                          samples=${history.current.get(`${def.kind}/${def.namespace}/${def.name}/${f.function}`) ?? []} /></li>`)}</ul>
                     </td>
                     <td>${def.applied ? 'console / CLI' : def.file}</td>
                     <td class="actions">
@@ -127,6 +171,16 @@ function Publish({ target, onClose }) {
   const [message, setMessage] = useState('{"name": "console"}');
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [peeked, setPeeked] = useState(null);
+  async function peek() {
+    setError(null);
+    try {
+      setPeeked(await get(`peek/${target.kind.publish}/${encodeURIComponent(topic)}?limit=20`));
+    } catch (err) {
+      setPeeked(null);
+      setError(err.message);
+    }
+  }
   async function send(e) {
     e.preventDefault();
     setError(null);
@@ -148,8 +202,20 @@ function Publish({ target, onClose }) {
         </div>
         <${Message} error=${error} notice=${notice} />
         <p class="buttons"><button type="submit" class="primary">Publish</button>
+          <button type="button" onClick=${peek}>Peek</button>
           <button type="button" onClick=${onClose}>Close</button></p>
       </form>
+      ${peeked && html`
+        <table class="peek">
+          <caption>Latest ${peeked.messages.length} messages on ${peeked.topic ?? peeked.subject}${peeked.stream ? ` (stream ${peeked.stream})` : ''}, newest last</caption>
+          <thead><tr>
+            ${nats ? html`<th scope="col">Sequence</th><th scope="col">Subject</th>` : html`<th scope="col">Partition</th><th scope="col">Offset</th><th scope="col">Key</th>`}
+            <th scope="col">Time</th><th scope="col">Value</th>
+          </tr></thead>
+          <tbody>${peeked.messages.map((m) => html`<tr>
+            ${nats ? html`<td>${m.sequence}</td><td>${m.subject}</td>` : html`<td>${m.partition}</td><td>${m.offset}</td><td>${m.key ?? ''}</td>`}
+            <td>${m.timestamp}</td><td><code>${m.value}</code>${m.encoding === 'base64' ? ' (base64)' : ''}</td></tr>`)}</tbody>
+        </table>`}
     </section>
   `;
 }
@@ -170,6 +236,7 @@ export function TriggerEditPage({ plural, ns, name }) {
   const [text, setText] = useState(editing ? '' : template('KafkaTrigger'));
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [review, setReview] = useState(null);
 
   useEffect(() => {
     if (editing) {
@@ -205,9 +272,21 @@ export function TriggerEditPage({ plural, ns, name }) {
       return;
     }
     const rns = r.metadata?.namespace ?? 'default';
+    const path = resourcePath(k.plural, rns, r.metadata?.name ?? '');
     try {
-      await put(resourcePath(k.plural, rns, r.metadata?.name ?? ''), text, 'application/yaml');
-      setNotice(`${r.kind} ${r.metadata.name} applied.`);
+      // a dry run first: the change is reviewed as a diff, then applied
+      setReview({ ...(await put(path + '?dryRun=true', text, 'application/yaml')), path, text, kind: r.kind, name: r.metadata.name });
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+
+  async function apply() {
+    setError(null);
+    try {
+      await put(review.path, review.text, 'application/yaml');
+      setNotice(`${review.kind} ${review.name} applied.`);
+      setReview(null);
       if (!editing) location.hash = '#/triggers';
     } catch (err) {
       setError(err.message);
@@ -225,8 +304,9 @@ export function TriggerEditPage({ plural, ns, name }) {
         <span class="label">YAML</span>
         <${Editor} id="trigger-yaml" label="Trigger YAML" value=${text} language="yaml" onChange=${setText} />
       </div>
-      <p class="buttons"><button type="submit" class="primary">Apply</button>
+      <p class="buttons"><button type="submit" class="primary">Review</button>
         <a href="#/triggers">Back to triggers</a></p>
     </form>
+    ${review && html`<${Review} review=${review} onApply=${apply} onBack=${() => setReview(null)} />`}
   `;
 }

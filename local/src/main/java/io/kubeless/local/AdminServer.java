@@ -44,10 +44,14 @@ import java.util.concurrent.TimeUnit;
  * POST /api/publish/{kafka|nats}/{topic}    the body published to local mode's broker or server
  * GET  /api/functions                       [{namespace, name, runtime, handler, deps, url, ready, pid, exitCode, labels}]
  * GET  /api/functions/{ns}/{name}           one of them
- * GET  /api/triggers                        [{kind, namespace, name, topic, problem, functions: [{function, phase, reason, message}]}]
+ * GET  /api/triggers                        [{kind, namespace, name, topic, problem, functions: [{function, phase, reason, message, events, failures, lag}]}]
  * ANY  /api/functions/{ns}/{name}/call      proxied to the function (method, headers, query, body)
- * GET  /api/functions/{ns}/{name}/logs      text/event-stream: ?tail=N (200) last lines, then live ones; ?follow=false to end there
+ * GET  /api/functions/{ns}/{name}/logs      text/event-stream: ?tail=N (200) last lines, then live ones; ?follow=false to end there;
+ *                                           ?replica=R only that replica's; ?format=json each line as {replica, line}
+ * GET  /api/functions/{ns}/{name}/replicas  [{name, ready, started}]: local mode runs one process, named by its pid
  * GET  /api/functions/{ns}/{name}/metrics   the runtime's /metrics
+ * GET  /api/peek/kafka/{topic}?limit=N      {topic, messages: [{partition, offset, timestamp, key, value, encoding}]}, newest last
+ * GET  /api/peek/nats/{subject}?limit=N     {subject, stream, messages: [...]}: what a JetStream stream captured
  * GET|PUT|DELETE /api/resources/...         resources applied as files (see {@link ResourceApi})
  * </pre>
  *
@@ -149,10 +153,19 @@ final class AdminServer implements AutoCloseable {
         publish(ex, parts.get(2), parts.get(3));
         return;
       }
+      if (what.equals("peek") && parts.size() == 4) {
+        if (get(ex)) {
+          peek(ex, parts.get(2), parts.get(3));
+        }
+        return;
+      }
       if (what.equals("resources")) {
         ResourceApi.Reply reply =
             resources.handle(
-                method, parts.subList(2, parts.size()), ex.getRequestBody().readAllBytes());
+                method,
+                parts.subList(2, parts.size()),
+                ex.getRequestBody().readAllBytes(),
+                "true".equals(query(ex).get("dryRun")));
         json(ex, reply.status(), reply.body());
         return;
       }
@@ -197,6 +210,11 @@ final class AdminServer implements AutoCloseable {
         case "metrics" -> {
           if (get(ex)) {
             metrics(ex, fp);
+          }
+        }
+        case "replicas" -> {
+          if (get(ex)) {
+            json(ex, 200, replicas(fp));
           }
         }
         default -> error(ex, 404, "no such endpoint: " + path);
@@ -457,13 +475,21 @@ final class AdminServer implements AutoCloseable {
       return;
     }
     boolean follow = !"false".equals(q.get("follow"));
+    String replica = replicaName(fp);
+    if (q.containsKey("replica") && !q.get("replica").equals(replica)) {
+      error(ex, 404, "no replica \"%s\": local mode runs %s".formatted(q.get("replica"), replica));
+      return;
+    }
+    boolean asJson = "json".equals(q.get("format"));
+    java.util.function.Function<String, byte[]> event =
+        line -> asJson ? jsonEvent(replica, line) : event(line);
     ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
     ex.getResponseHeaders().set("Cache-Control", "no-cache");
     ex.sendResponseHeaders(200, 0);
     OutputStream out = ex.getResponseBody();
     if (!follow) {
       for (String line : fp.logs().tail(tail)) {
-        out.write(event(line));
+        out.write(event.apply(line));
       }
       out.flush();
       return;
@@ -472,7 +498,7 @@ final class AdminServer implements AutoCloseable {
     streams.add(queue);
     try (LogBuffer.Following following = fp.logs().follow(tail, queue::offer)) {
       for (String line : following.tail()) {
-        out.write(event(line));
+        out.write(event.apply(line));
       }
       out.write(": following\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
@@ -484,9 +510,9 @@ final class AdminServer implements AutoCloseable {
         if (line == null) {
           out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
         } else {
-          out.write(event(line));
+          out.write(event.apply(line));
           for (String more; (more = queue.poll()) != null && more != DONE; ) {
-            out.write(event(more));
+            out.write(event.apply(more));
           }
         }
         out.flush(); // an IOException once the client is gone ends the stream
@@ -494,6 +520,90 @@ final class AdminServer implements AutoCloseable {
     } finally {
       streams.remove(queue);
     }
+  }
+
+  private static byte[] jsonEvent(String replica, String line) {
+    try {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("replica", replica);
+      m.put("line", line.replace("\r", ""));
+      return ("data: " + JSON.writeValueAsString(m) + "\n\n").getBytes(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** A replica's name: local mode runs one process per function, named by its pid. */
+  private static String replicaName(FunctionProcess fp) {
+    Process p = fp.process();
+    return p == null ? fp.function().name() : String.valueOf(p.pid());
+  }
+
+  private List<Map<String, Object>> replicas(FunctionProcess fp) {
+    Process p = fp.process();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", replicaName(fp));
+    m.put("ready", platform.ready(fp.function().key()) && p != null && p.isAlive());
+    m.put(
+        "started", p == null ? null : p.info().startInstant().map(i -> i.toString()).orElse(null));
+    return List.of(m);
+  }
+
+  /**
+   * {@code GET /api/peek/kafka/{topic}} or {@code /api/peek/nats/{subject}}: the latest messages
+   * there ({@code limit}, 20 by default, at most 500).
+   */
+  private void peek(HttpExchange ex, String system, String topic) throws Exception {
+    int limit;
+    try {
+      limit = Integer.parseInt(query(ex).getOrDefault("limit", "20"));
+    } catch (NumberFormatException e) {
+      error(ex, 400, "limit must be a number");
+      return;
+    }
+    if (limit < 1 || limit > 500) {
+      error(ex, 400, "limit must be between 1 and 500");
+      return;
+    }
+    if (topic.isBlank() || topic.chars().anyMatch(c -> c <= ' ')) {
+      error(ex, 400, "\"%s\" is not a topic or subject".formatted(topic));
+      return;
+    }
+    java.util.concurrent.Callable<Map<String, Object>> read;
+    switch (system) {
+      case "kafka" -> {
+        var bootstrap = platform.kafkaBootstrap();
+        if (bootstrap.isEmpty()) {
+          error(ex, 409, "local mode runs no Kafka: it starts one with the first KafkaTrigger");
+          return;
+        }
+        read = () -> TopicPeek.kafka(bootstrap.get(), topic, limit);
+      }
+      case "nats" -> {
+        var url = platform.natsUrl();
+        if (url.isEmpty()) {
+          error(
+              ex, 409, "local mode uses no NATS server: it starts one with the first NATSTrigger");
+          return;
+        }
+        read = () -> TopicPeek.nats(url.get(), topic, limit);
+      }
+      default -> {
+        error(ex, 404, "no such endpoint: /api/peek/" + system + ": kafka or nats");
+        return;
+      }
+    }
+    Map<String, Object> found;
+    try {
+      found = read.call();
+    } catch (TopicPeek.Unavailable e) {
+      error(ex, 409, e.getMessage());
+      return;
+    } catch (Exception e) {
+      error(ex, 502, "not read: " + e.getMessage());
+      return;
+    }
+    json(ex, 200, found);
   }
 
   private static byte[] event(String line) {

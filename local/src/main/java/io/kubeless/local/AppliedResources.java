@@ -22,6 +22,8 @@ final class AppliedResources {
       YAMLMapper.builder()
           .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          // a string such as a Function's timeout "30" stays a string when read back
+          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
           .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE) // code stays readable
           .build();
 
@@ -71,6 +73,11 @@ final class AppliedResources {
     Path tmp = file.resolveSibling("." + name + ".yaml.tmp");
     Files.writeString(tmp, YAML.writeValueAsString(resource));
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The resource as its file gives it back once written (what a dry run answers). */
+  static JsonNode asStored(JsonNode resource) throws IOException {
+    return YAML.readTree(YAML.writeValueAsString(resource));
   }
 
   /** Removes the resource's file; whether there was one. */

@@ -102,6 +102,8 @@ public final class LocalPlatform implements AutoCloseable {
   private volatile boolean tracking;
   private volatile ManifestWatcher watcher;
   private final Map<String, Boolean> ready = new ConcurrentHashMap<>();
+  // the engine's meters (TriggerMetrics), read back for the admin API's trigger states
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final List<String> invalid = new ArrayList<>();
   private final KafkaTriggers kafka;
   private final NatsTriggers nats;
@@ -134,7 +136,7 @@ public final class LocalPlatform implements AutoCloseable {
     if (engine == null) {
       vertx = Vertx.vertx();
       invoker = new Invoker(vertx, Invoker.Options.defaults());
-      engine = new TriggerEngine(directory, invoker, new TriggerMetrics(new SimpleMeterRegistry()));
+      engine = new TriggerEngine(directory, invoker, new TriggerMetrics(meters));
     }
     return engine;
   }
@@ -372,10 +374,30 @@ public final class LocalPlatform implements AutoCloseable {
    * Each trigger (KafkaTriggers, then NATSTriggers) with its topic and, from the engine, each bound
    * function's phase and reason (the admin API's {@code /api/triggers}).
    */
+  @SuppressWarnings("unchecked")
   List<Map<String, Object>> triggerStates() {
     List<Map<String, Object>> all = new ArrayList<>();
     for (LocalTriggers<?, ?, ?> kind : kinds) {
       all.addAll(kind.states());
+    }
+    for (Map<String, Object> t : all) {
+      for (Map<String, Object> f : (List<Map<String, Object>>) t.get("functions")) {
+        String[] tags = {
+          "namespace", (String) t.get("namespace"),
+          "trigger", (String) t.get("name"),
+          "function", (String) f.get("function")
+        };
+        var received = meters.find("kubeless.trigger.events.received").tags(tags).counter();
+        double failures =
+            meters.find("kubeless.trigger.invocations").tags(tags).counters().stream()
+                .filter(c -> !"success".equals(c.getId().getTag("outcome")))
+                .mapToDouble(io.micrometer.core.instrument.Counter::count)
+                .sum();
+        var lag = meters.find("kubeless.trigger.lag").tags(tags).gauge();
+        f.put("events", received == null ? 0 : (long) received.count());
+        f.put("failures", (long) failures);
+        f.put("lag", lag == null || Double.isNaN(lag.value()) ? null : (long) lag.value());
+      }
     }
     return all;
   }

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * GET    /api/resources/{plural}               [{kind, namespace, name, file, applied, runs, resource}]
  * GET    /api/resources/{plural}/{ns}/{name}   one of them (404 when none)
  * PUT    /api/resources/{plural}/{ns}/{name}   body: the resource, JSON or YAML; 201 created, 200 replaced
+ *        ?dryRun=true                          validated as a PUT, nothing written: 200 {dryRun, current, resource}
  * DELETE /api/resources/{plural}/{ns}/{name}   200 removed, 404 when not applied
  * </pre>
  *
@@ -61,6 +62,14 @@ final class ResourceApi {
 
   /** Answers {@code method} on {@code /api/resources/<parts...>}. */
   Reply handle(String method, List<String> parts, byte[] body) throws Exception {
+    return handle(method, parts, body, false);
+  }
+
+  /**
+   * Answers {@code method} on {@code /api/resources/<parts...>}; a {@code dryRun} PUT answers what
+   * it would store, and the resource stored now, without writing.
+   */
+  Reply handle(String method, List<String> parts, byte[] body, boolean dryRun) throws Exception {
     if (parts.isEmpty()) {
       return Reply.error(404, "name a kind: /api/resources/{" + plurals() + "}");
     }
@@ -92,7 +101,7 @@ final class ResourceApi {
           find(kind, ns, name)
               .map(d -> new Reply(200, describe(d)))
               .orElseGet(() -> Reply.error(404, notFound(kind, ns, name)));
-      case "PUT" -> put(kind, ns, name, body);
+      case "PUT" -> put(kind, ns, name, body, dryRun);
       case "DELETE" -> delete(kind, ns, name);
       default -> Reply.error(405, "method " + method + " not allowed");
     };
@@ -128,7 +137,8 @@ final class ResourceApi {
     return m;
   }
 
-  private Reply put(ResourceKind kind, String ns, String name, byte[] body) throws Exception {
+  private Reply put(ResourceKind kind, String ns, String name, byte[] body, boolean dryRun)
+      throws Exception {
     if (!platform.tracking()) {
       return notTracking();
     }
@@ -166,6 +176,14 @@ final class ResourceApi {
     Optional<Definition> own = userDefinition(kind, ns, name);
     if (own.isPresent()) {
       return conflict(own.get(), "it cannot be changed here");
+    }
+    if (dryRun) {
+      keepCreationTimestamp(resource, platform.applied().file(kind, ns, name));
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("dryRun", true);
+      answer.put("current", find(kind, ns, name).map(Definition::resource).orElse(null));
+      answer.put("resource", AppliedResources.asStored(resource));
+      return new Reply(200, answer);
     }
     boolean created =
         platform.change(

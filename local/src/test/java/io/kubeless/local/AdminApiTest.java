@@ -143,6 +143,48 @@ class AdminApiTest {
   }
 
   @Test
+  void listsTheOneReplicaAndGivesItsLinesAsJson() throws Exception {
+    long pid = platform.process("default/echo").orElseThrow().pid();
+    JsonNode replicas = JSON.readTree(get("/api/functions/default/echo/replicas").body());
+    assertThat(replicas).hasSize(1);
+    assertThat(replicas.get(0).path("name").asText()).isEqualTo(String.valueOf(pid));
+    assertThat(replicas.get(0).path("ready").asBoolean()).isTrue();
+    assertThat(java.time.Instant.parse(replicas.get(0).path("started").asText()))
+        .isBefore(java.time.Instant.now());
+
+    HttpResponse<String> call =
+        send(
+            HttpRequest.newBuilder(admin.resolve("/api/functions/default/echo/call"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("\"replica json\"")));
+    assertThat(call.statusCode()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                get("/api/functions/default/echo/logs?follow=false&format=json&replica=" + pid)
+                    .body()
+                    .contains(
+                        "data: {\"replica\":\"%d\",\"line\":\"got replica json from cli.kubeless.io\"}\n\n"
+                            .formatted(pid)));
+    HttpResponse<String> other = get("/api/functions/default/echo/logs?replica=nope");
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(other.body()).path("error").asText())
+        .isEqualTo("no replica \"nope\": local mode runs " + pid);
+  }
+
+  @Test
+  void peeksNowhereWithoutABrokerOrServer() throws Exception {
+    HttpResponse<String> kafka = get("/api/peek/kafka/orders?limit=5");
+    assertThat(kafka.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(kafka.body()).path("error").asText())
+        .isEqualTo("local mode runs no Kafka: it starts one with the first KafkaTrigger");
+    assertThat(get("/api/peek/nats/orders").statusCode()).isEqualTo(409);
+    assertThat(get("/api/peek/kafka/orders?limit=x").statusCode()).isEqualTo(400);
+    assertThat(get("/api/peek/mqtt/orders").statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void callsTheFunctionAndStreamsTheLineItPrints() throws Exception {
     List<String> events = new CopyOnWriteArrayList<>();
     HttpResponse<InputStream> stream =

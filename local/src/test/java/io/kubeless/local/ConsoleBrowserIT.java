@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console end to end, as a user drives it: local mode with nothing to run, and a real
  * headless Chromium ({@code /usr/bin/chromium}, driven by playwright-core from the console module's
  * {@code src/test/e2e/console.e2e.mjs}) that creates, calls, watches, edits and deletes a Python
- * function, and creates a KafkaTrigger and publishes to its topic. axe-core checks each page; the
- * screenshots are kept in {@code target/console-e2e/}.
+ * function (reviewing a dry run's diff before each apply, its metrics, saved requests, a body from
+ * a file, logs per replica), creates a KafkaTrigger, publishes to its topic and peeks at it, and
+ * edits a multi-file function as a tree of files. axe-core checks each page; the screenshots are
+ * kept in {@code target/console-e2e/}.
  */
 @Tag("broker")
 class ConsoleBrowserIT {
@@ -82,6 +84,7 @@ class ConsoleBrowserIT {
     // what the user did in the browser happened here: created, then deleted after confirming
     assertThat(platform.functionUrls()).isEmpty();
     assertThat(dir.resolve(".kubeless/applied/functions/default/greet.yaml")).doesNotExist();
+    assertThat(dir.resolve(".kubeless/applied/functions/default/multi.yaml")).doesNotExist();
     assertThat(dir.resolve(".kubeless/applied/kafkatriggers/default/greet-orders.yaml"))
         .doesNotExist();
     assertThat(log.toString(StandardCharsets.UTF_8))
@@ -91,14 +94,22 @@ class ConsoleBrowserIT {
             "functions-empty",
             "function-new",
             "function-yaml",
+            "function-review",
             "functions",
             "call",
+            "call-metrics",
+            "call-file",
             "logs",
+            "logs-replica",
+            "function-edit-review",
             "function-edit",
             "triggers-empty",
             "trigger-new",
+            "trigger-review",
             "triggers",
             "trigger-publish",
+            "trigger-peek",
+            "function-files",
             "logs-kafka",
             "trigger-delete")) {
       assertThat(OUT.resolve(page + ".png")).isNotEmptyFile();

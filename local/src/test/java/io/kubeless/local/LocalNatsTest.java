@@ -3,13 +3,20 @@ package io.kubeless.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubeless.testing.NatsServer;
 import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.engine.BindingState;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +37,7 @@ class LocalNatsTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final TriggerId ORDERS = new TriggerId("default", "orders");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
@@ -208,6 +216,75 @@ class LocalNatsTest {
       // the given server is the user's: it keeps running
       assertThat(natsServers()).isEqualTo(before);
       publish(given.url(), "orders.after", "still-up");
+    }
+  }
+
+  @Test
+  void peeksWhatAStreamCapturedAndCountsTheBindingsEvents() throws Exception {
+    files("orders.>");
+    LocalPlatform platform = start(null, 0);
+    try {
+      String url = platform.natsUrl().orElseThrow();
+      awaitSubscribed(platform, "orders.>");
+      HttpClient http = HttpClient.newHttpClient();
+      java.util.function.Function<String, HttpResponse<String>> get =
+          path -> {
+            try {
+              return http.send(
+                  HttpRequest.newBuilder(platform.adminUrl().resolve(path))
+                      .timeout(Duration.ofSeconds(20))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          };
+
+      HttpResponse<String> core = get.apply("/api/peek/nats/orders.created");
+      assertThat(core.statusCode()).isEqualTo(409);
+      assertThat(JSON.readTree(core.body()).path("error").asText())
+          .isEqualTo(
+              "core NATS keeps no messages: no JetStream stream captures \"orders.created\"");
+
+      try (Connection c = Nats.connect(url)) {
+        c.jetStreamManagement()
+            .addStream(
+                StreamConfiguration.builder()
+                    .name("ORDERS")
+                    .subjects("orders.>")
+                    .storageType(StorageType.Memory)
+                    .build());
+      }
+      for (String m : List.of("order-1", "order-2", "order-3")) {
+        publish(url, "orders.created", m);
+      }
+      publish(url, "orders.paid", "paid-1");
+      await("the function invoked for every message")
+          .atMost(TIMEOUT)
+          .until(() -> recorded().lines().count() == 4);
+
+      JsonNode peek = JSON.readTree(get.apply("/api/peek/nats/orders.created?limit=2").body());
+      assertThat(peek.path("stream").asText()).isEqualTo("ORDERS");
+      assertThat(peek.path("messages").findValuesAsText("value"))
+          .containsExactly("order-2", "order-3");
+      assertThat(peek.path("messages").findValuesAsText("encoding"))
+          .containsExactly("utf8", "utf8");
+      assertThat(peek.path("messages").get(1).path("sequence").asLong()).isEqualTo(3);
+      JsonNode all = JSON.readTree(get.apply("/api/peek/nats/orders.%3E").body());
+      assertThat(all.path("messages").findValuesAsText("value"))
+          .containsExactly("order-1", "order-2", "order-3", "paid-1");
+
+      await("the binding's counts")
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                JsonNode binding =
+                    JSON.readTree(get.apply("/api/triggers").body()).at("/0/functions/0");
+                assertThat(binding.path("events").asLong()).isEqualTo(4);
+                assertThat(binding.path("failures").asLong()).isZero();
+              });
+    } finally {
+      platform.close();
     }
   }
 

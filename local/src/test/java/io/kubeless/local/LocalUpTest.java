@@ -3,6 +3,8 @@ package io.kubeless.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -15,9 +17,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -114,6 +120,8 @@ class LocalUpTest {
           .atMost(Duration.ofSeconds(60))
           .until(() -> Files.exists(events) && Files.readString(events).contains("order-1"));
       assertThat(Files.readString(events).lines()).containsExactly("direct", "order-1");
+
+      peeksTheLatestRecordsAcrossPartitions(platform);
     } finally {
       platform.close();
     }
@@ -126,6 +134,67 @@ class LocalUpTest {
         .contains("[recorder] ready at " + url(printed))
         .contains("spec.deployment applies only on Kubernetes")
         .contains("[kafka] ");
+  }
+
+  /** The admin API's Peek on a topic of three partitions, and the binding's count. */
+  private static void peeksTheLatestRecordsAcrossPartitions(LocalPlatform platform)
+      throws Exception {
+    String bootstrap = platform.kafkaBootstrap().orElseThrow();
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.createTopics(List.of(new NewTopic("peeked", 3, (short) 1))).all().get();
+    }
+    long now = System.currentTimeMillis();
+    try (var producer =
+        new KafkaProducer<>(
+            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int i = 0; i < 5; i++) {
+        byte[] value = ("m" + i).getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>("peeked", i % 3, now + i, null, value)).get();
+      }
+      byte[] binary = {(byte) 0xff, (byte) 0xfe, 0};
+      producer
+          .send(
+              new ProducerRecord<>(
+                  "peeked", 2, now + 5, "k".getBytes(StandardCharsets.UTF_8), binary))
+          .get();
+    }
+    ObjectMapper json = new ObjectMapper();
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        platform.adminUrl().resolve("/api/peek/kafka/peeked?limit=3"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode messages = json.readTree(r.body()).path("messages");
+    // the newest three of six, across the partitions, newest last
+    assertThat(messages.findValuesAsText("value")).containsExactly("m3", "m4", "//4A");
+    assertThat(messages.findValuesAsText("encoding")).containsExactly("utf8", "utf8", "base64");
+    assertThat(messages.findValuesAsText("partition")).containsExactly("0", "1", "2");
+    assertThat(messages.get(2).path("key").asText()).isEqualTo("k");
+    assertThat(messages.get(2).path("offset").asLong()).isEqualTo(1); // after m2
+    HttpResponse<String> none =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(platform.adminUrl().resolve("/api/peek/kafka/unknown-topic"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(json.readTree(none.body()).path("messages")).isEmpty();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(platform.triggerStates())
+                    .singleElement()
+                    .satisfies(
+                        t ->
+                            assertThat(t.get("functions").toString())
+                                .contains("function=recorder", "events=1", "failures=0")));
   }
 
   private static String url(String printed) {

@@ -209,6 +209,71 @@ class ResourceApiTest {
   }
 
   @Test
+  void aDryRunAnswersAsAPutWouldAndWritesNothing() throws Exception {
+    Files.writeString(dir.resolve("hello.yaml"), HELLO);
+    LocalPlatform platform = start();
+    URI admin = platform.adminUrl();
+    String dry = "?dryRun=true";
+
+    HttpResponse<String> own =
+        send(admin, "PUT", "/api/resources/functions/default/hello" + dry, function("hello", "x"));
+    assertThat(own.statusCode()).isEqualTo(409);
+    assertThat(own.body()).contains("edit or remove it there");
+    HttpResponse<String> invalid =
+        send(
+            admin,
+            "PUT",
+            "/api/resources/functions/default/bad" + dry,
+            function("bad", "x").replace("f.handler", "nodot"));
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(invalid.body()).path("reason").asText()).isEqualTo("InvalidHandler");
+
+    HttpResponse<String> fresh =
+        send(admin, "PUT", "/api/resources/functions/default/fresh" + dry, function("fresh", "a"));
+    assertThat(fresh.statusCode()).isEqualTo(200);
+    JsonNode answer = JSON.readTree(fresh.body());
+    assertThat(answer.path("dryRun").asBoolean()).isTrue();
+    assertThat(answer.get("current").isNull()).isTrue();
+    assertThat(answer.at("/resource/metadata/namespace").asText()).isEqualTo("default");
+    assertThat(answer.at("/resource/spec/function").asText()).contains("return \"a\"");
+    assertThat(dir.resolve(".kubeless/applied/functions/default/fresh.yaml")).doesNotExist();
+    assertThat(send(admin, "GET", "/api/resources/functions/default/fresh", null).statusCode())
+        .isEqualTo(404);
+
+    // a timeout, a string that reads as a number: stored, it stays a string
+    String timed = "\"handler\": \"f.handler\", \"timeout\": \"30\"";
+    assertThat(
+            send(
+                    admin,
+                    "PUT",
+                    "/api/resources/functions/default/fresh",
+                    function("fresh", "a").replace("\"handler\": \"f.handler\"", timed))
+                .statusCode())
+        .isEqualTo(201);
+    String stored = Files.readString(dir.resolve(".kubeless/applied/functions/default/fresh.yaml"));
+    JsonNode change =
+        JSON.readTree(
+            send(
+                    admin,
+                    "PUT",
+                    "/api/resources/functions/default/fresh" + dry,
+                    function("fresh", "b").replace("\"handler\": \"f.handler\"", timed))
+                .body());
+    assertThat(change.at("/current/spec/function").asText()).contains("return \"a\"");
+    assertThat(change.at("/resource/spec/function").asText()).contains("return \"b\"");
+    assertThat(change.at("/resource/metadata/creationTimestamp"))
+        .isEqualTo(change.at("/current/metadata/creationTimestamp"));
+    // only the code differs: what is stored reads back as it was sent
+    ((com.fasterxml.jackson.databind.node.ObjectNode) change.at("/current/spec"))
+        .remove("function");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) change.at("/resource/spec"))
+        .remove("function");
+    assertThat(change.get("resource")).isEqualTo(change.get("current"));
+    assertThat(Files.readString(dir.resolve(".kubeless/applied/functions/default/fresh.yaml")))
+        .isEqualTo(stored);
+  }
+
+  @Test
   void anHttpTriggerAppliedThroughTheApiIsServedAndListed() throws Exception {
     Files.writeString(dir.resolve("hello.yaml"), HELLO);
     LocalPlatform platform = start();
