@@ -17,7 +17,7 @@ import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
 import io.kubeless.trigger.function.FunctionDirectory;
 import io.kubeless.trigger.function.FunctionEndpoint;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -69,13 +69,17 @@ final class HttpTriggers
   private volatile Vertx vertx;
   private volatile Gateway gateway;
 
+  /** Where the gateway counts each route's requests and invocations (the admin API reads them). */
+  private final MeterRegistry meters;
+
   /**
    * @param port the gateway's port: {@code -1} for {@value #DEFAULT_PORT} when free, else any; 0
    *     for any free port
    */
-  HttpTriggers(PrintStream out, Path home, int port) {
+  HttpTriggers(PrintStream out, Path home, int port, MeterRegistry meters) {
     super(out, home);
     this.port = port;
+    this.meters = meters;
   }
 
   @Override
@@ -163,10 +167,7 @@ final class HttpTriggers
     Vertx v = Vertx.vertx();
     Gateway g =
         new Gateway(
-            v,
-            engine.directory(),
-            GatewaySettings.defaults().at("127.0.0.1", bind),
-            new SimpleMeterRegistry());
+            v, engine.directory(), GatewaySettings.defaults().at("127.0.0.1", bind), meters);
     try {
       g.start();
     } catch (IllegalStateException e) {

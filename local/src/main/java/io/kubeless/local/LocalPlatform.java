@@ -126,7 +126,9 @@ public final class LocalPlatform implements AutoCloseable {
         new KafkaTriggers(out, options.home(), options.kafkaBootstrap(), options.kafkaPort());
     this.nats = new NatsTriggers(out, options.home(), options.natsUrl(), options.natsPort());
     this.kinesis = new KinesisTriggers(out, options.home());
-    this.http = new HttpTriggers(out, options.home(), options.httpPort());
+    // the gateway's routes count into the engine's registry (the HTTP source has no reader of
+    // its own), so the admin API reports their events and failures as any trigger's
+    this.http = new HttpTriggers(out, options.home(), options.httpPort(), meters);
     this.cron = new CronTriggers(out, options.home());
     this.kinds = List.of(kafka, nats, kinesis, http, cron);
   }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -114,11 +115,26 @@ class LocalHttpTriggerTest {
       assertThat(alice.body()).isEqualTo("hello alice at / httptriggers.kubeless.io");
       assertThat(alice.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
 
+      // the admin API counts the route's requests as the binding's events
+      long before = greetEvents(platform);
+      assertThat(before).isPositive();
+      assertThat(post(gateway + "greet", "again", null).statusCode()).isEqualTo(200);
+      assertThat(greetEvents(platform)).isEqualTo(before + 1);
+
       assertThat(post(gateway + "nothing", "x", null).statusCode()).isEqualTo(404);
       assertThat(post(gateway + "greetings", "x", null).statusCode()).isEqualTo(404);
     } finally {
       platform.close();
     }
+  }
+
+  /** The events the admin API reports for trigger greet's one binding. */
+  private static long greetEvents(LocalPlatform platform) {
+    return platform.triggerStates().stream()
+        .filter(t -> "greet".equals(t.get("name")))
+        .flatMap(t -> ((List<?>) t.get("functions")).stream())
+        .mapToLong(f -> ((Number) ((Map<?, ?>) f).get("events")).longValue())
+        .sum();
   }
 
   private HttpResponse<String> post(String url, String body, String credentials) throws Exception {
