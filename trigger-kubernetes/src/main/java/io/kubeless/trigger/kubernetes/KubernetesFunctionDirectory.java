@@ -1,9 +1,12 @@
 package io.kubeless.trigger.kubernetes;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.FunctionSpec;
 import io.kubeless.trigger.function.InMemoryFunctionDirectory;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -28,7 +31,12 @@ public final class KubernetesFunctionDirectory extends InMemoryFunctionDirectory
    */
   public KubernetesFunctionDirectory(
       KubernetesClient client, FunctionEndpoints endpoints, Duration syncTimeout) {
-    this.informer = client.resources(Function.class).inAnyNamespace().runnableInformer(0);
+    this.informer =
+        client
+            .resources(Function.class)
+            .inAnyNamespace()
+            .runnableInformer(0)
+            .itemStore(new TransformingItemStore<>(KubernetesFunctionDirectory::projection));
     informer.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -55,6 +63,38 @@ public final class KubernetesFunctionDirectory extends InMemoryFunctionDirectory
       // the informer keeps trying; triggers find their functions once the list arrives
       LOG.warnf("Functions are not listed yet (%s); triggers bind them when they are", e);
     }
+  }
+
+  /**
+   * What the informer keeps of a Function: what an endpoint is made of (name, namespace, labels,
+   * the Service's port, the timeout, the status) and what the cache needs (uid, resourceVersion);
+   * not the code, the dependencies, the pod template or the managed fields, which can be most of a
+   * Function's size and which a trigger never reads.
+   */
+  static Function projection(Function f) {
+    Function kept = new Function();
+    kept.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(f.getMetadata().getName())
+            .withNamespace(f.getMetadata().getNamespace())
+            .withUid(f.getMetadata().getUid())
+            .withResourceVersion(f.getMetadata().getResourceVersion())
+            .withGeneration(f.getMetadata().getGeneration())
+            .withLabels(f.getMetadata().getLabels())
+            .build());
+    FunctionSpec spec = new FunctionSpec();
+    if (f.getSpec() != null) {
+      spec.setTimeout(f.getSpec().getTimeout());
+      spec.setService(f.getSpec().getService());
+    }
+    kept.setSpec(spec);
+    kept.setStatus(f.getStatus());
+    return kept;
+  }
+
+  /** The Function as the informer keeps it (see {@link #projection}), for tests. */
+  Function cached(String namespace, String name) {
+    return informer.getStore().getByKey(namespace + "/" + name);
   }
 
   /**

@@ -92,6 +92,26 @@ class KubernetesFunctionDirectoryTest {
   }
 
   @Test
+  void keepsOnlyWhatAnEndpointNeedsOfAFunction() {
+    Function big = function("shop", "big", "12", Map.of("app", "shop"));
+    big.getSpec().setFunction("x".repeat(100_000));
+    big.getSpec().setDeps("requests==2.32.3");
+    big.getSpec().setService(servicePort(9090));
+    client.resource(big).create();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> directory.find("shop", "big").isPresent());
+    Function cached = directory.cached("shop", "big");
+    assertThat(cached.getSpec().getFunction()).isNull();
+    assertThat(cached.getSpec().getDeps()).isNull();
+    assertThat(cached.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(cached.getMetadata().getLabels()).containsEntry("app", "shop");
+    assertThat(cached.getMetadata().getResourceVersion()).isNotBlank();
+    FunctionEndpoint endpoint = directory.find("shop", "big").orElseThrow();
+    assertThat(endpoint.url()).isEqualTo(URI.create("http://big.shop.svc.cluster.local:9090"));
+    assertThat(endpoint.timeout()).isEqualTo(Duration.ofSeconds(12));
+  }
+
+  @Test
   void aFunctionWithoutStatusGetsKubelessAddressAndDefaultTimeout() {
     client.resource(function("legacy", "old", "", Map.of())).create();
 
