@@ -42,10 +42,23 @@ final class Messages {
     this.nats = nats.filter(s -> !s.isBlank());
   }
 
-  Map<String, Object> publish(String system, String topic, byte[] body) throws Exception {
+  Map<String, Object> publish(String system, String topic, byte[] body) {
     if (topic.isBlank() || topic.chars().anyMatch(c -> c <= ' ')) {
       throw new ApiError(400, "\"%s\" is not a topic or subject".formatted(topic));
     }
+    try {
+      return send(system, topic, body);
+    } catch (ApiError e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(502, "not published: interrupted");
+    } catch (Exception e) {
+      throw new ApiError(502, "not published: " + e.getMessage());
+    }
+  }
+
+  private Map<String, Object> send(String system, String topic, byte[] body) throws Exception {
     return switch (system) {
       case "kafka" -> {
         String brokers = kafkaBrokers();
