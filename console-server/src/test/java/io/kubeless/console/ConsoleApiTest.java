@@ -383,6 +383,23 @@ class ConsoleApiTest {
             .asString();
     assertThat(one.lines().filter(l -> l.startsWith("data: ")))
         .containsExactly("data: line one of counted-b", "data: line two of counted-b");
+    // following: the pod's stream, until it ends (here the mock's answer ends it)
+    server
+        .expect()
+        .get()
+        .withPath(
+            "/api/v1/namespaces/" + ns + "/pods/counted-a/log?pretty=false&tailLines=5&follow=true")
+        .andReturn(200, "live one\nlive two\n")
+        .always();
+    String live =
+        api()
+            .get("/api/functions/" + ns + "/counted/logs?tail=5&replica=counted-a")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(live.lines().filter(l -> l.startsWith("data: ")))
+        .containsExactly("data: live one", "data: live two");
     api().get("/api/functions/" + ns + "/counted/logs?replica=unrelated").then().statusCode(404);
   }
 
