@@ -139,6 +139,8 @@ final class ResourcesApi {
     m.put("kind", r.getKind());
     m.put("namespace", r.getMetadata().getNamespace());
     m.put("name", r.getMetadata().getName());
+    // in local mode's shape: there, only what the console applied may change; here, everything
+    m.put("applied", true);
     m.put("resource", r);
     return m;
   }
