@@ -66,7 +66,6 @@ public class Routes {
     router.post("/api/login").handler(auth::login);
     router.post("/api/logout").handler(auth::logout);
     router.route("/api/*").handler(auth::authenticate);
-    router.route("/api").handler(auth::authenticate);
 
     get(router, "/api", ctx -> Json.send(ctx, 200, index()));
     get(router, "/api/runtimes", ctx -> Json.send(ctx, 200, RuntimeNames.catalogue()));

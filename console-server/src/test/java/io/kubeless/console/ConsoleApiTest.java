@@ -113,8 +113,11 @@ class ConsoleApiTest {
   @Test
   void everyApiRequestNeedsTheToken() {
     given().get("/api").then().statusCode(401).body("error", containsString("not authenticated"));
+    given().get("/api/").then().statusCode(401);
+    given().get("/api/functions/x/y/call").then().statusCode(401);
     given().header("Authorization", "Bearer wrong").get("/api/functions").then().statusCode(401);
     api().get("/api").then().statusCode(200).body("functions", equalTo("/api/functions"));
+    api().get("/api/").then().statusCode(200).body("functions", equalTo("/api/functions"));
 
     given()
         .contentType("application/json")
