@@ -22,6 +22,10 @@ async function request(method, path, body, type) {
   } catch {
     json = null;
   }
+  if (r.status === 401 && path !== 'login') {
+    // a console on a cluster, not logged in (local mode never answers 401): app.js shows the form
+    dispatchEvent(new Event('kubeless-unauthorized'));
+  }
   if (!r.ok) {
     throw new ApiError(r.status, json?.error ?? `${r.status} ${r.statusText}`);
   }

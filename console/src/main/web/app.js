@@ -5,6 +5,8 @@ import { FunctionsPage, FunctionEditPage } from './functions.js';
 import { CallPage } from './call.js';
 import { LogsPage } from './logs.js';
 import { TriggersPage, TriggerEditPage } from './triggers.js';
+import { LoginPage } from './login.js';
+import { get } from './api.js';
 
 function route(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -38,13 +40,20 @@ function App() {
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
+  const [login, setLogin] = useState(false);
+  useEffect(() => {
+    const on = () => setLogin(true);
+    addEventListener('kubeless-unauthorized', on);
+    get('').catch(() => {}); // answers 401 when this console needs a login
+    return () => removeEventListener('kubeless-unauthorized', on);
+  }, []);
   const r = route(hash);
   const main = useRef(null);
   useEffect(() => {
     document.title = `${TITLES[r.page]} · Kubeless console`;
     // a new page: move focus to its heading, as a page load would
     main.current?.querySelector('h1')?.focus();
-  }, [hash]);
+  }, [hash, login]);
   const section = r.page.startsWith('trigger') ? 'triggers' : 'functions';
   const key = hash; // a new route mounts its page afresh
   return html`
@@ -62,12 +71,13 @@ function App() {
       </nav>
     </header>
     <main id="main" ref=${main}>
-      ${r.page === 'functions' && html`<${FunctionsPage} key=${key} />`}
-      ${r.page === 'function-edit' && html`<${FunctionEditPage} key=${key} ns=${r.ns} name=${r.name} />`}
-      ${r.page === 'call' && html`<${CallPage} key=${key} ns=${r.ns} name=${r.name} />`}
-      ${r.page === 'logs' && html`<${LogsPage} key=${key} ns=${r.ns} name=${r.name} />`}
-      ${r.page === 'triggers' && html`<${TriggersPage} key=${key} />`}
-      ${r.page === 'trigger-edit' &&
+      ${login && html`<${LoginPage} onLogin=${() => setLogin(false)} />`}
+      ${!login && r.page === 'functions' && html`<${FunctionsPage} key=${key} />`}
+      ${!login && r.page === 'function-edit' && html`<${FunctionEditPage} key=${key} ns=${r.ns} name=${r.name} />`}
+      ${!login && r.page === 'call' && html`<${CallPage} key=${key} ns=${r.ns} name=${r.name} />`}
+      ${!login && r.page === 'logs' && html`<${LogsPage} key=${key} ns=${r.ns} name=${r.name} />`}
+      ${!login && r.page === 'triggers' && html`<${TriggersPage} key=${key} />`}
+      ${!login && r.page === 'trigger-edit' &&
       html`<${TriggerEditPage} key=${key} plural=${r.plural} ns=${r.ns} name=${r.name} />`}
     </main>
   `;

@@ -296,19 +296,7 @@ final class AdminServer implements AutoCloseable {
 
   /** The runtime names a Function may give: the current ones, then Kubeless's that run on them. */
   private static List<Map<String, String>> runtimes() {
-    List<Map<String, String>> all = new ArrayList<>();
-    for (String current :
-        List.of(
-            RuntimeNames.PYTHON,
-            RuntimeNames.NODEJS,
-            RuntimeNames.JAVA,
-            RuntimeNames.GO,
-            RuntimeNames.RUBY,
-            RuntimeNames.PHP)) {
-      all.add(Map.of("name", current, "runs", current));
-    }
-    RuntimeNames.aliases().forEach((name, runs) -> all.add(Map.of("name", name, "runs", runs)));
-    return all;
+    return RuntimeNames.catalogue();
   }
 
   /**

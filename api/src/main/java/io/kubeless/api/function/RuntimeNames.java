@@ -1,7 +1,9 @@
 package io.kubeless.api.function;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -116,6 +118,22 @@ public final class RuntimeNames {
 
   private static void refuse(String name, String replacement, String reason) {
     REFUSALS.put(name, new Refusal(name, replacement, reason));
+  }
+
+  /** The current runtimes, in the order a catalogue shows them. */
+  public static List<String> current() {
+    return List.of(PYTHON, NODEJS, JAVA, GO, RUBY, PHP);
+  }
+
+  /**
+   * The runtime names a Function may give, as a catalogue shows them: each current runtime, then
+   * each Kubeless name and the current runtime it runs on ({@code [{name, runs}]}).
+   */
+  public static List<Map<String, String>> catalogue() {
+    List<Map<String, String>> all = new ArrayList<>();
+    current().forEach(c -> all.add(Map.of("name", c, "runs", c)));
+    ALIASES.forEach((name, runs) -> all.add(Map.of("name", name, "runs", runs)));
+    return List.copyOf(all);
   }
 
   /** Kubeless names that run on a current runtime: name to the current runtime's id. */
