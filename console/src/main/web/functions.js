@@ -10,6 +10,10 @@ import { Confirm, formatPairs, Heading, Message, parsePairs } from './ui.js';
 
 function status(running, def) {
   if (running?.ready) return { text: 'Ready', reason: '', ok: true };
+  // on a cluster: the Ready condition's reason and message
+  if (running?.reason || running?.message) {
+    return { text: 'Not ready', reason: [running.reason, running.message].filter(Boolean).join(': ') };
+  }
   if (running && running.exitCode != null) {
     return { text: 'Not ready', reason: `process exited with code ${running.exitCode}` };
   }
@@ -87,7 +91,7 @@ export function FunctionsPage() {
                     <td>${s.reason}</td>
                     <td>${runtime}</td>
                     <td>${running?.url ? html`<code>${running.url}</code>` : ''}</td>
-                    <td>${def.applied ? 'console / CLI' : def.file ?? ''}</td>
+                    <td>${def.source === 'cluster' ? 'the cluster' : def.applied ? 'console / CLI' : def.file ?? ''}</td>
                     <td class="actions">
                       <a href=${base + '/call'} aria-label=${'Call ' + def.name}>Call</a>
                       <a href=${base + '/logs'} aria-label=${'Logs of ' + def.name}>Logs</a>
@@ -101,7 +105,9 @@ export function FunctionsPage() {
           </table>`}
     <${Confirm} open=${!!deleting} title=${`Delete function ${deleting?.name ?? ''}?`} action="Delete"
       onConfirm=${remove} onCancel=${() => setDeleting(null)}>
-      Its process stops and its file in .kubeless/applied is removed.
+      ${deleting?.source === 'cluster'
+        ? 'Kubernetes removes its Deployment, Service and autoscaler with it.'
+        : 'Its process stops and its file in .kubeless/applied is removed.'}
     <//>
   `;
 }

@@ -37,6 +37,9 @@ public interface ConsoleConfig {
   /** How functions are reached. */
   Functions functions();
 
+  /** Where the trigger controllers run, whose metrics give each binding's counts. */
+  Controllers controllers();
+
   /** Kafka, for test messages and peeking at topics; absent: those answer 409. */
   Kafka kafka();
 
@@ -57,6 +60,21 @@ public interface ConsoleConfig {
     /** Added to a function's {@code spec.timeout} to bound a call made from the console. */
     @WithDefault("2s")
     Duration timeoutGrace();
+  }
+
+  /** The trigger controllers. */
+  interface Controllers {
+
+    /** Their namespace (k8s/'s is {@code kubeless}). */
+    @WithDefault("kubeless")
+    String namespace();
+
+    /**
+     * Their metrics port when the pod has no {@code prometheus.io/port} annotation (the Deployments
+     * of k8s/ have one).
+     */
+    @WithDefault("8080")
+    int metricsPort();
   }
 
   /** Kafka. */

@@ -197,7 +197,7 @@ final class FunctionsApi {
         .toList();
   }
 
-  private static boolean ready(Pod p) {
+  static boolean ready(Pod p) {
     return p.getStatus() != null
         && p.getStatus().getConditions() != null
         && p.getStatus().getConditions().stream()

@@ -1,5 +1,6 @@
 package io.kubeless.console;
 
+import io.kubeless.console.messages.TopicPeek;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import java.nio.ByteBuffer;
@@ -7,24 +8,15 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -96,66 +88,27 @@ final class Messages {
     };
   }
 
-  /** The latest {@code limit} messages of {@code topic} across its partitions, newest last. */
-  Map<String, Object> peek(String topic, int limit) {
+  /** The latest {@code limit} messages of a Kafka topic across its partitions, newest last. */
+  Map<String, Object> peek(String topic, int limit) throws Exception {
     String brokers = kafkaBrokers();
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "kubeless-console");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-    List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      if (partitions.isEmpty()) {
-        throw new ApiError(404, "no topic \"%s\"".formatted(topic));
-      }
-      consumer.assign(partitions);
-      var begin = consumer.beginningOffsets(partitions);
-      var end = consumer.endOffsets(partitions);
-      Map<TopicPartition, Long> remaining = new LinkedHashMap<>();
-      for (TopicPartition p : partitions) {
-        long from = Math.max(begin.get(p), end.get(p) - limit);
-        consumer.seek(p, from);
-        if (end.get(p) > from) {
-          remaining.put(p, end.get(p));
-        }
-      }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!remaining.isEmpty() && System.nanoTime() < deadline) {
-        for (var r : consumer.poll(Duration.ofMillis(500))) {
-          seen.add(r);
-        }
-        remaining.keySet().removeIf(p -> consumer.position(p) >= remaining.get(p));
-      }
+    try {
+      return TopicPeek.kafka(brokers, topic, limit);
+    } catch (TopicPeek.Unavailable e) {
+      throw new ApiError(409, e.getMessage());
     }
-    seen.sort(
-        Comparator.comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp())
-            .thenComparingInt(ConsumerRecord::partition)
-            .thenComparingLong(ConsumerRecord::offset));
-    List<Map<String, Object>> messages = new ArrayList<>();
-    for (var r : seen.subList(Math.max(0, seen.size() - limit), seen.size())) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("partition", r.partition());
-      m.put("offset", r.offset());
-      m.put("timestamp", r.timestamp());
-      String key = r.key() == null ? null : utf8(r.key());
-      m.put(
-          "key",
-          r.key() == null ? null : key != null ? key : Base64.getEncoder().encodeToString(r.key()));
-      String value = r.value() == null ? "" : utf8(r.value());
-      m.put("value", value != null ? value : Base64.getEncoder().encodeToString(r.value()));
-      m.put("encoding", value != null ? "utf8" : "base64");
-      messages.add(m);
+  }
+
+  /** The latest {@code limit} messages a JetStream stream captured on a NATS subject. */
+  Map<String, Object> peekNats(String subject, int limit) throws Exception {
+    String url =
+        nats.orElseThrow(
+            () ->
+                new ApiError(409, "the console has no NATS server: set kubeless.console.nats.url"));
+    try {
+      return TopicPeek.nats(url, subject, limit);
+    } catch (TopicPeek.Unavailable e) {
+      throw new ApiError(409, e.getMessage());
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("topic", topic);
-    out.put("messages", messages);
-    return out;
   }
 
   private String kafkaBrokers() {

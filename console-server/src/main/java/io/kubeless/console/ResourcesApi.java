@@ -141,6 +141,7 @@ final class ResourcesApi {
     m.put("name", r.getMetadata().getName());
     // in local mode's shape: there, only what the console applied may change; here, everything
     m.put("applied", true);
+    m.put("source", "cluster");
     m.put("resource", r);
     return m;
   }

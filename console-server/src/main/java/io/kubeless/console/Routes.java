@@ -50,7 +50,11 @@ public class Routes {
             new FunctionUrls(config.functions().urlTemplate()),
             config.functions().timeoutGrace());
     this.resources = new ResourcesApi(client);
-    this.triggers = new TriggersApi(client);
+    this.triggers =
+        new TriggersApi(
+            client,
+            new TriggerCounts(
+                client, config.controllers().namespace(), config.controllers().metricsPort()));
     this.messages = new Messages(config.kafka().brokers(), config.nats().url());
   }
 
@@ -139,18 +143,23 @@ public class Routes {
     get(
         router,
         "/api/peek/kafka/:topic",
-        ctx -> {
-          int limit;
-          try {
-            limit = Integer.parseInt(ctx.request().getParam("limit", "20"));
-          } catch (NumberFormatException e) {
-            throw new ApiError(400, "limit must be a number");
-          }
-          Json.send(ctx, 200, messages.peek(ctx.pathParam("topic"), Math.clamp(limit, 1, 500)));
-        });
+        ctx -> Json.send(ctx, 200, messages.peek(ctx.pathParam("topic"), limit(ctx))));
+    get(
+        router,
+        "/api/peek/nats/:subject",
+        ctx -> Json.send(ctx, 200, messages.peekNats(ctx.pathParam("subject"), limit(ctx))));
     ConsoleFiles files = new ConsoleFiles();
     router.route(HttpMethod.GET, "/*").handler(files);
     router.route(HttpMethod.HEAD, "/*").handler(files);
+  }
+
+  /** A peek's {@code limit} (default 20, at most 500). */
+  private static int limit(io.vertx.ext.web.RoutingContext ctx) {
+    try {
+      return Math.clamp(Integer.parseInt(ctx.request().getParam("limit", "20")), 1, 500);
+    } catch (NumberFormatException e) {
+      throw new ApiError(400, "limit must be a number");
+    }
   }
 
   private void get(Router router, String path, Api handler) {

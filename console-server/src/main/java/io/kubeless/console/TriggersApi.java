@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * {@code GET /api/triggers}: every trigger of the five kinds with what its controller reports, in
  * the shape local mode answers: {@code kind, namespace, name, topic, problem, functions:
- * [{function, phase, reason, message}]}, plus the status's own fields (conditions, shards, url,
- * schedule times, missed ticks). A binding's phase is {@code ACTIVE} when its function receives
- * events, else its reason in the engine's spelling ({@code FunctionUnavailable} -> {@code
+ * [{function, phase, reason, message, events, failures, lag}]} (the counts from the trigger
+ * controllers' metrics, see {@link TriggerCounts}), plus the status's own fields (conditions,
+ * shards, url, schedule times, missed ticks). A binding's phase is {@code ACTIVE} when its function
+ * receives events, else its reason in the engine's spelling ({@code FunctionUnavailable} -> {@code
  * FUNCTION_UNAVAILABLE}).
  */
 final class TriggersApi {
@@ -24,25 +25,29 @@ final class TriggersApi {
   private static final List<String> NOT_COPIED = List.of("functions", "observedGeneration");
 
   private final KubernetesClient client;
+  private final TriggerCounts counts;
 
-  TriggersApi(KubernetesClient client) {
+  TriggersApi(KubernetesClient client, TriggerCounts counts) {
     this.client = client;
+    this.counts = counts;
   }
 
-  List<Map<String, Object>> list() {
+  List<Map<String, Object>> list() throws InterruptedException {
+    Map<String, TriggerCounts.Counts> scraped = counts.scrape();
     List<Map<String, Object>> all = new ArrayList<>();
     for (Class<? extends HasMetadata> kind : Kinds.TRIGGERS) {
       client.resources(kind).inAnyNamespace().list().getItems().stream()
           .sorted(
               Comparator.comparing((HasMetadata t) -> t.getMetadata().getNamespace())
                   .thenComparing(t -> t.getMetadata().getName()))
-          .map(TriggersApi::describe)
+          .map(t -> describe(t, scraped))
           .forEach(all::add);
     }
     return all;
   }
 
-  private static Map<String, Object> describe(HasMetadata trigger) {
+  private static Map<String, Object> describe(
+      HasMetadata trigger, Map<String, TriggerCounts.Counts> scraped) {
     JsonNode tree = Serialization.jsonMapper().valueToTree(trigger);
     JsonNode status = tree.path("status");
     Map<String, Object> t = new LinkedHashMap<>();
@@ -73,6 +78,16 @@ final class TriggersApi {
       if (f.has("dropped")) {
         m.put("dropped", f.path("dropped").asLong());
       }
+      TriggerCounts.Counts c =
+          scraped.get(
+              trigger.getMetadata().getNamespace()
+                  + "/"
+                  + trigger.getMetadata().getName()
+                  + "/"
+                  + f.path("name").asText(""));
+      m.put("events", c == null ? 0 : c.events());
+      m.put("failures", c == null ? 0 : c.failures());
+      m.put("lag", c == null ? null : c.lag());
       functions.add(m);
     }
     t.put("functions", functions);

@@ -52,6 +52,7 @@ class ConsoleApiTest {
   @KubernetesTestServer KubernetesServer server;
 
   private final List<RecordingFunction> functions = new ArrayList<>();
+  private final List<com.sun.net.httpserver.HttpServer> servers = new ArrayList<>();
 
   @BeforeEach
   void crds() throws Exception {
@@ -68,6 +69,8 @@ class ConsoleApiTest {
   @AfterEach
   void stopFunctions() {
     functions.forEach(RecordingFunction::close);
+    servers.forEach(server -> server.stop(0));
+    client.pods().inNamespace("kubeless").delete();
   }
 
   private static RequestSpecification api() {
@@ -415,6 +418,18 @@ class ConsoleApiTest {
     spec.setTopic("orders");
     t.setSpec(spec);
     KafkaTrigger created = client.resource(t).create();
+    // two replicas of the Kafka trigger controller, each with its share of the binding's counts
+    String series =
+        """
+        # TYPE kubeless_trigger_events_received_total counter
+        kubeless_trigger_events_received_total{function="hello",namespace="%1$s",trigger="orders",} %2$d.0
+        kubeless_trigger_invocations_total{function="hello",namespace="%1$s",outcome="success",trigger="orders",} %3$d.0
+        kubeless_trigger_invocations_total{function="hello",namespace="%1$s",outcome="timeout",trigger="orders",} 1.0
+        kubeless_trigger_lag{function="hello",namespace="%1$s",trigger="orders",} %4$d.0
+        kubeless_trigger_lag{function="down",namespace="%1$s",trigger="orders",} NaN
+        """;
+    controller("kafka-trigger-a", series.formatted(ns, 7, 6, 3));
+    controller("kafka-trigger-b", series.formatted(ns, 5, 4, 9));
     TriggerStatus status = new TriggerStatus();
     status.setFunctions(
         List.of(
@@ -434,7 +449,63 @@ class ConsoleApiTest {
             equalTo(List.of("ACTIVE", "FUNCTION_UNAVAILABLE")))
         .body(
             "find { it.namespace == '" + ns + "' }.functions.function",
-            equalTo(List.of("hello", "down")));
+            equalTo(List.of("hello", "down")))
+        .body("find { it.namespace == '" + ns + "' }.functions.events", equalTo(List.of(12, 0)))
+        .body("find { it.namespace == '" + ns + "' }.functions.failures", equalTo(List.of(2, 0)))
+        .body(
+            "find { it.namespace == '" + ns + "' }.functions.lag",
+            equalTo(java.util.Arrays.asList(9, null)));
+  }
+
+  /**
+   * A ready pod of a trigger controller in the controllers' namespace whose {@code /q/metrics} (a
+   * real HTTP server on 127.0.0.1, its port in the pod's annotation) answers {@code metrics}.
+   */
+  private void controller(String name, String metrics) {
+    com.sun.net.httpserver.HttpServer server;
+    try {
+      server =
+          com.sun.net.httpserver.HttpServer.create(
+              new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    server.createContext(
+        "/q/metrics",
+        ex -> {
+          byte[] body = metrics.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          try (var out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    servers.add(server);
+    client
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("kubeless")
+                .addToLabels("app.kubernetes.io/name", "kubeless-kafka-trigger")
+                .addToAnnotations(
+                    "prometheus.io/port", String.valueOf(server.getAddress().getPort()))
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("trigger")
+                .withImage("kafka-trigger")
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPodIP("127.0.0.1")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build())
+        .create();
   }
 
   @Test
@@ -447,6 +518,11 @@ class ConsoleApiTest {
         .body("error", containsString("kubeless.console.kafka.brokers"));
     api().body("hi").post("/api/publish/nats/orders").then().statusCode(409);
     api().get("/api/peek/kafka/orders").then().statusCode(409);
+    api()
+        .get("/api/peek/nats/orders")
+        .then()
+        .statusCode(409)
+        .body("error", containsString("kubeless.console.nats.url"));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.kubeless.local;
+package io.kubeless.console.messages;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -29,14 +29,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The latest messages of a Kafka topic or a JetStream-captured NATS subject, read without a
- * consumer group or a durable consumer (the console's "Peek"): nothing is committed, nothing stays
- * open. Values that are UTF-8 text are given as text, others in base64.
+ * consumer group or a durable consumer (the console's "Peek", in local mode and on a cluster):
+ * nothing is committed, nothing stays open. Values that are UTF-8 text are given as text, others in
+ * base64.
  */
-final class TopicPeek {
+public final class TopicPeek {
 
   /** Nothing to read from: answered as a 409 with this message. */
-  static final class Unavailable extends Exception {
-    Unavailable(String message) {
+  public static final class Unavailable extends Exception {
+    public Unavailable(String message) {
       super(message);
     }
   }
@@ -48,7 +49,8 @@ final class TopicPeek {
   private TopicPeek() {}
 
   /** The last {@code limit} records of {@code topic} across its partitions, newest last. */
-  static Map<String, Object> kafka(String bootstrap, String topic, int limit) throws Exception {
+  public static Map<String, Object> kafka(String bootstrap, String topic, int limit)
+      throws Exception {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "kubeless-local-peek");
@@ -115,7 +117,7 @@ final class TopicPeek {
    * The last {@code limit} messages on {@code subject} that a JetStream stream captured, newest
    * last; core NATS keeps nothing to read.
    */
-  static Map<String, Object> nats(String url, String subject, int limit) throws Exception {
+  public static Map<String, Object> nats(String url, String subject, int limit) throws Exception {
     io.nats.client.Options options =
         new io.nats.client.Options.Builder()
             .server(url)
