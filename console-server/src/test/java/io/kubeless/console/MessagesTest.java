@@ -66,7 +66,7 @@ class MessagesTest {
   }
 
   @Test
-  void publishedMessagesArePeekedNewestLastAcrossPartitions() {
+  void publishedMessagesArePeekedNewestLastAcrossPartitions() throws Exception {
     for (int i = 1; i <= 5; i++) {
       Map<String, Object> where =
           messages.publish(

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.function.RuntimeNames;
+import io.kubeless.console.messages.TestMessages;
 import io.kubeless.console.messages.TopicPeek;
 import java.io.IOException;
 import java.io.OutputStream;

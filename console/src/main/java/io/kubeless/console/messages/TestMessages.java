@@ -1,4 +1,4 @@
-package io.kubeless.local;
+package io.kubeless.console.messages;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -14,19 +14,20 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * A message published to local mode's Kafka or NATS, as a user tries a trigger (the console's
- * "publish a test message"): one short-lived client per message, so nothing stays open between
- * them.
+ * A message published to Kafka or NATS, as a user tries a trigger (the console's "publish a test
+ * message", in local mode and on a cluster): one short-lived client per message, so nothing stays
+ * open between them.
  */
-final class TestMessages {
+public final class TestMessages {
 
   private TestMessages() {}
 
   /** Produces {@code body} to {@code topic}; where it landed. */
-  static Map<String, Object> kafka(String bootstrap, String topic, byte[] body) throws Exception {
+  public static Map<String, Object> kafka(String bootstrap, String topic, byte[] body)
+      throws Exception {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, "kubeless-local-admin");
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "kubeless-console");
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
@@ -42,7 +43,7 @@ final class TestMessages {
   }
 
   /** Publishes {@code body} on {@code subject}, flushed to the server. */
-  static Map<String, Object> nats(String url, String subject, byte[] body) throws Exception {
+  public static Map<String, Object> nats(String url, String subject, byte[] body) throws Exception {
     io.nats.client.Options options =
         new io.nats.client.Options.Builder()
             .server(url)
