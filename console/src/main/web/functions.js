@@ -21,6 +21,13 @@ function status(running, def) {
   return { text: 'Not running', reason: def?.runs === false ? 'not run by local mode' : 'not started' };
 }
 
+/** Ready replicas: a cluster's count; local mode runs one process per function. */
+function replicas(running) {
+  if (!running) return '0';
+  if (running.replicas != null) return String(running.replicas);
+  return running.ready ? '1' : '0';
+}
+
 export function FunctionsPage() {
   const [rows, setRows] = useState(null);
   const [error, setError] = useState(null);
@@ -75,7 +82,8 @@ export function FunctionsPage() {
             <caption class="visually-hidden">Functions and their status</caption>
             <thead><tr>
               <th scope="col">Name</th><th scope="col">Namespace</th><th scope="col">Status</th>
-              <th scope="col">Reason</th><th scope="col">Runtime</th><th scope="col">URL</th>
+              <th scope="col">Reason</th><th scope="col">Ready replicas</th>
+              <th scope="col">Runtime</th><th scope="col">URL</th>
               <th scope="col">Defined in</th><th scope="col">Actions</th>
             </tr></thead>
             <tbody>
@@ -89,6 +97,7 @@ export function FunctionsPage() {
                     <td>${def.namespace}</td>
                     <td><span class=${s.ok ? 'badge ok' : 'badge'}>${s.text}</span></td>
                     <td>${s.reason}</td>
+                    <td>${replicas(running)}</td>
                     <td>${runtime}</td>
                     <td>${running?.url ? html`<code>${running.url}</code>` : ''}</td>
                     <td>${def.source === 'cluster' ? 'the cluster' : def.applied ? 'console / CLI' : def.file ?? ''}</td>
