@@ -200,8 +200,9 @@ class LocalUpIT {
     // cron: scheduled on the Java function (its per-minute firing is LocalCronTriggerTest's)
     assertThat(lines)
         .contains("  cron trigger hello-every-minute: schedule * * * * * -> hello-java");
+    // once the Java function is up: its first start compiles it, minutes on a busy machine
     await("the cron trigger scheduled")
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofMinutes(3))
         .until(
             () ->
                 lines.stream()
