@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.function.RuntimeNames;
+import io.kubeless.console.bundle.ConsoleBundle;
 import io.kubeless.console.messages.TestMessages;
 import io.kubeless.console.messages.TopicPeek;
 import java.io.IOException;
@@ -86,7 +87,7 @@ final class AdminServer implements AutoCloseable {
 
   private final LocalPlatform platform;
   private final ResourceApi resources;
-  private final ConsoleFiles console = new ConsoleFiles();
+  private final ConsoleBundle console = new ConsoleBundle();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final List<LinkedBlockingQueue<String>> streams =
@@ -264,7 +265,7 @@ final class AdminServer implements AutoCloseable {
     return false;
   }
 
-  /** The web console's files: {@code /} is its page, the rest its bundle (see ConsoleFiles). */
+  /** The web console's files: {@code /} is its page, the rest its bundle (see ConsoleBundle). */
   private void console(HttpExchange ex, String path) throws IOException {
     String method = ex.getRequestMethod();
     if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -285,14 +286,7 @@ final class AdminServer implements AutoCloseable {
     var h = ex.getResponseHeaders();
     h.set("Content-Type", file.get().contentType());
     h.set("Cache-Control", file.get().cacheControl());
-    h.set("X-Content-Type-Options", "nosniff");
-    h.set("Referrer-Policy", "no-referrer");
-    // same origin as the API it drives: never framed, nothing loaded from elsewhere
-    h.set("X-Frame-Options", "DENY");
-    h.set(
-        "Content-Security-Policy",
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
-            + " frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'");
+    ConsoleBundle.SECURITY_HEADERS.forEach(h::set);
     send(ex, 200, file.get().body());
   }
 
