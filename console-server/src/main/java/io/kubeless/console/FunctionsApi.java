@@ -7,6 +7,7 @@ import io.kubeless.api.function.FunctionFields;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.Function;
 import io.kubeless.api.v1beta1.FunctionStatus;
+import io.kubeless.console.call.FunctionCall;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -18,18 +19,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -47,27 +41,6 @@ final class FunctionsApi {
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-  // set by the JDK client itself, hop-by-hop, or the console's own credentials
-  private static final Set<String> NOT_FORWARDED =
-      Set.of(
-          "host",
-          "connection",
-          "content-length",
-          "expect",
-          "upgrade",
-          "transfer-encoding",
-          "keep-alive",
-          "te",
-          "trailer",
-          "proxy-connection",
-          "http2-settings",
-          "origin",
-          "cookie",
-          "authorization",
-          "referer");
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String LETTERS =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
   private final KubernetesClient client;
   private final FunctionUrls urls;
@@ -128,37 +101,19 @@ final class FunctionsApi {
     URI base = urls.of(f);
     String query = ctx.request().query();
     Buffer body = ctx.body().buffer();
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    ctx.request()
+        .headers()
+        .forEach(
+            h -> headers.computeIfAbsent(h.getKey(), k -> new ArrayList<>()).add(h.getValue()));
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + "/" + (query == null ? "" : "?" + query)))
-            .timeout(FunctionFields.timeoutOrDefault(f.getSpec()).plus(grace))
-            .method(
+        FunctionCall.request(
+                URI.create(base + "/" + (query == null ? "" : "?" + query)),
                 ctx.request().method().name(),
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
-    var headers = ctx.request().headers();
-    for (var h : headers) {
-      if (!NOT_FORWARDED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-        b.header(h.getKey(), h.getValue());
-      }
-    }
-    if (!headers.contains("event-id")) {
-      b.header("event-id", eventId());
-    }
-    if (!headers.contains("event-time")) {
-      b.header(
-          "event-time",
-          OffsetDateTime.now(ZoneOffset.UTC)
-              .truncatedTo(ChronoUnit.SECONDS)
-              .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-    }
-    if (!headers.contains("event-namespace")) {
-      b.header("event-namespace", "cli.kubeless.io");
-    }
-    String type = headers.get("Content-Type");
-    if (!headers.contains("event-type") && type != null && !type.isBlank()) {
-      b.header("event-type", type);
-    }
+                body == null ? null : body.getBytes(),
+                headers,
+                true)
+            .timeout(FunctionFields.timeoutOrDefault(f.getSpec()).plus(grace));
     HttpResponse<byte[]> r;
     try {
       r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -170,7 +125,7 @@ final class FunctionsApi {
         .map()
         .forEach(
             (k, vs) -> {
-              if (!NOT_FORWARDED.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) {
+              if (FunctionCall.passedOn(k)) {
                 out.putHeader(k, vs);
               }
             });
@@ -341,13 +296,5 @@ final class FunctionsApi {
   private static String param(RoutingContext ctx, String name, String otherwise) {
     String v = ctx.request().getParam(name);
     return v == null ? otherwise : v;
-  }
-
-  private static String eventId() {
-    StringBuilder id = new StringBuilder(11);
-    for (int i = 0; i < 11; i++) {
-      id.append(LETTERS.charAt(RANDOM.nextInt(LETTERS.length())));
-    }
-    return id.toString();
   }
 }

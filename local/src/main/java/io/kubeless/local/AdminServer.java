@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.function.RuntimeNames;
 import io.kubeless.console.bundle.ConsoleBundle;
+import io.kubeless.console.call.FunctionCall;
 import io.kubeless.console.messages.TestMessages;
 import io.kubeless.console.messages.TopicPeek;
 import java.io.IOException;
@@ -18,12 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,23 +62,6 @@ final class AdminServer implements AutoCloseable {
   private static final ObjectMapper JSON = Serialization.jsonMapper();
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  // set by the JDK client itself, or hop-by-hop
-  private static final Set<String> NOT_FORWARDED =
-      Set.of(
-          "host",
-          "connection",
-          "content-length",
-          "expect",
-          "upgrade",
-          "transfer-encoding",
-          "keep-alive",
-          "te",
-          "trailer",
-          "proxy-connection",
-          "http2-settings");
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String LETTERS =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   private static final String DONE = new String("done"); // identity marks the end of a stream
 
   private final LocalPlatform platform;
@@ -377,35 +356,12 @@ final class AdminServer implements AutoCloseable {
     byte[] body = ex.getRequestBody().readAllBytes();
     String query = ex.getRequestURI().getRawQuery();
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(fp.url() + (query == null ? "" : "?" + query)))
-            .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-    Map<String, String> lower = new LinkedHashMap<>();
-    ex.getRequestHeaders()
-        .forEach(
-            (k, vs) -> {
-              String key = k.toLowerCase(Locale.ROOT);
-              lower.put(key, vs.isEmpty() ? "" : vs.get(0));
-              if (!NOT_FORWARDED.contains(key) && !key.equals("origin")) {
-                vs.forEach(v -> b.header(k, v));
-              }
-            });
-    if (!lower.containsKey("event-id")) {
-      b.header("event-id", eventId());
-    }
-    if (!lower.containsKey("event-time")) {
-      b.header(
-          "event-time",
-          OffsetDateTime.now(ZoneOffset.UTC)
-              .truncatedTo(ChronoUnit.SECONDS)
-              .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-    }
-    if (!lower.containsKey("event-namespace")) {
-      b.header("event-namespace", "cli.kubeless.io");
-    }
-    String type = lower.get("content-type");
-    if (!lower.containsKey("event-type") && type != null && !type.isBlank()) {
-      b.header("event-type", type);
-    }
+        FunctionCall.request(
+            URI.create(fp.url() + (query == null ? "" : "?" + query)),
+            ex.getRequestMethod(),
+            body,
+            ex.getRequestHeaders(),
+            false);
     HttpResponse<byte[]> r;
     try {
       r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -417,7 +373,7 @@ final class AdminServer implements AutoCloseable {
         .map()
         .forEach(
             (k, vs) -> {
-              if (!NOT_FORWARDED.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) {
+              if (FunctionCall.passedOn(k)) {
                 ex.getResponseHeaders().put(k, new ArrayList<>(vs));
               }
             });
@@ -627,13 +583,5 @@ final class AdminServer implements AutoCloseable {
         out.write(body);
       }
     }
-  }
-
-  private static String eventId() {
-    StringBuilder id = new StringBuilder(11);
-    for (int i = 0; i < 11; i++) {
-      id.append(LETTERS.charAt(RANDOM.nextInt(LETTERS.length())));
-    }
-    return id.toString();
   }
 }
