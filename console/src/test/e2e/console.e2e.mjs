@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 import axe from 'axe-core';
 import { strToU8, zipSync } from 'fflate';
 
@@ -17,23 +17,8 @@ const [url, out, profile] = process.argv.slice(2);
 assert.ok(url && out && profile, 'usage: console.e2e.mjs <console URL> <output dir> <profile dir>');
 mkdirSync(out, { recursive: true });
 
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-  viewport: { width: 1280, height: 900 },
-});
-context.setDefaultTimeout(60_000);
+const { context, page, problems } = await launch(profile, 60_000);
 await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
-const page = context.pages()[0] ?? (await context.newPage());
-const problems = [];
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => {
-  if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
-});
 
 const audits = {};
 /** axe-core on the page as it is: no serious or critical violation; and a screenshot. */

@@ -7,29 +7,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 import axe from 'axe-core';
 
 const [url, token, fn, out, profile] = process.argv.slice(2);
 assert.ok(url && token && fn && out && profile, 'usage: login.e2e.mjs <URL> <token> <function> <out> <profile>');
 mkdirSync(out, { recursive: true });
 
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-  viewport: { width: 1280, height: 900 },
-});
-context.setDefaultTimeout(30_000);
-const page = context.pages()[0] ?? (await context.newPage());
-const problems = [];
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => {
-  if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
-});
+const { context, page, problems } = await launch(profile, 30_000);
 const heading = (name) => page.getByRole('heading', { level: 1, name });
 
 try {
