@@ -69,10 +69,13 @@ public class FootprintBench {
   static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  /** run-java.sh of the ubi9 openjdk runtime image: what it adds to JAVA_OPTS_APPEND. */
+  /**
+   * run-java.sh of the ubi9 openjdk runtime image: what it adds to JAVA_OPTS_APPEND, with the
+   * Dockerfiles' JAVA_MAX_RAM_RATIO (its default is 80).
+   */
   static final List<String> RUN_JAVA =
       List.of(
-          "-XX:MaxRAMPercentage=80.0",
+          "-XX:MaxRAMPercentage=50.0",
           "-XX:+UseParallelGC",
           "-XX:MinHeapFreeRatio=10",
           "-XX:MaxHeapFreeRatio=20",
@@ -85,7 +88,7 @@ public class FootprintBench {
       List.of("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
 
   static final List<String> SERIAL =
-      List.of("-XX:MaxRAMPercentage=80.0", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+      List.of("-XX:MaxRAMPercentage=50.0", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
 
   record Variant(String name, List<String> options, Map<String, String> env, boolean aot) {}
 
