@@ -106,6 +106,8 @@ public class FootprintBench {
         false);
     variant("baseline-aot", RUN_JAVA, Map.of(), true);
     variant("serial-aot", SERIAL, Map.of("MALLOC_ARENA_MAX", "2"), true);
+    // the baseline under Native Memory Tracking: its summary goes to the controller's log
+    variant("baseline-nmt", concat(RUN_JAVA, "-XX:NativeMemoryTracking=summary"), Map.of(), false);
   }
 
   static void variant(String name, List<String> options, Map<String, String> env, boolean aot) {
@@ -465,6 +467,10 @@ public class FootprintBench {
       double rssSettled = kb(settled.get("VmRSS")) / 1024.0;
       int threadsSettled = Integer.parseInt(settled.get("Threads").trim());
       double heapUsed = heapUsedMb(pid);
+      if (variant.options().contains("-XX:NativeMemoryTracking=summary")) {
+        Files.writeString(
+            log.resolveSibling(identity + ".nmt"), jcmd(pid, "VM.native_memory", "summary"));
+      }
       return new Sample(
           readySeconds,
           rssReady,
@@ -533,15 +539,7 @@ public class FootprintBench {
 
   /** The heap's used kB by jcmd GC.heap_info, summed over generations; -1 when unavailable. */
   static double heapUsedMb(long pid) throws Exception {
-    Process jcmd =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                String.valueOf(pid),
-                "GC.heap_info")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(jcmd.getInputStream().readAllBytes());
-    jcmd.waitFor();
+    String out = jcmd(pid, "GC.heap_info");
     long used = 0;
     boolean found = false;
     for (String line : out.lines().toList()) {
@@ -555,6 +553,17 @@ public class FootprintBench {
       }
     }
     return found ? used / 1024.0 : -1;
+  }
+
+  static String jcmd(long pid, String... command) throws Exception {
+    List<String> line = new ArrayList<>();
+    line.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+    line.add(String.valueOf(pid));
+    line.addAll(Arrays.asList(command));
+    Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes());
+    jcmd.waitFor();
+    return out;
   }
 
   static int freePort() throws IOException {
