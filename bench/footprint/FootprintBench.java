@@ -1,0 +1,611 @@
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeless.api.v1beta1.CronJobTrigger;
+import io.kubeless.api.v1beta1.CronJobTriggerSpec;
+import io.kubeless.api.v1beta1.Function;
+import io.kubeless.api.v1beta1.FunctionSpec;
+import io.kubeless.api.v1beta1.HTTPTrigger;
+import io.kubeless.api.v1beta1.HTTPTriggerSpec;
+import io.kubeless.api.v1beta1.KafkaTrigger;
+import io.kubeless.api.v1beta1.KafkaTriggerSpec;
+import io.kubeless.api.v1beta1.KinesisTrigger;
+import io.kubeless.api.v1beta1.KinesisTriggerSpec;
+import io.kubeless.api.v1beta1.NATSTrigger;
+import io.kubeless.api.v1beta1.NATSTriggerSpec;
+import io.kubeless.testing.KinesisLocal;
+import io.kubeless.testing.KubeCluster;
+import io.kubeless.testing.NatsServer;
+import io.kubeless.testing.TestFunctions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+
+/**
+ * Footprint of the six packaged controllers: for N Functions and N triggers of each kind on a real
+ * API server (KubeCluster), each controller's jar is started as its image starts it (run-java.sh's
+ * options, the Deployment's memory limit as the JVM's RAM), alone, and measured: seconds from
+ * process start to {@code /q/health/ready} answering UP, VmRSS and Threads at ready and once
+ * reconciled (every resource of its kind has a status, then the process's CPU time stops growing),
+ * heap used then (jcmd GC.heap_info). Each variant of JVM options is measured in the same run,
+ * rounds interleaved, and the median round printed.
+ *
+ * <p>System properties: sizes (0,100,1000), rounds (3), variants (baseline,...; see VARIANTS),
+ * controllers (all six), apps (the directory of {@code <module>/quarkus-run.jar}; default the
+ * modules' target/quarkus-app), aotApps (the same, packaged with the AOT cache, for variant aot),
+ * kafka (bootstrap of the broker run.sh started).
+ */
+public class FootprintBench {
+
+  static final String NS = "footprint";
+  static final String REGION = "us-east-1";
+  static final int STREAMS = 10;
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  /**
+   * run-java.sh of the ubi9 openjdk runtime image: what it adds to JAVA_OPTS_APPEND, with the
+   * Dockerfiles' JAVA_MAX_RAM_RATIO (its default is 80).
+   */
+  static final List<String> RUN_JAVA =
+      List.of(
+          "-XX:MaxRAMPercentage=50.0",
+          "-XX:+UseParallelGC",
+          "-XX:MinHeapFreeRatio=10",
+          "-XX:MaxHeapFreeRatio=20",
+          "-XX:GCTimeRatio=4",
+          "-XX:AdaptiveSizePolicyWeight=90",
+          "-XX:+ExitOnOutOfMemoryError");
+
+  /** The Dockerfiles' JAVA_OPTS_APPEND (quarkus.http.host differs: the bench binds loopback). */
+  static final List<String> APPEND =
+      List.of("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+
+  static final List<String> SERIAL =
+      List.of("-XX:MaxRAMPercentage=50.0", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+
+  record Variant(String name, List<String> options, Map<String, String> env, boolean aot) {}
+
+  static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
+
+  static {
+    variant("baseline", RUN_JAVA, Map.of(), false);
+    variant("serial", SERIAL, Map.of(), false);
+    variant("serial-c1", concat(SERIAL, "-XX:TieredStopAtLevel=1"), Map.of(), false);
+    variant("serial-arena", SERIAL, Map.of("MALLOC_ARENA_MAX", "2"), false);
+    variant(
+        "serial-small",
+        concat(SERIAL, "-Xss512k", "-XX:ReservedCodeCacheSize=64m", "-XX:CICompilerCount=2"),
+        Map.of("MALLOC_ARENA_MAX", "2"),
+        false);
+    variant("baseline-aot", RUN_JAVA, Map.of(), true);
+    variant("serial-aot", SERIAL, Map.of("MALLOC_ARENA_MAX", "2"), true);
+    // the baseline under Native Memory Tracking: its summary goes to the controller's log
+    variant("baseline-nmt", concat(RUN_JAVA, "-XX:NativeMemoryTracking=summary"), Map.of(), false);
+  }
+
+  static void variant(String name, List<String> options, Map<String, String> env, boolean aot) {
+    VARIANTS.put(name, new Variant(name, options, env, aot));
+  }
+
+  static List<String> concat(List<String> base, String... more) {
+    List<String> all = new ArrayList<>(base);
+    all.addAll(Arrays.asList(more));
+    return all;
+  }
+
+  /** A controller: its module (and k8s/ component), ServiceAccount, resource kind, and setup. */
+  record Controller(
+      String module, String kind, Map<String, String> env, Map<String, String> properties) {
+    String account() {
+      return "kubeless-" + module;
+    }
+  }
+
+  record Sample(
+      double readySeconds,
+      double rssReadyMb,
+      int threadsReady,
+      double settleSeconds,
+      double rssSettledMb,
+      int threadsSettled,
+      double heapUsedMb,
+      int statuses) {}
+
+  public static void main(String[] args) {
+    try {
+      run();
+      System.exit(0);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      System.exit(1); // the cluster's processes stop with this JVM (KubeCluster's hook)
+    }
+  }
+
+  static void run() throws Exception {
+    List<Integer> sizes =
+        Arrays.stream(System.getProperty("sizes", "0,100,1000").split("[, ]+"))
+            .map(Integer::parseInt)
+            .sorted()
+            .toList();
+    int rounds = Integer.getInteger("rounds", 3);
+    List<Variant> variants =
+        Arrays.stream(System.getProperty("variants", "baseline").split("[, ]+"))
+            .map(
+                v -> {
+                  Variant found = VARIANTS.get(v);
+                  if (found == null) {
+                    throw new IllegalArgumentException(
+                        "unknown variant " + v + "; known: " + VARIANTS.keySet());
+                  }
+                  return found;
+                })
+            .toList();
+    String bootstrap = System.getProperty("kafka");
+
+    KubeCluster cluster = KubeCluster.shared();
+    KubernetesClient admin = cluster.admin();
+    for (String component :
+        List.of(
+            "function-controller",
+            "kafka-trigger",
+            "nats-trigger",
+            "kinesis-trigger",
+            "http-trigger",
+            "cronjob-trigger")) {
+      cluster.install(component);
+    }
+    admin
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName(NS)
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    admin
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("aws")
+                .endMetadata()
+                .addToStringData("aws_access_key_id", "local")
+                .addToStringData("aws_secret_access_key", "local")
+                .build())
+        .serverSideApply();
+
+    try (NatsServer nats = NatsServer.start();
+        KinesisLocal kinesisLocal = KinesisLocal.start();
+        KinesisClient kinesis =
+            KinesisClient.builder()
+                .endpointOverride(URI.create(kinesisLocal.endpoint()))
+                .region(Region.of(REGION))
+                .credentialsProvider(
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+        Admin kafka = Admin.create(kafkaProperties(bootstrap))) {
+      // one at a time: the emulator, as Kinesis, limits the streams being created at once
+      for (int s = 0; s < STREAMS; s++) {
+        String name = "footprint-" + s;
+        kinesis.createStream(r -> r.streamName(name).shardCount(1));
+        while (kinesis.describeStreamSummary(r -> r.streamName(name))
+                .streamDescriptionSummary()
+                .streamStatus()
+            != StreamStatus.ACTIVE) {
+          Thread.sleep(100); // the emulator's CREATING -> ACTIVE; no event to wait on
+        }
+      }
+
+      Path root = Path.of("").toAbsolutePath();
+      List<Controller> controllers =
+          List.of(
+              new Controller("function-controller", "Function", Map.of(), Map.of()),
+              new Controller(
+                  "kafka-trigger", "KafkaTrigger", Map.of("KAFKA_BROKERS", bootstrap), Map.of()),
+              new Controller(
+                  "nats-trigger", "NATSTrigger", Map.of("NATS_URL", nats.url()), Map.of()),
+              new Controller("kinesis-trigger", "KinesisTrigger", Map.of(), Map.of()),
+              new Controller("http-trigger", "HTTPTrigger", Map.of(), Map.of()),
+              new Controller("cronjob-trigger", "CronJobTrigger", Map.of(), Map.of()));
+      String all = String.join(",", controllers.stream().map(Controller::module).toList());
+      List<String> only = Arrays.asList(System.getProperty("controllers", all).split("[, ]+"));
+      controllers = controllers.stream().filter(c -> only.contains(c.module())).toList();
+
+      // results.get(variant).get(controller).get(size) = samples
+      Map<String, Map<String, Map<Integer, List<Sample>>>> results = new LinkedHashMap<>();
+      int created = 0;
+      for (int size : sizes) {
+        long t0 = System.nanoTime();
+        for (int i = created; i < size; i++) {
+          createResources(admin, kafka, kinesisLocal.endpoint(), i);
+        }
+        created = Math.max(created, size);
+        System.out.printf(
+            "== N=%d (created in %.1f s)%n", size, (System.nanoTime() - t0) / 1e9);
+        for (int round = 1; round <= rounds; round++) {
+          for (Controller controller : controllers) {
+            for (Variant variant : variants) {
+              String apps = System.getProperty(variant.aot() ? "aotApps" : "apps");
+              Path dir =
+                  apps == null
+                      ? root.resolve(controller.module()).resolve("target/quarkus-app")
+                      : Path.of(apps).resolve(controller.module());
+              Sample sample =
+                  measure(root, cluster, admin, controller, variant, dir, size, round);
+              System.out.printf(
+                  "  %-20s %-14s round %d: ready %.2f s, RSS %.0f MB (%d threads), settled"
+                      + " after %.1f s: RSS %.0f MB, heap used %.0f MB, %d threads, %d/%d"
+                      + " statuses%n",
+                  controller.module(),
+                  variant.name(),
+                  round,
+                  sample.readySeconds(),
+                  sample.rssReadyMb(),
+                  sample.threadsReady(),
+                  sample.settleSeconds(),
+                  sample.rssSettledMb(),
+                  sample.heapUsedMb(),
+                  sample.threadsSettled(),
+                  sample.statuses(),
+                  size);
+              results
+                  .computeIfAbsent(variant.name(), v -> new LinkedHashMap<>())
+                  .computeIfAbsent(controller.module(), c -> new LinkedHashMap<>())
+                  .computeIfAbsent(size, s -> new ArrayList<>())
+                  .add(sample);
+            }
+          }
+        }
+      }
+      print(results, sizes);
+    }
+  }
+
+  static Properties kafkaProperties(String bootstrap) {
+    Properties properties = new Properties();
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    return properties;
+  }
+
+  /** Function i and one trigger of each kind bound to it. */
+  static void createResources(KubernetesClient admin, Admin kafka, String kinesisEndpoint, int i)
+      throws Exception {
+    String name = "fn-" + i;
+    FunctionSpec spec = new FunctionSpec();
+    spec.setHandler("handler.handle");
+    spec.setRuntime("python3.12");
+    spec.setFunction("def handle(event, context):\n    return 'ok'\n");
+    spec.setTimeout("5");
+    spec.setService(TestFunctions.service(8080));
+    Function function = new Function();
+    function.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(NS)
+            .withLabels(Map.of("fn", name))
+            .build());
+    function.setSpec(spec);
+    admin.resource(function).create();
+
+    String topic = "footprint-" + i;
+    kafka.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    KafkaTriggerSpec kafkaSpec = new KafkaTriggerSpec();
+    kafkaSpec.setTopic(topic);
+    kafkaSpec.setFunctionSelector(new LabelSelectorBuilder().addToMatchLabels("fn", name).build());
+    KafkaTrigger kafkaTrigger = new KafkaTrigger();
+    kafkaTrigger.setMetadata(meta(name));
+    kafkaTrigger.setSpec(kafkaSpec);
+    admin.resource(kafkaTrigger).create();
+
+    NATSTriggerSpec natsSpec = new NATSTriggerSpec();
+    natsSpec.setTopic("footprint." + i);
+    natsSpec.setFunctionSelector(new LabelSelectorBuilder().addToMatchLabels("fn", name).build());
+    NATSTrigger natsTrigger = new NATSTrigger();
+    natsTrigger.setMetadata(meta(name));
+    natsTrigger.setSpec(natsSpec);
+    admin.resource(natsTrigger).create();
+
+    KinesisTriggerSpec kinesisSpec = new KinesisTriggerSpec();
+    kinesisSpec.setStream("footprint-" + (i % STREAMS));
+    kinesisSpec.setRegion(REGION);
+    kinesisSpec.setEndpoint(kinesisEndpoint);
+    kinesisSpec.setSecret("aws");
+    kinesisSpec.setFunctionName(name);
+    KinesisTrigger kinesisTrigger = new KinesisTrigger();
+    kinesisTrigger.setMetadata(meta(name));
+    kinesisTrigger.setSpec(kinesisSpec);
+    admin.resource(kinesisTrigger).create();
+
+    HTTPTriggerSpec httpSpec = new HTTPTriggerSpec();
+    httpSpec.setFunctionName(name);
+    httpSpec.setPath(name);
+    HTTPTrigger httpTrigger = new HTTPTrigger();
+    httpTrigger.setMetadata(meta(name));
+    httpTrigger.setSpec(httpSpec);
+    admin.resource(httpTrigger).create();
+
+    CronJobTriggerSpec cronSpec = new CronJobTriggerSpec();
+    cronSpec.setFunctionName(name);
+    cronSpec.setSchedule("@every 1h");
+    CronJobTrigger cronTrigger = new CronJobTrigger();
+    cronTrigger.setMetadata(meta(name));
+    cronTrigger.setSpec(cronSpec);
+    admin.resource(cronTrigger).create();
+  }
+
+  static io.fabric8.kubernetes.api.model.ObjectMeta meta(String name) {
+    return new ObjectMetaBuilder().withName(name).withNamespace(NS).build();
+  }
+
+  static Sample measure(
+      Path root,
+      KubeCluster cluster,
+      KubernetesClient admin,
+      Controller controller,
+      Variant variant,
+      Path dir,
+      int size,
+      int round)
+      throws Exception {
+    int port = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Dquarkus.http.host=127.0.0.1");
+    command.addAll(APPEND);
+    command.add("-XX:MaxRAM=" + memoryLimit(root, controller.module()));
+    command.addAll(variant.options());
+    if (variant.aot()) {
+      command.add("-XX:AOTCache=app.aot");
+    }
+    command.add("-Dquarkus.http.port=" + port);
+    command.add("-Dquarkus.kubernetes-client.api-server-url=" + cluster.url());
+    command.add(
+        "-Dquarkus.kubernetes-client.token=" + cluster.token("kubeless", controller.account()));
+    command.add("-Dquarkus.kubernetes-client.ca-cert-file=" + cluster.caCertificate());
+    command.add("-Dquarkus.kubernetes-client.namespace=kubeless");
+    command.add("-Dkubeless.http-trigger.gateway.port=" + freePort());
+    controller.properties().forEach((k, v) -> command.add("-D" + k + "=" + v));
+    command.add("-cp");
+    command.add(".");
+    command.add("-jar");
+    command.add("quarkus-run.jar");
+    String identity = controller.module() + "-" + variant.name() + "-" + size + "-" + round;
+    Path log = root.resolve("target/footprint/" + identity + ".log");
+    Files.createDirectories(log.getParent());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    builder.environment().putAll(controller.env());
+    builder.environment().putAll(variant.env());
+    builder.environment().put("KUBELESS_NAMESPACE", "kubeless");
+    builder.environment().put("KUBECONFIG", "/nonexistent");
+    builder.environment().put("HOSTNAME", identity);
+    builder.environment().put("AWS_REGION", REGION);
+    long start = System.nanoTime();
+    Process process = builder.start();
+    try {
+      long pid = process.pid();
+      URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(identity + " exited; see " + log);
+        }
+        if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(120)) {
+          throw new IllegalStateException(identity + " not ready in 120 s; see " + log);
+        }
+        try {
+          HttpResponse<String> response =
+              HTTP.send(
+                  HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() == 200 && response.body().contains("UP")) {
+            break;
+          }
+        } catch (IOException e) {
+          // not listening yet
+        }
+        Thread.sleep(20); // polling the probe, as the kubelet does
+      }
+      double readySeconds = (System.nanoTime() - start) / 1e9;
+      Map<String, String> atReady = status(pid);
+      double rssReady = kb(atReady.get("VmRSS")) / 1024.0;
+      int threadsReady = Integer.parseInt(atReady.get("Threads").trim());
+
+      // reconciled: every resource of its kind has a status (bounded), then CPU time flat
+      long settleStart = System.nanoTime();
+      int statuses = 0;
+      while (System.nanoTime() - settleStart < TimeUnit.SECONDS.toNanos(60)) {
+        statuses = withStatus(admin, controller.kind());
+        if (statuses >= size) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      long last = cpuTicks(pid);
+      int quiet = 0;
+      while (quiet < 3 && System.nanoTime() - settleStart < TimeUnit.SECONDS.toNanos(60)) {
+        Thread.sleep(1000);
+        long now = cpuTicks(pid);
+        // at most 5 ticks (50 ms) of CPU in a second: timers and watches only
+        quiet = now - last <= 5 ? quiet + 1 : 0;
+        last = now;
+      }
+      double settleSeconds = (System.nanoTime() - settleStart) / 1e9;
+      Map<String, String> settled = status(pid);
+      double rssSettled = kb(settled.get("VmRSS")) / 1024.0;
+      int threadsSettled = Integer.parseInt(settled.get("Threads").trim());
+      double heapUsed = heapUsedMb(pid);
+      if (variant.options().contains("-XX:NativeMemoryTracking=summary")) {
+        Files.writeString(
+            log.resolveSibling(identity + ".nmt"), jcmd(pid, "VM.native_memory", "summary"));
+      }
+      return new Sample(
+          readySeconds,
+          rssReady,
+          threadsReady,
+          settleSeconds,
+          rssSettled,
+          threadsSettled,
+          heapUsed,
+          statuses);
+    } finally {
+      process.destroy(); // SIGTERM: the controller releases its Lease for the next one
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  static int withStatus(KubernetesClient admin, String kind) {
+    List<GenericKubernetesResource> items =
+        admin
+            .genericKubernetesResources("kubeless.io/v1beta1", kind)
+            .inNamespace(NS)
+            .list()
+            .getItems();
+    return (int)
+        items.stream()
+            .filter(
+                r ->
+                    r.getAdditionalProperties().get("status") instanceof Map<?, ?> m
+                        && !m.isEmpty())
+            .count();
+  }
+
+  static String memoryLimit(Path root, String module) throws IOException {
+    String deployment = Files.readString(root.resolve("k8s/" + module + "/deployment.yaml"));
+    Matcher m = Pattern.compile("limits:\\s*\\n\\s*memory:\\s*(\\d+)Mi").matcher(deployment);
+    if (!m.find()) {
+      throw new IllegalStateException("no memory limit in k8s/" + module + "/deployment.yaml");
+    }
+    return m.group(1) + "m";
+  }
+
+  static Map<String, String> status(long pid) throws IOException {
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+      }
+    }
+    return fields;
+  }
+
+  static long kb(String value) {
+    return Long.parseLong(value.replace("kB", "").trim());
+  }
+
+  static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // fields after the command: state is [0]; utime and stime are stat's 14th and 15th
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  static final Pattern HEAP_LINE = Pattern.compile("total (\\d+)K, used (\\d+)K");
+
+  /** The heap's used kB by jcmd GC.heap_info, summed over generations; -1 when unavailable. */
+  static double heapUsedMb(long pid) throws Exception {
+    String out = jcmd(pid, "GC.heap_info");
+    long used = 0;
+    boolean found = false;
+    for (String line : out.lines().toList()) {
+      if (line.contains("Metaspace") || line.contains("class space")) {
+        continue;
+      }
+      Matcher m = HEAP_LINE.matcher(line);
+      if (m.find()) {
+        used += Long.parseLong(m.group(2));
+        found = true;
+      }
+    }
+    return found ? used / 1024.0 : -1;
+  }
+
+  static String jcmd(long pid, String... command) throws Exception {
+    List<String> line = new ArrayList<>();
+    line.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+    line.add(String.valueOf(pid));
+    line.addAll(Arrays.asList(command));
+    Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes());
+    jcmd.waitFor();
+    return out;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
+    double[] values = samples.stream().mapToDouble(f).sorted().toArray();
+    return values[values.length / 2];
+  }
+
+  static void print(
+      Map<String, Map<String, Map<Integer, List<Sample>>>> results, List<Integer> sizes) {
+    System.out.println();
+    System.out.println(
+        "| variant | controller | N | ready s | RSS ready MB | RSS settled MB | heap used MB |"
+            + " threads ready | threads settled |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    results.forEach(
+        (variant, byController) ->
+            byController.forEach(
+                (controller, bySize) ->
+                    sizes.forEach(
+                        size -> {
+                          List<Sample> s = bySize.get(size);
+                          if (s == null) {
+                            return;
+                          }
+                          System.out.printf(
+                              "| %s | %s | %d | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+                              variant,
+                              controller,
+                              size,
+                              median(s, Sample::readySeconds),
+                              median(s, Sample::rssReadyMb),
+                              median(s, Sample::rssSettledMb),
+                              median(s, Sample::heapUsedMb),
+                              median(s, Sample::threadsReady),
+                              median(s, Sample::threadsSettled));
+                        })));
+    System.out.flush();
+  }
+}
