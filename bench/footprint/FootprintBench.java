@@ -58,8 +58,8 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  *
  * <p>System properties: sizes (0,100,1000), rounds (3), variants (baseline,...; see VARIANTS),
  * controllers (all six), apps (the directory of {@code <module>/quarkus-run.jar}; default the
- * modules' target/quarkus-app), aotApps (the same, packaged with the AOT cache, for variant aot),
- * kafka (bootstrap of the broker run.sh started).
+ * modules' target/quarkus-app), kafka (bootstrap of the broker run.sh started). A variant with an
+ * AOT cache trains it as the Dockerfiles do (see {@link #trained}), once per module and variant.
  */
 public class FootprintBench {
 
@@ -87,15 +87,59 @@ public class FootprintBench {
   static final List<String> APPEND =
       List.of("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
 
+  /** Compact object headers (JDK 25, JEP 519), without the AOT cache: what they alone change. */
+  static final List<String> COMPACT = concat(RUN_JAVA, "-XX:+UseCompactObjectHeaders");
+
+  /**
+   * Dockerfile.jvm's training run: the application starts with no API server (the connection is
+   * refused at once, not retried), records what it loaded and exits ({@code
+   * quarkus.appcds.generate}); the JVM writes the AOT cache at exit.
+   */
+  static final List<String> TRAINING =
+      List.of(
+          "-XX:AOTCacheOutput=app.aot",
+          "-Dquarkus.appcds.generate=true",
+          "-Dquarkus.kubernetes-client.api-server-url=https://127.0.0.1:1",
+          "-Dquarkus.kubernetes-client.request-retry-backoff-limit=0");
+
   static final List<String> SERIAL =
       List.of("-XX:MaxRAMPercentage=50.0", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
 
-  record Variant(String name, List<String> options, Map<String, String> env, boolean aot) {}
+  /**
+   * JVM options (null: the module's Dockerfile.jvm's), environment, whether with an AOT cache, and
+   * options added after the JVM's (e.g. a Quarkus property to compare).
+   */
+  record Variant(
+      String name,
+      List<String> options,
+      Map<String, String> env,
+      boolean aot,
+      List<String> extra) {}
 
   static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
 
   static {
+    // the images before JDK 25 (run-java.sh's options alone), and the images now
     variant("baseline", RUN_JAVA, Map.of(), false);
+    // what the images run: the options and the training run of the module's Dockerfile.jvm
+    variant("image", null, Map.of(), true);
+    // the images keeping what malloc freed, as before they trimmed the native heap
+    VARIANTS.put(
+        "image-notrim",
+        new Variant(
+            "image-notrim", null, Map.of(), true, List.of("-XX:TrimNativeHeapInterval=0")));
+    // the images with the operator SDK's default pools (50 reconciliation, 50 workflow threads)
+    VARIANTS.put(
+        "image-pools50",
+        new Variant(
+            "image-pools50",
+            null,
+            Map.of(),
+            true,
+            List.of(
+                "-Dquarkus.operator-sdk.concurrent-reconciliation-threads=50",
+                "-Dquarkus.operator-sdk.concurrent-workflow-threads=50")));
+    variant("compact", COMPACT, Map.of(), false);
     variant("serial", SERIAL, Map.of(), false);
     variant("serial-c1", concat(SERIAL, "-XX:TieredStopAtLevel=1"), Map.of(), false);
     variant("serial-arena", SERIAL, Map.of("MALLOC_ARENA_MAX", "2"), false);
@@ -111,7 +155,7 @@ public class FootprintBench {
   }
 
   static void variant(String name, List<String> options, Map<String, String> env, boolean aot) {
-    VARIANTS.put(name, new Variant(name, options, env, aot));
+    VARIANTS.put(name, new Variant(name, options, env, aot, List.of()));
   }
 
   static List<String> concat(List<String> base, String... more) {
@@ -255,11 +299,14 @@ public class FootprintBench {
         for (int round = 1; round <= rounds; round++) {
           for (Controller controller : controllers) {
             for (Variant variant : variants) {
-              String apps = System.getProperty(variant.aot() ? "aotApps" : "apps");
+              String apps = System.getProperty("apps");
               Path dir =
                   apps == null
                       ? root.resolve(controller.module()).resolve("target/quarkus-app")
                       : Path.of(apps).resolve(controller.module());
+              if (variant.aot()) {
+                dir = trained(root, dir, controller.module(), variant);
+              }
               Sample sample =
                   measure(root, cluster, admin, controller, variant, dir, size, round);
               System.out.printf(
@@ -383,10 +430,15 @@ public class FootprintBench {
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.addAll(APPEND);
     command.add("-XX:MaxRAM=" + memoryLimit(root, controller.module()));
-    command.addAll(variant.options());
-    if (variant.aot()) {
-      command.add("-XX:AOTCache=app.aot");
+    if (variant.options() == null) {
+      command.addAll(image(root, controller.module()).run());
+    } else {
+      command.addAll(variant.options());
+      if (variant.aot()) {
+        command.add("-XX:AOTCache=app.aot");
+      }
     }
+    command.addAll(variant.extra());
     command.add("-Dquarkus.http.port=" + port);
     command.add("-Dquarkus.kubernetes-client.api-server-url=" + cluster.url());
     command.add(
@@ -467,7 +519,8 @@ public class FootprintBench {
       double rssSettled = kb(settled.get("VmRSS")) / 1024.0;
       int threadsSettled = Integer.parseInt(settled.get("Threads").trim());
       double heapUsed = heapUsedMb(pid);
-      if (variant.options().contains("-XX:NativeMemoryTracking=summary")) {
+      if (variant.options() != null
+          && variant.options().contains("-XX:NativeMemoryTracking=summary")) {
         Files.writeString(
             log.resolveSibling(identity + ".nmt"), jcmd(pid, "VM.native_memory", "summary"));
       }
@@ -486,6 +539,97 @@ public class FootprintBench {
         process.destroyForcibly().waitFor();
       }
     }
+  }
+
+  /**
+   * A copy of the application {@code app} with the AOT cache the image build makes (Dockerfile.jvm's
+   * first stage): the application started with the variant's options, {@code
+   * -XX:AOTCacheOutput=app.aot} and {@code -Dquarkus.appcds.generate=true}, which ends after its
+   * start-up and needs no cluster. Made once per module and variant, again when the jar is newer.
+   */
+  static Path trained(Path root, Path app, String module, Variant variant) throws Exception {
+    Path copy = root.resolve("target/footprint/aot/" + variant.name() + "/" + module);
+    Path cache = copy.resolve("app.aot");
+    Path jar = app.resolve("quarkus-run.jar");
+    if (Files.exists(cache)
+        && Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+      return copy;
+    }
+    if (Files.exists(copy)) {
+      try (var walk = Files.walk(copy)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    try (var walk = Files.walk(app)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        Path target = copy.resolve(app.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else if (!p.getFileName().toString().endsWith(".aot")) {
+          Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (variant.options() == null) {
+      command.addAll(image(root, module).training());
+    } else {
+      command.addAll(variant.options());
+      command.addAll(APPEND);
+      command.addAll(TRAINING);
+    }
+    command.add("-jar");
+    command.add("quarkus-run.jar");
+    Path log = root.resolve("target/footprint/" + module + "-" + variant.name() + "-training.log");
+    long t0 = System.nanoTime();
+    Process training =
+        new ProcessBuilder(command)
+            .directory(copy.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    // no API server answers an image build: the start fails at the operator, after the classes
+    // it loads are recorded; the cache is written at exit all the same
+    if (!training.waitFor(5, TimeUnit.MINUTES) || !Files.exists(cache)) {
+      training.destroyForcibly();
+      throw new IllegalStateException("the AOT training run of " + module + " failed; see " + log);
+    }
+    System.out.printf(
+        "  %-20s %-14s AOT cache trained in %.1f s (%d MB)%n",
+        module, variant.name(), (System.nanoTime() - t0) / 1e9, Files.size(cache) >> 20);
+    return copy;
+  }
+
+  /** The JVM options of an image: its run and its AOT training run, relative to the app. */
+  record Image(List<String> run, List<String> training) {}
+
+  /**
+   * Reads {@code <module>/src/main/docker/Dockerfile.jvm}: run-java.sh's options with its
+   * JAVA_MAX_RAM_RATIO and its JAVA_OPTS_APPEND (the cache and the jar where the bench keeps them,
+   * the HTTP host the bench's), and the options of its training run ({@code RUN java ... -jar}).
+   */
+  static Image image(Path root, String module) throws IOException {
+    String dockerfile =
+        Files.readString(root.resolve(module + "/src/main/docker/Dockerfile.jvm"))
+            .replaceAll("\\\\\n", " ");
+    Matcher ratio = Pattern.compile("ENV JAVA_MAX_RAM_RATIO=(\\S+)").matcher(dockerfile);
+    Matcher append = Pattern.compile("ENV JAVA_OPTS_APPEND=\"([^\"]*)\"").matcher(dockerfile);
+    Matcher training = Pattern.compile("RUN java (.*?) -jar ").matcher(dockerfile);
+    if (!ratio.find() || !append.find() || !training.find()) {
+      throw new IllegalStateException(module + "'s Dockerfile.jvm has no run or training options");
+    }
+    List<String> run = new ArrayList<>(RUN_JAVA);
+    run.set(0, "-XX:MaxRAMPercentage=" + ratio.group(1));
+    for (String option : append.group(1).trim().split("\\s+")) {
+      if (option.startsWith("-XX:AOTCache=")) {
+        run.add("-XX:AOTCache=app.aot");
+      } else if (!option.startsWith("-Dquarkus.http.host=")) {
+        run.add(option);
+      }
+    }
+    List<String> train = new ArrayList<>(Arrays.asList(training.group(1).trim().split("\\s+")));
+    return new Image(run, train);
   }
 
   static int withStatus(KubernetesClient admin, String kind) {

@@ -5,10 +5,11 @@
 # heap used, threads. Median of ROUNDS rounds, variants of JVM options side by side.
 #   bench/footprint/run.sh
 # Needs the packaged jars: ./mvnw package -DskipTests -pl <the six modules> -am
-# Env: JAVA_HOME (the JDK the images run), SIZES ("0 100 1000"), ROUNDS (3), VARIANTS ("baseline";
-# see FootprintBench.VARIANTS), CONTROLLERS (default all six), APPS (a directory of
-# <module>/quarkus-run.jar..., default each module's target/quarkus-app), AOT_APPS (the same,
-# packaged with -Paot, for variants *-aot), MAVEN_ARGS (e.g. -o to build offline).
+# Env: JAVA_HOME (the JDK the images run), SIZES ("0 100 1000"), ROUNDS (3), VARIANTS ("baseline
+# image": run-java.sh's options alone, and what the images run, with the AOT cache trained as
+# Dockerfile.jvm trains it; see FootprintBench.VARIANTS), CONTROLLERS (default all six), APPS (a
+# directory of <module>/quarkus-run.jar..., default each module's target/quarkus-app), MAVEN_ARGS
+# (e.g. -o to build offline).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -60,6 +61,6 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}'
   "load $(cut -d' ' -f1-3 /proc/loadavg), $("$java" -version 2>&1 | head -1)"
 "$java" -Xmx1g -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
   -Dkafka="$bootstrap" -Dsizes="${SIZES:-0 100 1000}" -Drounds="${ROUNDS:-3}" \
-  -Dvariants="${VARIANTS:-baseline}" ${CONTROLLERS:+-Dcontrollers="$CONTROLLERS"} \
-  ${APPS:+-Dapps="$APPS"} ${AOT_APPS:+-DaotApps="$AOT_APPS"} \
+  -Dvariants="${VARIANTS:-baseline image}" ${CONTROLLERS:+-Dcontrollers="$CONTROLLERS"} \
+  ${APPS:+-Dapps="$APPS"} \
   -cp "$cp" bench/footprint/FootprintBench.java

@@ -36,6 +36,6 @@ public record KinesisSettings(
         Duration.ofSeconds(10),
         Duration.ofSeconds(5),
         Duration.ofSeconds(20),
-        Duration.ofMillis(200));
+        Duration.ofSeconds(1));
   }
 }

@@ -15,13 +15,17 @@ import io.kubeless.api.v1beta1.KinesisTriggerSpec;
 import io.kubeless.api.v1beta1.KubelessStatus;
 import io.kubeless.api.v1beta1.NATSTrigger;
 import io.kubeless.api.v1beta1.NATSTriggerSpec;
+import io.kubeless.api.v1beta1.ShardStatus;
 import io.kubeless.api.v1beta1.TriggerStatus;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * The model classes a trigger application binds with Jackson by reflection, kept in a native image.
+ * The model classes a trigger application binds with Jackson by reflection, kept in a native image
+ * with the types of their fields (NativeReflectionTest checks that every model type they reach is
+ * listed).
  */
 @RegisterForReflection(
+    registerFullHierarchy = true,
     targets = {
       Function.class,
       FunctionSpec.class,
@@ -29,6 +33,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
       KubelessStatus.class,
       TriggerStatus.class,
       BoundFunctionStatus.class,
+      ShardStatus.class,
       KafkaTrigger.class,
       KafkaTriggerSpec.class,
       NATSTrigger.class,
