@@ -40,6 +40,10 @@ const maxDiscard = 100 << 20
 
 const textPlain = "text/plain; charset=utf-8"
 
+// How long a handler may take to return once its deadline has ended its context and it has been
+// answered 408, before it counts as a runaway and its process is replaced.
+const runawayGrace = time.Second
+
 // server answers HTTP: /healthz, /metrics and every other request invokes the handler.
 type server struct {
 	cfg       config
@@ -304,11 +308,18 @@ func (s *server) invoke(w http.ResponseWriter, r *http.Request, start time.Time)
 		if status, size, answered := out.timeout(); answered {
 			logf("Function %s.%s timed out after %s", s.cfg.module, s.cfg.handler, s.cfg.timeout)
 			s.account(r, start, status, size)
-			s.abandon(r)
-			s.retire()
+			// A handler that returns when its context ends is no runaway: it has runawayGrace
+			// to do so before its process is replaced to stop it.
+			time.AfterFunc(runawayGrace, func() {
+				if !out.returned.Load() {
+					s.abandon(r)
+					s.retire()
+				}
+			})
 		}
 	})
 	result := s.call(event)
+	out.returned.Store(true)
 	deadline.Stop()
 	ctx.end(context.Canceled)
 	if status, size, answered := out.finish(s, result); answered {
@@ -419,6 +430,7 @@ func newUUID() string {
 // are the handler's own until it writes; once the invocation is over (answered or timed out)
 // further writes are refused, so that a runaway handler cannot touch a finished exchange.
 type handlerWriter struct {
+	returned    atomic.Bool // the handler has returned (after its deadline: it was no runaway)
 	mu          sync.Mutex
 	slots       chan struct{} // the invocation's slot, given back once it is answered
 	real        http.ResponseWriter
