@@ -53,7 +53,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  * options, the Deployment's memory limit as the JVM's RAM), alone, and measured: seconds from
  * process start to {@code /q/health/ready} answering UP, VmRSS and Threads at ready and once
  * reconciled (every resource of its kind has a status, then the process's CPU time stops growing),
- * heap used then (jcmd GC.heap_info). Each variant of JVM options is measured in the same run,
+ * RssAnon and heap used then (jcmd GC.heap_info). Each variant of JVM options is measured in the same run,
  * rounds interleaved, and the median round printed.
  *
  * <p>System properties: sizes (0,100,1000), rounds (3), variants (baseline,...; see VARIANTS),
@@ -178,6 +178,7 @@ public class FootprintBench {
       int threadsReady,
       double settleSeconds,
       double rssSettledMb,
+      double anonSettledMb,
       int threadsSettled,
       double heapUsedMb,
       int statuses) {}
@@ -311,8 +312,8 @@ public class FootprintBench {
                   measure(root, cluster, admin, controller, variant, dir, size, round);
               System.out.printf(
                   "  %-20s %-14s round %d: ready %.2f s, RSS %.0f MB (%d threads), settled"
-                      + " after %.1f s: RSS %.0f MB, heap used %.0f MB, %d threads, %d/%d"
-                      + " statuses%n",
+                      + " after %.1f s: RSS %.0f MB (anon %.0f), heap used %.0f MB, %d threads,"
+                      + " %d/%d statuses%n",
                   controller.module(),
                   variant.name(),
                   round,
@@ -321,6 +322,7 @@ public class FootprintBench {
                   sample.threadsReady(),
                   sample.settleSeconds(),
                   sample.rssSettledMb(),
+                  sample.anonSettledMb(),
                   sample.heapUsedMb(),
                   sample.threadsSettled(),
                   sample.statuses(),
@@ -517,6 +519,9 @@ public class FootprintBench {
       double settleSeconds = (System.nanoTime() - settleStart) / 1e9;
       Map<String, String> settled = status(pid);
       double rssSettled = kb(settled.get("VmRSS")) / 1024.0;
+      // RssAnon: the process's own pages, without the file-backed ones (the mapped AOT cache and
+      // jars, shared and reclaimable)
+      double anonSettled = kb(settled.get("RssAnon")) / 1024.0;
       int threadsSettled = Integer.parseInt(settled.get("Threads").trim());
       double heapUsed = heapUsedMb(pid);
       if (variant.options() != null
@@ -530,6 +535,7 @@ public class FootprintBench {
           threadsReady,
           settleSeconds,
           rssSettled,
+          anonSettled,
           threadsSettled,
           heapUsed,
           statuses);
@@ -725,9 +731,9 @@ public class FootprintBench {
       Map<String, Map<String, Map<Integer, List<Sample>>>> results, List<Integer> sizes) {
     System.out.println();
     System.out.println(
-        "| variant | controller | N | ready s | RSS ready MB | RSS settled MB | heap used MB |"
-            + " threads ready | threads settled |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        "| variant | controller | N | ready s | RSS ready MB | RSS settled MB | anon settled MB |"
+            + " heap used MB | threads ready | threads settled |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     results.forEach(
         (variant, byController) ->
             byController.forEach(
@@ -739,13 +745,14 @@ public class FootprintBench {
                             return;
                           }
                           System.out.printf(
-                              "| %s | %s | %d | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+                              "| %s | %s | %d | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
                               variant,
                               controller,
                               size,
                               median(s, Sample::readySeconds),
                               median(s, Sample::rssReadyMb),
                               median(s, Sample::rssSettledMb),
+                              median(s, Sample::anonSettledMb),
                               median(s, Sample::heapUsedMb),
                               median(s, Sample::threadsReady),
                               median(s, Sample::threadsSettled));

@@ -8,7 +8,9 @@
 # server, so that the gateway's own cost shows) or python (runtimes/python/run with a no-op
 # handler). The gateway runs in its own JVM (GatewayBench.java) with one server per event loop.
 # Env: JAVA_HOME (a JDK >= 21), CONNECTIONS (64), THREADS (wrk threads, 2), DURATION (10s),
-# WARMUP (10s), ROUNDS (3), MAVEN_ARGS (e.g. -o to build offline).
+# WARMUP (10s), ROUNDS (3), GATEWAY_JVM_OPTS (extra flags of the gateway's JVM, e.g.
+# -XX:StartFlightRecording=filename=/tmp/gateway.jfr,settings=profile), MAVEN_ARGS (e.g. -o to
+# build offline).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/bench/http"
@@ -76,7 +78,7 @@ await_http "$function_port" "the $function function" "$work/function.log"
 printf 'logger.level=WARN\nlogger.handlers=CONSOLE\nhandler.CONSOLE=org.jboss.logmanager.handlers.ConsoleHandler\nhandler.CONSOLE.properties=autoFlush,target\nhandler.CONSOLE.autoFlush=true\nhandler.CONSOLE.target=SYSTEM_ERR\n' \
   >"$work/logging.properties"
 gateway_port=$(free_port)
-"$java" -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+"$java" -Xmx512m ${GATEWAY_JVM_OPTS:-} -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
   -Dlogging.configuration="file:$work/logging.properties" \
   -Dport="$gateway_port" -DfunctionUrl="http://127.0.0.1:$function_port/" \
   -cp "$cp" "$here/GatewayBench.java" >"$work/gateway.log" 2>&1 &

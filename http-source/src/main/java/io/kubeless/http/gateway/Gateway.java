@@ -4,6 +4,7 @@ import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.function.FunctionDirectory;
 import io.kubeless.trigger.function.FunctionEndpoint;
 import io.kubeless.trigger.invoke.Outcome;
+import io.kubeless.trigger.invoke.WireHeaders;
 import io.kubeless.trigger.metrics.TriggerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AbstractVerticle;
@@ -86,6 +87,21 @@ public final class Gateway implements AutoCloseable {
   public static final String EVENT_TYPE = "io.kubeless.http.request";
 
   private static final Logger LOG = Logger.getLogger(Gateway.class);
+
+  // header names and constant values, encoded once (see WireHeaders)
+  private static final CharSequence H_FORWARDED_FOR =
+      HttpHeaders.createOptimized("X-Forwarded-For");
+  private static final CharSequence H_FORWARDED_PROTO =
+      HttpHeaders.createOptimized("X-Forwarded-Proto");
+  private static final CharSequence H_FORWARDED_HOST =
+      HttpHeaders.createOptimized("X-Forwarded-Host");
+  private static final CharSequence V_HTTP = HttpHeaders.createOptimized("http");
+  private static final CharSequence V_HTTPS = HttpHeaders.createOptimized("https");
+  private static final CharSequence V_EVENT_NAMESPACE =
+      HttpHeaders.createOptimized(EVENT_NAMESPACE);
+  private static final CharSequence V_EVENT_TYPE = HttpHeaders.createOptimized(EVENT_TYPE);
+  private static final CharSequence V_OCTET_STREAM =
+      HttpHeaders.createOptimized("application/octet-stream");
 
   /**
    * A refused request's body is read and dropped up to this much, so that the client reads the
@@ -226,6 +242,10 @@ public final class Gateway implements AutoCloseable {
             .setPort(on)
             .setTcpNoDelay(true)
             .setCompressionSupported(false)
+            // functions are called over HTTP only: no WebSocket extension handler looking at
+            // every request
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
             .setHandle100ContinueAutomatically(false);
     try {
       String id =
@@ -631,8 +651,9 @@ public final class Gateway implements AutoCloseable {
             }
             up.end();
           });
-      if (declared != 0 || hasBody()) {
-        // the head goes at once: the function starts reading while the client still sends
+      if (declared != 0 && hasBody()) {
+        // the head goes at once: the function starts reading while the client still sends; with
+        // no body, head and end leave together at the end, in one write
         up.sendHead();
       }
       request.resume();
@@ -816,34 +837,34 @@ public final class Gateway implements AutoCloseable {
       if (declared >= 0) {
         out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(declared));
       }
-      String forwardedFor = in.get("X-Forwarded-For");
+      String forwardedFor = in.get(H_FORWARDED_FOR);
       String client =
           request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
       if (client != null) {
         out.set(
-            "X-Forwarded-For",
+            H_FORWARDED_FOR,
             forwardedFor == null || forwardedFor.isBlank() ? client : forwardedFor + ", " + client);
       }
-      out.set("X-Forwarded-Proto", request.isSSL() ? "https" : "http");
+      out.set(H_FORWARDED_PROTO, request.isSSL() ? V_HTTPS : V_HTTP);
       if (request.host() != null) {
-        out.set("X-Forwarded-Host", request.host());
+        out.set(H_FORWARDED_HOST, request.host());
       }
       String id = eventId();
       String time = DateTimeFormatter.ISO_INSTANT.format(Instant.now());
       String type = in.get(HttpHeaders.CONTENT_TYPE);
-      out.set("event-id", id);
-      out.set("event-time", time);
-      out.set("event-namespace", EVENT_NAMESPACE);
-      out.set("event-type", type == null ? "application/octet-stream" : type);
-      if (!in.contains("ce-specversion")) {
+      out.set(WireHeaders.EVENT_ID, id);
+      out.set(WireHeaders.EVENT_TIME, time);
+      out.set(WireHeaders.EVENT_NAMESPACE, V_EVENT_NAMESPACE);
+      out.set(WireHeaders.EVENT_TYPE, type == null ? V_OCTET_STREAM : type);
+      if (!in.contains(WireHeaders.CE_SPECVERSION)) {
+        out.set(WireHeaders.CE_SPECVERSION, WireHeaders.SPEC_VERSION);
+        out.set(WireHeaders.CE_ID, id);
         TriggerId t = route.trigger();
-        out.set("ce-specversion", "1.0");
-        out.set("ce-id", id);
         out.set(
-            "ce-source",
+            WireHeaders.CE_SOURCE,
             "/apis/kubeless.io/v1beta1/namespaces/" + t.namespace() + "/httptriggers/" + t.name());
-        out.set("ce-type", EVENT_TYPE);
-        out.set("ce-time", time);
+        out.set(WireHeaders.CE_TYPE, V_EVENT_TYPE);
+        out.set(WireHeaders.CE_TIME, time);
       }
       return out;
     }

@@ -1,7 +1,20 @@
 package io.kubeless.trigger.invoke;
 
+import static io.kubeless.trigger.invoke.WireHeaders.CE_ID;
+import static io.kubeless.trigger.invoke.WireHeaders.CE_SOURCE;
+import static io.kubeless.trigger.invoke.WireHeaders.CE_SPECVERSION;
+import static io.kubeless.trigger.invoke.WireHeaders.CE_TIME;
+import static io.kubeless.trigger.invoke.WireHeaders.CE_TYPE;
+import static io.kubeless.trigger.invoke.WireHeaders.EVENT_ID;
+import static io.kubeless.trigger.invoke.WireHeaders.EVENT_NAMESPACE;
+import static io.kubeless.trigger.invoke.WireHeaders.EVENT_TIME;
+import static io.kubeless.trigger.invoke.WireHeaders.EVENT_TOPIC;
+import static io.kubeless.trigger.invoke.WireHeaders.EVENT_TYPE;
+import static io.kubeless.trigger.invoke.WireHeaders.SPEC_VERSION;
+
 import io.kubeless.trigger.function.FunctionEndpoint;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -15,10 +28,13 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.VertxInternal;
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,9 +42,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Sends one event to one function by the wire contract: {@code POST} to the function's URL with the
  * payload as the body, the Kubeless {@code event-*} headers and the CloudEvents binary-mode {@code
- * ce-*} headers. One Vert.x HTTP client serves every function, so connections are kept alive and
- * reused. The request is bounded by the function's timeout and is never retried here: whether a
- * retry is safe is the caller's decision, from {@link Outcome#mayHaveReachedFunction()}.
+ * ce-*} headers. Connections are kept alive and reused: each Vert.x event loop has a client of its
+ * own, so a request made on a loop (a binding's batches send from theirs) goes out on a connection
+ * of that loop and its response comes back there, with no hop between threads; requests made off
+ * every loop share one more client. The request is bounded by the function's timeout and is never
+ * retried here: whether a retry is safe is the caller's decision, from {@link
+ * Outcome#mayHaveReachedFunction()}.
  *
  * <p>Vert.x was chosen over the JDK client by measurement: sequential 1 KB POSTs on one kept-alive
  * connection ran 2 to 4 times faster (trigger-engine/README.md).
@@ -42,7 +61,7 @@ public final class Invoker implements AutoCloseable {
    * @param keepAliveTimeout how long an idle connection is kept; it must stay below every function
    *     server's own idle timeout (the Java runtime's is 30 s), so that the client always closes an
    *     idle connection first and never writes a request to one the server is closing
-   * @param maxConnectionsPerFunction the pool size per function address
+   * @param maxConnectionsPerFunction the pool size per function address (and event loop)
    * @param timeoutGrace added to a function's timeout to bound a request, so that the runtime's own
    *     408 arrives first
    */
@@ -60,30 +79,63 @@ public final class Invoker implements AutoCloseable {
   private static final String USER_AGENT = "kubeless-trigger/1";
 
   private final Vertx vertx;
-  private final HttpClient client;
+  private final HttpClientOptions clientOptions;
+  private final PoolOptions poolOptions;
   private final Duration timeoutGrace;
+
+  /** The client of requests made off every event loop. */
+  private final HttpClient client;
+
+  /**
+   * The client of each event loop (by its thread), made on first use. Vert.x pools a client's
+   * connections by address, not by loop: a connection made by one loop and taken by a request of
+   * another costs a hop between threads each way (a wake-up, one system call, per hop).
+   */
+  private final Map<Thread, HttpClient> loopClients = new ConcurrentHashMap<>();
+
+  private volatile boolean closed;
 
   public Invoker(Vertx vertx, Options options) {
     this.vertx = vertx;
     this.timeoutGrace = options.timeoutGrace();
-    this.client =
-        vertx.createHttpClient(
-            new HttpClientOptions()
-                .setKeepAlive(true)
-                .setKeepAliveTimeout((int) Math.max(1, options.keepAliveTimeout().toSeconds()))
-                .setConnectTimeout((int) options.connectTimeout().toMillis())
-                .setTcpNoDelay(true)
-                .setDecompressionSupported(false),
-            new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerFunction()));
+    this.clientOptions =
+        new HttpClientOptions()
+            .setKeepAlive(true)
+            .setKeepAliveTimeout((int) Math.max(1, options.keepAliveTimeout().toSeconds()))
+            .setConnectTimeout((int) options.connectTimeout().toMillis())
+            .setTcpNoDelay(true)
+            .setDecompressionSupported(false);
+    this.poolOptions = new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerFunction());
+    this.client = vertx.createHttpClient(clientOptions, poolOptions);
+  }
+
+  /** The calling event loop's own client, or the shared one off every loop (or once closed). */
+  private HttpClient client() {
+    Context context = Vertx.currentContext();
+    if (closed
+        || context == null
+        || !context.isEventLoopContext()
+        || context.owner() != vertx
+        || !Context.isOnEventLoopThread()) {
+      return client;
+    }
+    return loopClients.computeIfAbsent(
+        Thread.currentThread(), loop -> vertx.createHttpClient(clientOptions, poolOptions));
   }
 
   /**
    * An executor on one Vert.x event loop, for the requests of one binding: requests made on the
    * loop that owns their connection go out without a hop between threads (a request made from
-   * another thread wakes the loop up, one system call per request).
+   * another thread wakes the loop up, one system call per request). Each call takes the next loop,
+   * so bindings spread over all of them.
    */
   public java.util.concurrent.Executor newEventLoop() {
-    io.vertx.core.Context context = vertx.getOrCreateContext();
+    // a context of its own: getOrCreateContext gives a thread that is not Vert.x's the same
+    // context every time, so every binding opened from one thread would share one loop
+    Context context =
+        vertx instanceof VertxInternal internal
+            ? internal.createEventLoopContext()
+            : vertx.getOrCreateContext();
     return task -> context.runOnContext(v -> task.run());
   }
 
@@ -132,7 +184,7 @@ public final class Invoker implements AutoCloseable {
       }
       RequestOptions options = target(function.url(), method).setHeaders(headers);
       Promise<Outcome> result = Promise.promise();
-      client
+      client()
           .request(options)
           .onComplete(connected -> connected(connected, function, event, start, result));
       return result.future();
@@ -343,18 +395,6 @@ public final class Invoker implements AutoCloseable {
           "upgrade",
           "expect");
 
-  private static final CharSequence EVENT_ID = HttpHeaders.createOptimized("event-id");
-  private static final CharSequence EVENT_TIME = HttpHeaders.createOptimized("event-time");
-  private static final CharSequence EVENT_NAMESPACE =
-      HttpHeaders.createOptimized("event-namespace");
-  private static final CharSequence EVENT_TYPE = HttpHeaders.createOptimized("event-type");
-  private static final CharSequence EVENT_TOPIC = HttpHeaders.createOptimized("event-topic");
-  private static final CharSequence CE_SPECVERSION = HttpHeaders.createOptimized("ce-specversion");
-  private static final CharSequence CE_ID = HttpHeaders.createOptimized("ce-id");
-  private static final CharSequence CE_SOURCE = HttpHeaders.createOptimized("ce-source");
-  private static final CharSequence CE_TYPE = HttpHeaders.createOptimized("ce-type");
-  private static final CharSequence CE_TIME = HttpHeaders.createOptimized("ce-time");
-  private static final CharSequence SPEC_VERSION = HttpHeaders.createOptimized("1.0");
   private static final CharSequence USER_AGENT_VALUE = HttpHeaders.createOptimized(USER_AGENT);
 
   static MultiMap headers(Event event) {
@@ -397,6 +437,9 @@ public final class Invoker implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    loopClients.values().forEach(HttpClient::close);
+    loopClients.clear();
     client.close();
   }
 }

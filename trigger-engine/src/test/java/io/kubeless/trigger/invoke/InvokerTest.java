@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -67,6 +68,7 @@ class InvokerTest {
           try (InputStream in = exchange.getRequestBody()) {
             bodies.add(in.readAllBytes());
           }
+          h.put("x-client-port", String.valueOf(exchange.getRemoteAddress().getPort()));
           headers.add(h);
           clientPorts.add(exchange.getRemoteAddress().getPort());
           try {
@@ -346,6 +348,45 @@ class InvokerTest {
     // a connection returns to the pool just after its response completes, so the next request
     // may occasionally open a second one; never one per request
     assertThat(clientPorts).hasSizeLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void eachEventLoopSendsOnConnectionsOfItsOwn() throws Exception {
+    // two bindings' loops, one after the other on the same function: a connection one made must
+    // not serve the other (its requests and responses would hop between the two threads)
+    Map<String, Set<String>> portsByLoop = new HashMap<>();
+    for (int loop = 0; loop < 2; loop++) {
+      java.util.concurrent.Executor executor = invoker.newEventLoop();
+      for (int i = 0; i < 10; i++) {
+        String id = "loop" + loop + "-" + i;
+        CompletableFuture<String> sentFrom = new CompletableFuture<>();
+        executor.execute(
+            () -> {
+              String thread = Thread.currentThread().getName();
+              invoker
+                  .send(
+                      endpoint(Duration.ofSeconds(5)), event(id, Instant.now(), null, new byte[1]))
+                  .onComplete(
+                      r ->
+                          sentFrom.complete(
+                              r.succeeded() && r.result().kind() == Outcome.Kind.SUCCESS
+                                  ? thread
+                                  : "failed: " + r.result()));
+            });
+        String thread = sentFrom.get(10, TimeUnit.SECONDS);
+        assertThat(thread).startsWith("vert.x-eventloop");
+        String port =
+            headers.stream()
+                .filter(h -> id.equals(h.get("event-id")))
+                .findFirst()
+                .orElseThrow()
+                .get("x-client-port");
+        portsByLoop.computeIfAbsent(thread, t -> new java.util.HashSet<>()).add(port);
+      }
+    }
+    assertThat(portsByLoop).hasSize(2);
+    List<Set<String>> ports = List.copyOf(portsByLoop.values());
+    assertThat(ports.get(0)).doesNotContainAnyElementsOf(ports.get(1));
   }
 
   @Test

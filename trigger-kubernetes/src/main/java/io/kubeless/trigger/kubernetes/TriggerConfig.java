@@ -47,7 +47,7 @@ public interface TriggerConfig {
     @WithDefault("15s")
     Duration keepAliveTimeout();
 
-    /** Most connections kept open to one function address. */
+    /** Most connections kept open to one function address from one Vert.x event loop. */
     @WithDefault("64")
     int maxConnectionsPerFunction();
 
