@@ -356,7 +356,11 @@ class InvokerTest {
     // not serve the other (its requests and responses would hop between the two threads)
     Map<String, Set<String>> portsByLoop = new HashMap<>();
     for (int loop = 0; loop < 2; loop++) {
-      java.util.concurrent.Executor executor = invoker.newEventLoop();
+      // from a thread of its own, as each binding's loop: Vert.x gives a thread one context
+      java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> made =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread.ofPlatform().start(() -> made.set(invoker.newEventLoop())).join();
+      java.util.concurrent.Executor executor = made.get();
       for (int i = 0; i < 10; i++) {
         String id = "loop" + loop + "-" + i;
         CompletableFuture<String> sentFrom = new CompletableFuture<>();
