@@ -28,6 +28,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.VertxInternal;
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
@@ -125,10 +126,16 @@ public final class Invoker implements AutoCloseable {
   /**
    * An executor on one Vert.x event loop, for the requests of one binding: requests made on the
    * loop that owns their connection go out without a hop between threads (a request made from
-   * another thread wakes the loop up, one system call per request).
+   * another thread wakes the loop up, one system call per request). Each call takes the next loop,
+   * so bindings spread over all of them.
    */
   public java.util.concurrent.Executor newEventLoop() {
-    Context context = vertx.getOrCreateContext();
+    // a context of its own: getOrCreateContext gives a thread that is not Vert.x's the same
+    // context every time, so every binding opened from one thread would share one loop
+    Context context =
+        vertx instanceof VertxInternal internal
+            ? internal.createEventLoopContext()
+            : vertx.getOrCreateContext();
     return task -> context.runOnContext(v -> task.run());
   }
 
