@@ -77,7 +77,9 @@ public final class Batch {
   /** Events that never left and wait for the retry timer. */
   private final Set<Integer> retrying = new HashSet<>();
 
+  /** No event before this index is pending (an event sent again moves it back). */
   private int firstPending;
+
   private int inFlight;
   private int highestSent = -1;
   private boolean stopRequested;
@@ -258,8 +260,10 @@ public final class Batch {
       inFlight--;
       String lane = lane(index);
       if (retried && !stopRequested) {
-        // provably never left: the only safe retry; its lane stays busy so nothing overtakes it
+        // provably never left: the only safe retry; its lane stays busy so nothing overtakes it.
+        // A drain while it was in flight may have moved the first pending event past it.
         states[index] = State.PENDING;
+        firstPending = Math.min(firstPending, index);
         retrying.add(index);
         sentAll = false;
         if (index == highestSent) {

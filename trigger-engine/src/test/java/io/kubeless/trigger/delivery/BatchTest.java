@@ -15,16 +15,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Ordered at-most-once delivery of committed batches, against a real HTTP function. */
 class BatchTest {
@@ -158,6 +163,189 @@ class BatchTest {
     assertThat(waits).containsExactly(true, false);
     assertThat(outcomes("unavailable")).isPositive();
     assertThat(outcomes("success")).isEqualTo(20);
+  }
+
+  @Test
+  void anEventRefusedWhileTheBatchWasDrainedFromElsewhereIsStillSentWhenTheFunctionIsBack()
+      throws Exception {
+    int port = TestingFunction.freePort();
+    directory.put(TestingFunction.endpoint(port, "fn", true));
+    Batch batch = delivery(Ordering.PARTITION, 1, RetryPolicy.UNTIL_SENT).batch(items(5, 1));
+    batch.start();
+    // what a unit's earlier batch (its retry timer, its last answer) does to this one: drain it
+    // while its event is in flight, here as often as possible
+    AtomicBoolean draining = new AtomicBoolean(true);
+    Thread other =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (draining.get()) {
+                    batch.drain();
+                  }
+                });
+    try {
+      // the first event is refused, retried and refused again several times
+      await().atMost(TIMEOUT).until(() -> outcomes("unavailable") >= 5);
+    } finally {
+      draining.set(false);
+      other.join();
+    }
+    assertThat(batch.isDone()).isFalse();
+    try (TestingFunction late = TestingFunction.on(port)) {
+      await().atMost(TIMEOUT).until(batch::isDone);
+      assertThat(late.bodies).containsExactlyElementsOf(bodies(5, 1));
+    }
+    assertThat(outcomes("success")).isEqualTo(5);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  void whileTheFunctionComesAndGoesEveryEventEndsOnceCountedNeverTwiceAndInOrder(Ordering ordering)
+      throws Exception {
+    int batches = 12;
+    int size = 25;
+    Flapping flapping = new Flapping(delivery(ordering, 4, RetryPolicy.UNTIL_SENT));
+    try (flapping) {
+      flapping.send(batches, size);
+    }
+    try (TestingFunction last = TestingFunction.on(flapping.port)) {
+      flapping.lives.add(last);
+      await().atMost(TIMEOUT).until(() -> flapping.batches.stream().allMatch(Batch::isDone));
+    }
+    int total = batches * size;
+    List<String> received = flapping.received();
+    assertThat(received).doesNotHaveDuplicates();
+    // each event ended once: answered, or dropped as a failure that may have reached the function
+    double success = outcomes("success");
+    double failed = outcomes("function_error") + outcomes("timeout");
+    assertThat(success + failed).as("events that ended, of %d", total).isEqualTo(total);
+    assertThat(received.size()).isBetween((int) success, total);
+    assertThat(outcomes("unavailable")).as("refusals while it was down").isPositive();
+    if (ordering == Ordering.PARTITION) {
+      assertThat(received).isSortedAccordingTo(Comparator.comparingInt(BatchTest::number));
+    } else if (ordering == Ordering.KEY) {
+      // one life after the other: the next event of a key leaves once the last one has ended
+      assertInOrderPerKey(received);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  void stoppedWhileTheFunctionComesAndGoesNoEventHandedBackHasBeenSentAndNoneTwice(
+      Ordering ordering) throws Exception {
+    int size = 25;
+    int batches = ThreadLocalRandom.current().nextInt(3, 10);
+    int[] firstUnsent = new int[batches];
+    Flapping flapping = new Flapping(delivery(ordering, 4, RetryPolicy.UNTIL_SENT));
+    try (flapping) {
+      flapping.send(batches, size);
+      // a rebalance: the unit's batches stop while the last one is still sending or waiting
+      flapping.batches.forEach(Batch::stop);
+      for (int b = 0; b < batches; b++) {
+        firstUnsent[b] = flapping.batches.get(b).awaitFirstUnsent(TIMEOUT);
+      }
+    }
+    List<String> received = flapping.received();
+    assertThat(received).doesNotHaveDuplicates();
+    int kept = 0;
+    for (int b = 0; b < batches; b++) {
+      int from = firstUnsent[b] < 0 ? size : firstUnsent[b];
+      kept += from;
+      // what is handed back the source sends again: none of it may have left
+      for (String body : received) {
+        int n = number(body);
+        assertThat(n < b * size || n >= (b + 1) * size || n - b * size < from)
+            .as("event %d was received but batch %d hands back from %d", n, b, from)
+            .isTrue();
+      }
+      assertThat(flapping.batches.get(b).isDone()).isTrue();
+    }
+    double ended = outcomes("success") + outcomes("function_error") + outcomes("timeout");
+    assertThat(ended)
+        .as("events that ended, of the %d not handed back", kept)
+        .isLessThanOrEqualTo(kept);
+    assertThat(received.size()).isLessThanOrEqualTo((int) ended);
+  }
+
+  /**
+   * A function that stops (its requests in flight break) and comes back on one port, again and
+   * again, while another thread drains a unit's batches as their neighbours and timers do.
+   */
+  private final class Flapping implements AutoCloseable {
+
+    final int port;
+    final Delivery delivery;
+    final List<Batch> batches = new CopyOnWriteArrayList<>();
+    final List<TestingFunction> lives = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread flaps;
+    private final Thread drains;
+
+    Flapping(Delivery delivery) throws Exception {
+      this.port = TestingFunction.freePort();
+      this.delivery = delivery;
+      directory.put(TestingFunction.endpoint(port, "fn", true));
+      flaps = Thread.ofPlatform().start(this::flap);
+      drains =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    while (running.get()) {
+                      batches.forEach(Batch::drain);
+                      java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    }
+                  });
+    }
+
+    private void flap() {
+      try {
+        while (running.get()) {
+          TestingFunction life = TestingFunction.on(port);
+          life.delay(Duration.ofMillis(1));
+          lives.add(life);
+          Thread.sleep(ThreadLocalRandom.current().nextInt(20, 120));
+          life.close();
+          Thread.sleep(ThreadLocalRandom.current().nextInt(5, 60));
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /**
+     * Sends {@code count} batches of {@code size} events over 5 keys, each started once the one
+     * before has sent everything, as a source does.
+     */
+    void send(int count, int size) {
+      Batch previous = null;
+      for (int b = 0; b < count; b++) {
+        if (previous != null) {
+          await().atMost(TIMEOUT).until(previous::isSent);
+        }
+        List<Batch.Item> items = new ArrayList<>();
+        for (int n = b * size; n < (b + 1) * size; n++) {
+          items.add(item("k" + (n % 5), n));
+        }
+        Batch batch = delivery.batch(items, previous);
+        batches.add(batch);
+        batch.start();
+        previous = batch;
+      }
+    }
+
+    /** What every life of the function received, one life after the other. */
+    List<String> received() {
+      return lives.stream().flatMap(l -> l.bodies.stream()).toList();
+    }
+
+    /** Stops flapping (the function stays down) and draining. */
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      flaps.join();
+      drains.join();
+      lives.forEach(TestingFunction::close);
+    }
   }
 
   @Test
@@ -301,6 +489,10 @@ class BatchTest {
             "io.kubeless.test",
             "text/plain",
             (key + ":" + n).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static int number(String body) {
+    return Integer.parseInt(body.substring(body.indexOf(':') + 1));
   }
 
   private static void assertInOrderPerKey(List<String> bodies) {
