@@ -5,15 +5,16 @@ import io.kubeless.trigger.engine.BindingState.Phase;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
-import io.nats.client.FetchConsumeOptions;
-import io.nats.client.FetchConsumer;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
+import io.nats.client.PullRequestOptions;
+import io.nats.client.Subscription;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.support.Status;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,11 +23,19 @@ import org.jboss.logging.Logger;
 
 /**
  * Delivers a subject of a JetStream stream to one function, at most once, through a durable pull
- * consumer of its own ({@code <durable>_<function>}, with {@code AckPolicy.All}): each round
- * fetches a batch, acknowledges it (the last message, synchronously) <b>before</b> sending any of
- * it, and hands it to the delivery. So a restart resumes after the last batch taken without
- * redelivery, a SIGKILL loses at most the one batch taken and not yet sent, and while the function
- * is unavailable nothing is fetched (the stream keeps it). Replicas share the consumer.
+ * consumer of its own ({@code <durable>_<function>}, with {@code AckPolicy.Explicit}): each round
+ * asks for a batch (one pull request, no-wait), reads it to the pull's end, acknowledges every
+ * message of it (the last synchronously, after the others) <b>before</b> sending any of it, and
+ * hands it to the delivery. So a restart resumes after the last batch taken without redelivery, a
+ * SIGKILL loses at most the one batch taken and not yet sent, and while the function is unavailable
+ * nothing is fetched (the stream keeps it). Replicas share the consumer.
+ *
+ * <p>Nothing delivered to the binding is lost on the way: the pulls are answered on one
+ * subscription that lives as long as the binding (a round that ends early leaves nothing behind to
+ * be dropped), and each message is acknowledged on its own, so one that was delivered and never
+ * taken (a replica that died holding it, a connection cut while it was on the way, a pull that
+ * never ended) is delivered again after the ack wait instead of being acknowledged by a later
+ * message's cumulative acknowledgement.
  */
 final class JetStreamConsumer extends NatsWorker {
 
@@ -36,16 +45,19 @@ final class JetStreamConsumer extends NatsWorker {
   private static final int STREAM_NOT_FOUND = 10059;
 
   /**
-   * The shortest wait of a fetch the client allows; a fetch returns as soon as messages are there
-   * (no-wait), so this only bounds how long an idle round waits for the first.
+   * The shortest expiry of a pull request; a no-wait pull ends as soon as the messages that are
+   * there were delivered, so this only bounds a pull the server is slow to end.
    */
   private static final long MIN_EXPIRES = 1000;
 
   private final NatsSubscription.JetStream jetStream;
   private final String durable;
   private Connection conn;
-  private ConsumerContext consumer;
-  private long lastAcked;
+  private String next;
+  private Subscription replies;
+  private String inbox;
+  private long pulls;
+  private boolean reopen;
   private String missing;
 
   JetStreamConsumer(
@@ -77,7 +89,10 @@ final class JetStreamConsumer extends NatsWorker {
 
   @Override
   protected int poll() throws Exception {
-    if (consumer == null) {
+    if (reopen) {
+      close();
+    }
+    if (replies == null) {
       open();
     }
     recovered();
@@ -89,30 +104,24 @@ final class JetStreamConsumer extends NatsWorker {
     if (!available() || !canTake()) {
       return 0; // nothing fetched, nothing acknowledged: the stream keeps it
     }
-    FetchConsumer fetch =
-        consumer.fetch(
-            FetchConsumeOptions.builder()
-                .maxMessages(settings.batchSize())
-                .noWaitExpiresIn(Math.max(MIN_EXPIRES, settings.fetchWait().toMillis()))
-                .build());
-    List<Message> messages = new ArrayList<>();
-    try (fetch) {
-      for (Message m = fetch.nextMessage(); m != null; m = fetch.nextMessage()) {
-        if (m.isJetStream()) {
-          messages.add(m);
-        }
-      }
+    if (conn.getStatus() != Connection.Status.CONNECTED) {
+      return 0; // a pull now would wait for the reconnection; the connection wakes the worker
     }
+    long pulled = System.nanoTime();
+    List<Message> messages = pull();
     if (messages.isEmpty()) {
       return 0;
     }
-    long fetched = System.nanoTime();
-    // the commit point: acknowledged (all of them, by the last) before any is sent
+    // the commit point: every message acknowledged before any is sent; the server takes a
+    // connection's acknowledgements in order, so the last one's answer covers the others
     try {
+      for (int i = 0; i < messages.size() - 1; i++) {
+        messages.get(i).ack();
+      }
       messages.getLast().ackSync(settings.ackTimeout());
     } catch (Exception e) {
-      // not acknowledged, or not known to be: send nothing; unless the acknowledgement landed,
-      // JetStream delivers them again after the ack wait
+      // not acknowledged, or not known to be: send nothing; what was not acknowledged JetStream
+      // delivers again after the ack wait
       delivery
           .failures()
           .warn(
@@ -120,7 +129,7 @@ final class JetStreamConsumer extends NatsWorker {
                   .formatted(label, messages.size(), NatsConnection.describe(e)));
       return messages.size();
     }
-    if (Duration.ofNanos(System.nanoTime() - fetched).compareTo(settings.ackWait().dividedBy(2))
+    if (Duration.ofNanos(System.nanoTime() - pulled).compareTo(settings.ackWait().dividedBy(2))
         > 0) {
       // JetStream may have delivered them again meanwhile: sending them could send them twice
       metrics.dropped(messages.size(), "late_ack");
@@ -130,26 +139,86 @@ final class JetStreamConsumer extends NatsWorker {
           label, messages.size());
       return messages.size();
     }
-    List<Message> fresh = new ArrayList<>(messages.size());
-    for (Message m : messages) {
-      long seq = m.metaData().streamSequence();
-      if (seq > lastAcked) {
-        fresh.add(m);
-        lastAcked = seq;
-      }
+    long redelivered = messages.stream().filter(m -> m.metaData().deliveredCount() > 1).count();
+    if (redelivered > 0) {
+      LOG.debugf("%s: %d of %d messages are delivered again", label, redelivered, messages.size());
     }
-    metrics.received(fresh.size());
+    metrics.received(messages.size());
     metrics.lag(messages.getLast().metaData().pendingCount());
     deliver(
         conn,
-        fresh,
+        messages,
         m -> jetStream.stream() + "-" + m.metaData().streamSequence(),
         m -> m.metaData().timestamp().toInstant());
     return messages.size();
   }
 
-  /** Creates or updates the durable consumer, then binds to it. */
+  /**
+   * One pull request for a batch, read to its end: the batch is complete, or the server ended the
+   * pull (no more messages, expired, or a conflict). A pull that has not ended by its expiry (and
+   * the ack timeout on top) leaves its subscription, so whatever it still brings is dropped by the
+   * client and delivered again by JetStream after the ack wait; never taken half by this round and
+   * half by a later one.
+   */
+  private List<Message> pull() throws InterruptedException {
+    int batch = settings.batchSize();
+    long expires = Math.max(MIN_EXPIRES, settings.fetchWait().toMillis());
+    String reply = inbox + "." + (++pulls);
+    conn.publish(
+        next,
+        reply,
+        PullRequestOptions.builder(batch).expiresIn(expires).noWait().build().serialize());
+    long deadline =
+        System.nanoTime() + Duration.ofMillis(expires).plus(settings.ackTimeout()).toNanos();
+    List<Message> messages = new ArrayList<>(batch);
+    while (messages.size() < batch) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        LOG.debugf("%s: pull %s did not end in time; its subscription is renewed", label, reply);
+        reopen = true;
+        break;
+      }
+      Message m = replies.nextMessage(Duration.ofNanos(left));
+      if (m == null) {
+        continue;
+      }
+      if (m.isJetStream()) {
+        messages.add(m);
+      } else if (m.isStatusMessage() && reply.equals(m.getSubject()) && ended(m.getStatus())) {
+        break;
+      }
+    }
+    return messages;
+  }
+
+  /**
+   * Whether a status ends the pull it answers: no messages, expired, a conflict; a consumer that is
+   * gone or no JetStream at all also opens the consumer again after this round.
+   */
+  private boolean ended(Status status) {
+    switch (status.getCode()) {
+      case Status.FLOW_OR_HEARTBEAT_STATUS_CODE:
+        return false;
+      case Status.NOT_FOUND_CODE, Status.REQUEST_TIMEOUT_CODE:
+        return true;
+      case Status.CONFLICT_CODE:
+        String message = status.getMessage();
+        if (Status.CONSUMER_DELETED.equals(message)
+            || Status.CONSUMER_IS_PUSH_BASED.equals(message)) {
+          LOG.infof("%s: %s; opening consumer %s again", label, message, durable);
+          reopen = true;
+        }
+        return true;
+      default:
+        LOG.debugf("%s: pull ended by status %s", label, status);
+        reopen = true;
+        return true;
+    }
+  }
+
+  /** Creates or updates the durable consumer, then subscribes to the answers of its pulls. */
   private void open() throws IOException, InterruptedException, JetStreamApiException {
+    reopen = false;
     conn = connection.get();
     JetStreamManagement jsm = conn.jetStreamManagement();
     try {
@@ -166,7 +235,7 @@ final class JetStreamConsumer extends NatsWorker {
         ConsumerConfiguration.builder()
             .durable(durable)
             .filterSubject(subscription.topic())
-            .ackPolicy(AckPolicy.All)
+            .ackPolicy(AckPolicy.Explicit)
             .ackWait(settings.ackWait())
             .deliverPolicy(jetStream.deliverAll() ? DeliverPolicy.All : DeliverPolicy.New)
             .maxAckPending(Math.max(1000L, 4L * settings.batchSize()))
@@ -183,9 +252,41 @@ final class JetStreamConsumer extends NatsWorker {
       LOG.infof(
           "%s: consumer %s exists and cannot be updated (%s); using it as it is",
           label, durable, e.getErrorDescription());
+      if (existing.getConsumerConfiguration().getAckPolicy() != AckPolicy.Explicit) {
+        LOG.warnf(
+            "%s: consumer %s acknowledges with AckPolicy.%s: a message delivered to a replica that"
+                + " stops before taking it can be acknowledged by a later one and lost; delete"
+                + " the consumer (it is created again, with explicit acknowledgements, at the"
+                + " stream's new messages unless deliverPolicy is all) to close that",
+            label, durable, existing.getConsumerConfiguration().getAckPolicy());
+      }
     }
-    consumer = conn.getStreamContext(jetStream.stream()).getConsumerContext(durable);
+    next =
+        JetStreamOptions.defaultOptions().getPrefix()
+            + "CONSUMER.MSG.NEXT."
+            + jetStream.stream()
+            + "."
+            + durable;
+    inbox = conn.createInbox();
+    replies = conn.subscribe(inbox + ".*");
     LOG.debugf("%s: consuming as %s", label, durable);
+  }
+
+  /**
+   * Leaves the subscription of the pulls' answers: what it still holds or brings was not
+   * acknowledged, so JetStream delivers it again after the ack wait.
+   */
+  private void close() {
+    Subscription s = replies;
+    replies = null;
+    reopen = false;
+    if (s != null) {
+      try {
+        s.unsubscribe();
+      } catch (RuntimeException e) {
+        LOG.debugf("%s: leaving the subscription failed: %s", label, e);
+      }
+    }
   }
 
   private io.nats.client.api.ConsumerInfo existing(JetStreamManagement jsm) {
@@ -198,16 +299,12 @@ final class JetStreamConsumer extends NatsWorker {
 
   @Override
   protected void failed(Exception error) {
-    if (error instanceof IllegalStateException) {
-      consumer = null;
-    }
+    close();
     if (missing != null) {
       health.source(Phase.SOURCE_MISSING, "StreamNotFound", missing);
-      consumer = null;
       return;
     }
     if (error instanceof JetStreamApiException e) {
-      consumer = null;
       unavailable(
           "JetStreamError",
           "JetStream refused: " + e.getErrorDescription() + " (" + e.getApiErrorCode() + ")");
@@ -219,5 +316,6 @@ final class JetStreamConsumer extends NatsWorker {
   @Override
   protected void finish() {
     finishBatches(System.nanoTime() + settings.stopTimeout().toNanos());
+    close();
   }
 }

@@ -132,16 +132,31 @@ class NatsSourceTest {
 
   private static NatsSettings settings(String name) {
     NatsSettings d = NatsSettings.defaults(NatsSettings.Server.at(server.url(), name));
+    return settings(name, d.batchSize(), d.ackWait());
+  }
+
+  /** The defaults with a JetStream batch size and ack wait of the test's own. */
+  private static NatsSettings settings(String name, int batchSize, Duration ackWait) {
+    NatsSettings d = NatsSettings.defaults(NatsSettings.Server.at(server.url(), name));
     return new NatsSettings(
         d.server(),
         d.pendingMessages(),
         d.pendingBytes(),
-        d.batchSize(),
+        batchSize,
         d.fetchWait(),
         d.ackTimeout(),
-        d.ackWait(),
+        ackWait,
         Duration.ofSeconds(5),
         d.idleInterval());
+  }
+
+  private static void awaitUnavailable(Process p, TriggerId id) {
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                p.states(id).stream()
+                    .anyMatch(s -> s.reason().equals(BindingState.FUNCTION_UNAVAILABLE)));
   }
 
   private RecordingFunction function(String name, Map<String, String> labels) throws Exception {
@@ -342,12 +357,7 @@ class NatsSourceTest {
     p.awaitActive(id, 1);
 
     directory.put(f.endpoint(NS, Map.of("app", "sleeper"), false, Duration.ofSeconds(2)));
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                p.states(id).stream()
-                    .anyMatch(s -> s.reason().equals(BindingState.FUNCTION_UNAVAILABLE)));
+    awaitUnavailable(p, id);
     publish(subject, 0, 50);
 
     await().atMost(TIMEOUT).until(() -> p.states(id).getFirst().dropped() == 50);
@@ -468,6 +478,101 @@ class NatsSourceTest {
     publisher.flush(Duration.ofSeconds(5));
     assertThat(acks).isNotEmpty().allMatch(a -> a.equals("+ACK"));
     publisher.closeDispatcher(watcher);
+  }
+
+  private String stream(String subjects) throws Exception {
+    String stream = "S" + (++this.subjects) + "x" + System.nanoTime() % 100_000;
+    publisher
+        .jetStreamManagement()
+        .addStream(
+            StreamConfiguration.builder()
+                .name(stream)
+                .subjects(subjects)
+                .storageType(StorageType.File)
+                .build());
+    return stream;
+  }
+
+  @Test
+  void aJetStreamMessageDeliveredButNeverTakenIsDeliveredAgainNotLost() throws Exception {
+    // a replica that dies holding a message it was delivered, or a connection cut while the
+    // message was on its way: the later messages' acknowledgements must not acknowledge it
+    String subject = subject("held");
+    String stream = stream(subject);
+    Process p = new Process(settings("held", 100, Duration.ofSeconds(8)));
+    RecordingFunction f = function("holder", Map.of("app", "holder"));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "holder"));
+    spec.setStream(stream);
+    spec.setDeliverPolicy("all");
+    TriggerId id = new TriggerId(NS, "held");
+    p.specs.apply(id, spec);
+    p.awaitActive(id, 1);
+    directory.put(f.endpoint(NS, Map.of("app", "holder"), false, Duration.ofSeconds(2)));
+    awaitUnavailable(p, id);
+    for (int i = 0; i < 10; i++) {
+      publisher.jetStream().publish(subject, ("{\"n\":" + i + "}").getBytes());
+    }
+    // another holder of the consumer takes the first message and never acknowledges it
+    String durable = JetStreamConsumer.durable(id, "holder", null);
+    Message held =
+        publisher
+            .jetStream()
+            .getStreamContext(stream)
+            .getConsumerContext(durable)
+            .next(Duration.ofSeconds(5));
+    assertThat(held).isNotNull();
+    assertThat(held.metaData().streamSequence()).isEqualTo(1);
+
+    directory.put(f.endpoint(NS, Map.of("app", "holder"), true, Duration.ofSeconds(2)));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 9);
+    assertThat(f.requests()).noneMatch(r -> r.eventId().equals(stream + "-1"));
+    // after the ack wait, JetStream delivers it again, and it is sent once
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 10);
+    assertThat(f.requests().getLast().eventId()).isEqualTo(stream + "-1");
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(10);
+    var info = publisher.jetStreamManagement().getConsumerInfo(stream, durable);
+    assertThat(info.getNumPending()).isZero();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                publisher.jetStreamManagement().getConsumerInfo(stream, durable).getNumAckPending()
+                    == 0);
+  }
+
+  @Test
+  void jetStreamTakesManySmallBatchesEachMessageOnceAndInOrderPerSubject() throws Exception {
+    // many rounds, each a full batch: every message once, none left behind between two rounds
+    String prefix = subject("many");
+    String stream = stream(prefix + ".>");
+    Process p = new Process(settings("many", 10, Duration.ofSeconds(30)));
+    RecordingFunction f = function("many", Map.of("app", "many"));
+    NATSTriggerSpec spec = spec(prefix + ".>", Map.of("app", "many"));
+    spec.setStream(stream);
+    spec.setDeliverPolicy("all");
+    TriggerId id = new TriggerId(NS, "many");
+    int total = 20_000;
+    var js = publisher.jetStream();
+    List<java.util.concurrent.CompletableFuture<?>> acks = new ArrayList<>();
+    for (int i = 0; i < total; i++) {
+      acks.add(js.publishAsync(prefix + "." + (i % 4), ("{\"n\":" + i + "}").getBytes()));
+    }
+    java.util.concurrent.CompletableFuture.allOf(
+            acks.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+        .get(60, java.util.concurrent.TimeUnit.SECONDS);
+    p.specs.apply(id, spec);
+
+    await().atMost(Duration.ofMinutes(3)).until(() -> f.received() >= total);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.distinct()).isEqualTo(total);
+    var last = new java.util.HashMap<String, Integer>();
+    for (RecordingFunction.Request r : f.requests()) {
+      int n = Integer.parseInt(new String(r.body()).replaceAll("\\D+", ""));
+      Integer previous = last.put(r.headers().get("event-topic"), n);
+      assertThat(previous == null || previous < n).as("%d after %s", n, previous).isTrue();
+    }
+    assertThat(dropped(p, "late_ack")).isZero();
   }
 
   @Test
