@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 public class BareServer {
   public static void main(String[] args) throws Exception {
     System.setProperty("sun.net.httpserver.nodelay", "true");
+    System.setProperty("sun.net.httpserver.maxIdleConnections", "65536");
     byte[] hello = "hello world".getBytes(StandardCharsets.UTF_8);
     int port = Integer.parseInt(System.getenv().getOrDefault("FUNC_PORT", "8080"));
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 1024);

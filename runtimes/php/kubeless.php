@@ -519,7 +519,8 @@ final class Worker
         } elseif ($this->state === self::RUNNING) {
             logError("Function {$this->settings->name()} ended its worker process: $why");
             $this->state = self::IDLE;
-            $this->send([500, TEXT, 'Internal Server Error']);
+            // marked as the worker's last answer: the master must not give it another job
+            $this->send([500, TEXT, 'Internal Server Error', 'exiting']);
         }
     }
 
@@ -1191,8 +1192,13 @@ final class Master
             return;
         }
         $w->job = null;
-        $this->makeIdle($w);
-        $this->finish($job, ...$message);
+        if (($message[3] ?? null) === 'exiting') {
+            // the function ended the process (exit()): a fresh worker takes the next job
+            $this->retire($w);
+        } else {
+            $this->makeIdle($w);
+        }
+        $this->finish($job, ...array_slice($message, 0, 3));
     }
 
     private function makeIdle(WorkerHandle $w): void

@@ -20,6 +20,14 @@ public final class Main {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
+    // The JDK server keeps at most 200 idle keep-alive connections by default and closes any other
+    // right after its response, with no "Connection: close": a client's pool (the HTTP gateway, a
+    // trigger with many requests in flight) then sends its next request on a connection that is
+    // closing, and that request fails after it may have been read. Idle connections still close
+    // after sun.net.httpserver.idleInterval (30 s), longer than the clients keep them (15 s).
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", "65536");
+    }
     Config config = Config.fromEnv(System.getenv());
     FunctionLoader.Function function = null;
     String loadError = null;

@@ -368,17 +368,8 @@ public abstract class RuntimeContractTest {
     RuntimeProcess runtime = start("hello", Map.of());
     Duration longest = Invoker.Options.defaults().keepAliveTimeout().plusSeconds(10);
     try (Socket socket = new Socket(runtime.uri("/").getHost(), runtime.uri("/").getPort())) {
-      socket
-          .getOutputStream()
-          .write(
-              "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
-                  .getBytes(StandardCharsets.US_ASCII));
+      assertThat(exchange(socket)).as("a kept-alive answer, with a length").isEqualTo(200);
       InputStream in = socket.getInputStream();
-      String head = readHead(in);
-      assertThat(head).startsWith("HTTP/1.1 200");
-      Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-      assertThat(length.find()).as("a kept-alive answer has a length: %s", head).isTrue();
-      assertThat(in.readNBytes(Integer.parseInt(length.group(1)))).isNotEmpty();
 
       // the connection is idle now: the runtime must not close it before the trigger would
       socket.setSoTimeout((int) longest.toMillis());
@@ -392,6 +383,61 @@ public abstract class RuntimeContractTest {
       } catch (SocketTimeoutException e) {
         // still open after the trigger's keep-alive and a margin
       }
+    }
+  }
+
+  /**
+   * A client with more keep-alive connections than a server's usual idle limit (the JDK's is 200),
+   * as the HTTP gateway or a busy trigger has: every connection stays open for its next request. A
+   * server that closes one of them right after a response, without {@code Connection: close}, makes
+   * the client send its next request on a closing connection, where it fails after it may have been
+   * read.
+   */
+  @Test
+  void keepsEveryKeepAliveConnectionOfABusyClientOpen() throws Exception {
+    RuntimeProcess runtime = start("hello", Map.of());
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        Socket socket = new Socket(runtime.uri("/").getHost(), runtime.uri("/").getPort());
+        socket.setSoTimeout(30_000);
+        sockets.add(socket);
+        assertThat(exchange(socket)).as("first request on connection %d", i).isEqualTo(200);
+      }
+      // all of them are idle now, and each takes a second request
+      for (int i = 0; i < sockets.size(); i++) {
+        assertThat(exchange(sockets.get(i)))
+            .as("second request on connection %d", i)
+            .isEqualTo(200);
+      }
+    } finally {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  /**
+   * One keep-alive GET on {@code socket}: the response's status, or -1 if the connection closed.
+   */
+  private static int exchange(Socket socket) throws IOException {
+    try {
+      socket
+          .getOutputStream()
+          .write(
+              "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      String head = readHead(in);
+      Matcher status = Pattern.compile("^HTTP/1\\.1 (\\d{3})").matcher(head);
+      Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+      if (!status.find() || !length.find()) {
+        return -1;
+      }
+      in.readNBytes(Integer.parseInt(length.group(1)));
+      return Integer.parseInt(status.group(1));
+    } catch (IOException e) {
+      return -1;
     }
   }
 
