@@ -7,8 +7,12 @@
 # The function is FUNCTION: bare (default; bench/runtimes/BareServer.java, a JDK hello-world
 # server, so that the gateway's own cost shows) or python (runtimes/python/run with a no-op
 # handler). The gateway runs in its own JVM (GatewayBench.java) with one server per event loop.
+# Then, at a fixed rate of RATE_PERCENT (30) % of the round's direct throughput (vegeta, an open model:
+# requests leave on schedule whether or not earlier ones returned), the latency the gateway adds
+# where neither side is saturated, which a closed-loop wrk at saturation cannot show (its latency
+# there is the queue in front of the slower side).
 # Env: JAVA_HOME (a JDK >= 21), CONNECTIONS (64), THREADS (wrk threads, 2), DURATION (10s),
-# WARMUP (10s), ROUNDS (3), GATEWAY_JVM_OPTS (extra flags of the gateway's JVM, e.g.
+# WARMUP (10s), ROUNDS (3), RATE_PERCENT (30; 0 leaves the fixed-rate part out), GATEWAY_JVM_OPTS (extra flags of the gateway's JVM, e.g.
 # -XX:StartFlightRecording=filename=/tmp/gateway.jfr,settings=profile), MAVEN_ARGS (e.g. -o to
 # build offline).
 set -euo pipefail
@@ -26,8 +30,19 @@ case $function in
   bare | python) ;;
   *) echo "unknown FUNCTION '$function'; use bare or python" >&2; exit 2 ;;
 esac
+rate_percent=${RATE_PERCENT:-30}
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+# vegeta from the Go module proxy, built once into a cache directory
+vegeta=$(command -v vegeta || true)
+if [ -z "$vegeta" ] && [ "$rate_percent" != 0 ]; then
+  bin="${XDG_CACHE_HOME:-$HOME/.cache}/kubeless-bench/bin"
+  if [ ! -x "$bin/vegeta" ]; then
+    command -v go >/dev/null || { echo "vegeta needs Go to build (or RATE_PERCENT=0)" >&2; exit 1; }
+    GOBIN="$bin" go install github.com/tsenart/vegeta/v12@v12.13.0
+  fi
+  vegeta="$bin/vegeta"
 fi
 
 work=$(mktemp -d)
@@ -97,6 +112,20 @@ measure() {
     END {printf "%s %.0f %.0f %.0f\n", name, rps, p50, p99}' "$work/$1.wrk" >>"$work/rounds"
 }
 
+# fixed NAME PORT RATE: appends "NAME req/s p50_us p99_us" of one vegeta round at RATE req/s
+fixed() {
+  echo "GET http://127.0.0.1:$2/" | "$vegeta" attack -rate="$3" -duration="$duration" \
+    | "$vegeta" report -type=json >"$work/$1.json"
+  python3 -c '
+import json, sys
+r = json.load(open(sys.argv[2]))
+if r["success"] < 1:
+    sys.exit("%s: %.1f %% of the requests failed: %s" % (sys.argv[1], 100 - 100 * r["success"], r.get("errors")))
+l = r["latencies"]
+print(sys.argv[1], round(r["throughput"]), round(l["50th"] / 1000), round(l["99th"] / 1000))
+' "$1" "$work/$1.json" >>"$work/rounds"
+}
+
 for port in "$function_port" "$gateway_port"; do
   wrk -t"$threads" -c"$connections" -d"$warmup" "http://127.0.0.1:$port/" >/dev/null
 done
@@ -106,13 +135,24 @@ for _ in $(seq 1 "$rounds"); do
   measure gateway-load "$gateway_port" "$connections" "$threads"
   measure direct-single "$function_port" 1 1
   measure gateway-single "$gateway_port" 1 1
+  if [ "$rate_percent" != 0 ]; then
+    rate=$(awk -v p="$rate_percent" '$1 == "direct-load" {r = $2} END {printf "%d", r * p / 100}' "$work/rounds")
+    echo "$rate" >>"$work/rates"
+    fixed direct-rate "$function_port" "$rate"
+    fixed gateway-rate "$gateway_port" "$rate"
+  fi
 done
 
-median() { grep "^$1 " "$work/rounds" | sort -k2,2n | sed -n "$(((rounds + 1) / 2))p"; }
+# median SIDE [COLUMN]: the median round of SIDE by COLUMN (2: req/s; 3: p50, for the fixed-rate sides)
+median() { grep "^$1 " "$work/rounds" | sort -k"${2:-2}","${2:-2}"n | sed -n "$(((rounds + 1) / 2))p"; }
 echo "function: $function; wrk -t$threads -c$connections and -t1 -c1, -d$duration each, median of $rounds rounds, $(nproc) cores"
 printf '%-16s %10s %10s %10s\n' side req/s p50_us p99_us
-for side in direct-load gateway-load direct-single gateway-single; do
-  median "$side" | awk '{printf "%-16s %10s %10s %10s\n", $1, $2, $3, $4}'
+sides=(direct-load gateway-load direct-single gateway-single)
+[ "$rate_percent" = 0 ] || sides+=(direct-rate gateway-rate)
+for side in "${sides[@]}"; do
+  column=2
+  [[ $side == *-rate ]] && column=3
+  median "$side" "$column" | awk '{printf "%-16s %10s %10s %10s\n", $1, $2, $3, $4}'
 done
 { median direct-load; median gateway-load; median direct-single; median gateway-single; } | awk '
   {rps[NR]=$2; p50[NR]=$3; p99[NR]=$4}
@@ -121,3 +161,13 @@ done
     printf "added latency, one connection: p50 %+.0f us, p99 %+.0f us\n", p50[4]-p50[3], p99[4]-p99[3]
     printf "added latency, under load:     p50 %+.0f us, p99 %+.0f us\n", p50[2]-p50[1], p99[2]-p99[1]
   }' c="$connections"
+if [ "$rate_percent" != 0 ]; then
+  rate=$(sort -n "$work/rates" | sed -n "$(((rounds + 1) / 2))p")
+  { median direct-rate 3; median gateway-rate 3; } | awk -v p="$rate_percent" -v rate="$rate" -v rates="$(tr '\n' ' ' <"$work/rates")" '
+    {rps[NR]=$2; p50[NR]=$3; p99[NR]=$4}
+    END {
+      printf "added latency at %s%% of the direct throughput (vegeta, rates %sreq/s): p50 %+.0f us, p99 %+.0f us\n", p, rates, p50[2]-p50[1], p99[2]-p99[1]
+      if (rps[1] < 0.95 * rate || rps[2] < 0.95 * rate)
+        printf "NOT VALID: a side did not keep the rate (%d and %d req/s of %d): the machine was saturated\n", rps[1], rps[2], rate
+    }'
+fi
