@@ -11,8 +11,12 @@
 # requests leave on schedule whether or not earlier ones returned), the latency the gateway adds
 # where neither side is saturated, which a closed-loop wrk at saturation cannot show (its latency
 # there is the queue in front of the slower side).
+# PIN=1 gives the gateway cores of its own, as in a cluster where the http-trigger pods and the
+# functions run apart: the function and the load generator on the first half of the cores, the
+# gateway on the other half (taskset); both sides then give the function the same cores.
 # Env: JAVA_HOME (a JDK >= 21), CONNECTIONS (64), THREADS (wrk threads, 2), DURATION (10s),
-# WARMUP (10s), ROUNDS (3), RATE_PERCENT (30; 0 leaves the fixed-rate part out), GATEWAY_JVM_OPTS (extra flags of the gateway's JVM, e.g.
+# WARMUP (10s), ROUNDS (3), RATE_PERCENT (30; 0 leaves the fixed-rate part out), PIN (0),
+# GATEWAY_JVM_OPTS (extra flags of the gateway's JVM, e.g.
 # -XX:StartFlightRecording=filename=/tmp/gateway.jfr,settings=profile), MAVEN_ARGS (e.g. -o to
 # build offline).
 set -euo pipefail
@@ -31,6 +35,18 @@ case $function in
   *) echo "unknown FUNCTION '$function'; use bare or python" >&2; exit 2 ;;
 esac
 rate_percent=${RATE_PERCENT:-30}
+# on_function and on_gateway run a command on the cores of each (all of them unless PIN=1)
+on_function=()
+on_gateway=()
+placement="shared cores"
+if [ "${PIN:-0}" = 1 ]; then
+  cores=$(nproc)
+  [ "$cores" -ge 2 ] || { echo "PIN=1 needs at least 2 cores" >&2; exit 2; }
+  half=$((cores / 2))
+  on_function=(taskset -c "0-$((half - 1))")
+  on_gateway=(taskset -c "$half-$((cores - 1))")
+  placement="function and load on cores 0-$((half - 1)), gateway on $half-$((cores - 1))"
+fi
 if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
@@ -86,14 +102,14 @@ case $function in
     ;;
 esac
 KUBELESS_INSTALL_VOLUME="$volume" MOD_NAME=noop FUNC_HANDLER=handler FUNC_TIMEOUT=180 \
-  FUNC_PORT=$function_port "${command[@]}" >"$work/function.log" 2>&1 &
+  FUNC_PORT=$function_port "${on_function[@]}" "${command[@]}" >"$work/function.log" 2>&1 &
 pids+=($!)
 await_http "$function_port" "the $function function" "$work/function.log"
 
 printf 'logger.level=WARN\nlogger.handlers=CONSOLE\nhandler.CONSOLE=org.jboss.logmanager.handlers.ConsoleHandler\nhandler.CONSOLE.properties=autoFlush,target\nhandler.CONSOLE.autoFlush=true\nhandler.CONSOLE.target=SYSTEM_ERR\n' \
   >"$work/logging.properties"
 gateway_port=$(free_port)
-"$java" -Xmx512m ${GATEWAY_JVM_OPTS:-} -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+"${on_gateway[@]}" "$java" -Xmx512m ${GATEWAY_JVM_OPTS:-} -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
   -Dlogging.configuration="file:$work/logging.properties" \
   -Dport="$gateway_port" -DfunctionUrl="http://127.0.0.1:$function_port/" \
   -cp "$cp" "$here/GatewayBench.java" >"$work/gateway.log" 2>&1 &
@@ -102,7 +118,7 @@ await_http "$gateway_port" "the gateway" "$work/gateway.log"
 
 # measure NAME PORT CONNECTIONS THREADS: appends "NAME req/s p50_us p99_us" of one wrk round
 measure() {
-  wrk -t"$4" -c"$3" -d"$duration" --latency "http://127.0.0.1:$2/" >"$work/$1.wrk"
+  "${on_function[@]}" wrk -t"$4" -c"$3" -d"$duration" --latency "http://127.0.0.1:$2/" >"$work/$1.wrk"
   awk -v name="$1" '
     function us(v) {
       if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000
@@ -114,7 +130,7 @@ measure() {
 
 # fixed NAME PORT RATE: appends "NAME req/s p50_us p99_us" of one vegeta round at RATE req/s
 fixed() {
-  echo "GET http://127.0.0.1:$2/" | "$vegeta" attack -rate="$3" -duration="$duration" \
+  echo "GET http://127.0.0.1:$2/" | "${on_function[@]}" "$vegeta" attack -rate="$3" -duration="$duration" \
     | "$vegeta" report -type=json >"$work/$1.json"
   python3 -c '
 import json, sys
@@ -127,7 +143,7 @@ print(sys.argv[1], round(r["throughput"]), round(l["50th"] / 1000), round(l["99t
 }
 
 for port in "$function_port" "$gateway_port"; do
-  wrk -t"$threads" -c"$connections" -d"$warmup" "http://127.0.0.1:$port/" >/dev/null
+  "${on_function[@]}" wrk -t"$threads" -c"$connections" -d"$warmup" "http://127.0.0.1:$port/" >/dev/null
 done
 : >"$work/rounds"
 for _ in $(seq 1 "$rounds"); do
@@ -145,7 +161,7 @@ done
 
 # median SIDE [COLUMN]: the median round of SIDE by COLUMN (2: req/s; 3: p50, for the fixed-rate sides)
 median() { grep "^$1 " "$work/rounds" | sort -k"${2:-2}","${2:-2}"n | sed -n "$(((rounds + 1) / 2))p"; }
-echo "function: $function; wrk -t$threads -c$connections and -t1 -c1, -d$duration each, median of $rounds rounds, $(nproc) cores"
+echo "function: $function; wrk -t$threads -c$connections and -t1 -c1, -d$duration each, median of $rounds rounds, $(nproc) cores, $placement"
 printf '%-16s %10s %10s %10s\n' side req/s p50_us p99_us
 sides=(direct-load gateway-load direct-single gateway-single)
 [ "$rate_percent" = 0 ] || sides+=(direct-rate gateway-rate)
