@@ -118,6 +118,9 @@ public class FootprintBench {
 
   static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
 
+  /** The applications' directory of a variant given as {@code <variant>@<directory>}. */
+  static final Map<String, Path> APPS = new java.util.HashMap<>();
+
   static {
     // the images before JDK 25 (run-java.sh's options alone), and the images now
     variant("baseline", RUN_JAVA, Map.of(), false);
@@ -139,6 +142,15 @@ public class FootprintBench {
             List.of(
                 "-Dquarkus.operator-sdk.concurrent-reconciliation-threads=50",
                 "-Dquarkus.operator-sdk.concurrent-workflow-threads=50")));
+    // the images under Native Memory Tracking: its summary goes next to the controller's log
+    VARIANTS.put(
+        "image-nmt",
+        new Variant(
+            "image-nmt", null, Map.of(), true, List.of("-XX:NativeMemoryTracking=summary")));
+    // the images compiling with C1 alone: no C2 compiler threads, arenas or code
+    VARIANTS.put(
+        "image-c1",
+        new Variant("image-c1", null, Map.of(), true, List.of("-XX:TieredStopAtLevel=1")));
     variant("compact", COMPACT, Map.of(), false);
     variant("serial", SERIAL, Map.of(), false);
     variant("serial-c1", concat(SERIAL, "-XX:TieredStopAtLevel=1"), Map.of(), false);
@@ -174,6 +186,7 @@ public class FootprintBench {
 
   record Sample(
       double readySeconds,
+      double cpuReadySeconds,
       double rssReadyMb,
       int threadsReady,
       double settleSeconds,
@@ -203,13 +216,23 @@ public class FootprintBench {
     List<Variant> variants =
         Arrays.stream(System.getProperty("variants", "baseline").split("[, ]+"))
             .map(
-                v -> {
+                spec -> {
+                  // <variant>@<directory>: the variant run on the applications of that directory
+                  // (e.g. another packaging), side by side with the same variant on APPS
+                  String v = spec.contains("@") ? spec.substring(0, spec.indexOf('@')) : spec;
                   Variant found = VARIANTS.get(v);
                   if (found == null) {
                     throw new IllegalArgumentException(
                         "unknown variant " + v + "; known: " + VARIANTS.keySet());
                   }
-                  return found;
+                  if (v.equals(spec)) {
+                    return found;
+                  }
+                  Path apps = Path.of(spec.substring(v.length() + 1)).toAbsolutePath();
+                  String name = v + "@" + apps.getFileName();
+                  APPS.put(name, apps);
+                  return new Variant(
+                      name, found.options(), found.env(), found.aot(), found.extra());
                 })
             .toList();
     String bootstrap = System.getProperty("kafka");
@@ -302,22 +325,25 @@ public class FootprintBench {
             for (Variant variant : variants) {
               String apps = System.getProperty("apps");
               Path dir =
-                  apps == null
-                      ? root.resolve(controller.module()).resolve("target/quarkus-app")
-                      : Path.of(apps).resolve(controller.module());
+                  APPS.containsKey(variant.name())
+                      ? APPS.get(variant.name()).resolve(controller.module())
+                      : apps == null
+                          ? root.resolve(controller.module()).resolve("target/quarkus-app")
+                          : Path.of(apps).resolve(controller.module());
               if (variant.aot()) {
                 dir = trained(root, dir, controller.module(), variant);
               }
               Sample sample =
                   measure(root, cluster, admin, controller, variant, dir, size, round);
               System.out.printf(
-                  "  %-20s %-14s round %d: ready %.2f s, RSS %.0f MB (%d threads), settled"
-                      + " after %.1f s: RSS %.0f MB (anon %.0f), heap used %.0f MB, %d threads,"
-                      + " %d/%d statuses%n",
+                  "  %-20s %-14s round %d: ready %.2f s (CPU %.2f s), RSS %.0f MB (%d threads),"
+                      + " settled after %.1f s: RSS %.0f MB (anon %.0f), heap used %.0f MB,"
+                      + " %d threads, %d/%d statuses%n",
                   controller.module(),
                   variant.name(),
                   round,
                   sample.readySeconds(),
+                  sample.cpuReadySeconds(),
                   sample.rssReadyMb(),
                   sample.threadsReady(),
                   sample.settleSeconds(),
@@ -493,6 +519,9 @@ public class FootprintBench {
         Thread.sleep(20); // polling the probe, as the kubelet does
       }
       double readySeconds = (System.nanoTime() - start) / 1e9;
+      // the CPU the start-up took (user and system, every thread): what the wall time is on a
+      // quiet machine with cores enough, and far less moved by other processes' load
+      double cpuReadySeconds = cpuTicks(pid) / 100.0;
       Map<String, String> atReady = status(pid);
       double rssReady = kb(atReady.get("VmRSS")) / 1024.0;
       int threadsReady = Integer.parseInt(atReady.get("Threads").trim());
@@ -524,13 +553,15 @@ public class FootprintBench {
       double anonSettled = kb(settled.get("RssAnon")) / 1024.0;
       int threadsSettled = Integer.parseInt(settled.get("Threads").trim());
       double heapUsed = heapUsedMb(pid);
-      if (variant.options() != null
-          && variant.options().contains("-XX:NativeMemoryTracking=summary")) {
+      if ((variant.options() != null
+              && variant.options().contains("-XX:NativeMemoryTracking=summary"))
+          || variant.extra().contains("-XX:NativeMemoryTracking=summary")) {
         Files.writeString(
             log.resolveSibling(identity + ".nmt"), jcmd(pid, "VM.native_memory", "summary"));
       }
       return new Sample(
           readySeconds,
+          cpuReadySeconds,
           rssReady,
           threadsReady,
           settleSeconds,
@@ -557,8 +588,10 @@ public class FootprintBench {
     Path copy = root.resolve("target/footprint/aot/" + variant.name() + "/" + module);
     Path cache = copy.resolve("app.aot");
     Path jar = app.resolve("quarkus-run.jar");
-    if (Files.exists(cache)
-        && Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+    // the application the copy was made of: another (APPS) or a newer jar is trained again
+    Path source = copy.resolve("trained-from");
+    String from = jar.toAbsolutePath() + " " + Files.getLastModifiedTime(jar).toMillis();
+    if (Files.exists(cache) && Files.exists(source) && Files.readString(source).equals(from)) {
       return copy;
     }
     if (Files.exists(copy)) {
@@ -601,6 +634,7 @@ public class FootprintBench {
       training.destroyForcibly();
       throw new IllegalStateException("the AOT training run of " + module + " failed; see " + log);
     }
+    Files.writeString(source, from);
     System.out.printf(
         "  %-20s %-14s AOT cache trained in %.1f s (%d MB)%n",
         module, variant.name(), (System.nanoTime() - t0) / 1e9, Files.size(cache) >> 20);
@@ -731,9 +765,9 @@ public class FootprintBench {
       Map<String, Map<String, Map<Integer, List<Sample>>>> results, List<Integer> sizes) {
     System.out.println();
     System.out.println(
-        "| variant | controller | N | ready s | RSS ready MB | RSS settled MB | anon settled MB |"
-            + " heap used MB | threads ready | threads settled |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        "| variant | controller | N | ready s | CPU s to ready | RSS ready MB | RSS settled MB |"
+            + " anon settled MB | heap used MB | threads ready | threads settled |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     results.forEach(
         (variant, byController) ->
             byController.forEach(
@@ -745,11 +779,13 @@ public class FootprintBench {
                             return;
                           }
                           System.out.printf(
-                              "| %s | %s | %d | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+                              "| %s | %s | %d | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f"
+                                  + " | %.0f |%n",
                               variant,
                               controller,
                               size,
                               median(s, Sample::readySeconds),
+                              median(s, Sample::cpuReadySeconds),
                               median(s, Sample::rssReadyMb),
                               median(s, Sample::rssSettledMb),
                               median(s, Sample::anonSettledMb),

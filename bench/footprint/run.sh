@@ -7,9 +7,10 @@
 # Needs the packaged jars: ./mvnw package -DskipTests -pl <the six modules> -am
 # Env: JAVA_HOME (the JDK the images run), SIZES ("0 100 1000"), ROUNDS (3), VARIANTS ("baseline
 # image": run-java.sh's options alone, and what the images run, with the AOT cache trained as
-# Dockerfile.jvm trains it; see FootprintBench.VARIANTS), CONTROLLERS (default all six), APPS (a
-# directory of <module>/quarkus-run.jar..., default each module's target/quarkus-app), MAVEN_ARGS
-# (e.g. -o to build offline).
+# Dockerfile.jvm trains it; see FootprintBench.VARIANTS; <variant>@<directory> runs a variant on
+# the applications of another directory, e.g. another packaging), CONTROLLERS (default all six),
+# APPS (a directory of <module>/quarkus-run.jar..., default each module's target/quarkus-app),
+# MAVEN_ARGS (e.g. -o to build offline).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
