@@ -53,8 +53,8 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  * options, the Deployment's memory limit as the JVM's RAM), alone, and measured: seconds from
  * process start to {@code /q/health/ready} answering UP, VmRSS and Threads at ready and once
  * reconciled (every resource of its kind has a status, then the process's CPU time stops growing),
- * RssAnon and heap used then (jcmd GC.heap_info). Each variant of JVM options is measured in the same run,
- * rounds interleaved, and the median round printed.
+ * RssAnon and heap used then (jcmd GC.heap_info). Each variant of JVM options is measured in the
+ * same run, rounds interleaved, and the median round printed.
  *
  * <p>System properties: sizes (0,100,1000), rounds (3), variants (baseline,...; see VARIANTS),
  * controllers (all six), apps (the directory of {@code <module>/quarkus-run.jar}; default the
@@ -151,6 +151,19 @@ public class FootprintBench {
     VARIANTS.put(
         "image-c1",
         new Variant("image-c1", null, Map.of(), true, List.of("-XX:TieredStopAtLevel=1")));
+    // the images with another collector (trained with it too): SerialGC has no parallel
+    // collector's marking bitmaps and task queues
+    VARIANTS.put(
+        "image-serial",
+        new Variant("image-serial", null, Map.of(), true, List.of("-XX:+UseSerialGC")));
+    VARIANTS.put(
+        "image-serial-c1",
+        new Variant(
+            "image-serial-c1",
+            null,
+            Map.of(),
+            true,
+            List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")));
     variant("compact", COMPACT, Map.of(), false);
     variant("serial", SERIAL, Map.of(), false);
     variant("serial-c1", concat(SERIAL, "-XX:TieredStopAtLevel=1"), Map.of(), false);
@@ -459,7 +472,7 @@ public class FootprintBench {
     command.addAll(APPEND);
     command.add("-XX:MaxRAM=" + memoryLimit(root, controller.module()));
     if (variant.options() == null) {
-      command.addAll(image(root, controller.module()).run());
+      command.addAll(withGc(image(root, controller.module()).run(), variant));
     } else {
       command.addAll(variant.options());
       if (variant.aot()) {
@@ -579,8 +592,8 @@ public class FootprintBench {
   }
 
   /**
-   * A copy of the application {@code app} with the AOT cache the image build makes (Dockerfile.jvm's
-   * first stage): the application started with the variant's options, {@code
+   * A copy of the application {@code app} with the AOT cache the image build makes
+   * (Dockerfile.jvm's first stage): the application started with the variant's options, {@code
    * -XX:AOTCacheOutput=app.aot} and {@code -Dquarkus.appcds.generate=true}, which ends after its
    * start-up and needs no cluster. Made once per module and variant, again when the jar is newer.
    */
@@ -612,7 +625,7 @@ public class FootprintBench {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (variant.options() == null) {
-      command.addAll(image(root, module).training());
+      command.addAll(withGc(image(root, module).training(), variant));
     } else {
       command.addAll(variant.options());
       command.addAll(APPEND);
@@ -641,6 +654,23 @@ public class FootprintBench {
     return copy;
   }
 
+  /**
+   * An image's options with the collector of the variant's extra options, if it names one, in place
+   * of the image's (in the run and in the training run: the cache is trained with the collector
+   * that uses it).
+   */
+  static List<String> withGc(List<String> options, Variant variant) {
+    Pattern gc = Pattern.compile("-XX:\\+Use\\w+GC");
+    List<String> chosen = variant.extra().stream().filter(o -> gc.matcher(o).matches()).toList();
+    if (chosen.isEmpty()) {
+      return options;
+    }
+    List<String> result = new ArrayList<>(options);
+    result.removeIf(o -> gc.matcher(o).matches());
+    result.addAll(0, chosen);
+    return result;
+  }
+
   /** The JVM options of an image: its run and its AOT training run, relative to the app. */
   record Image(List<String> run, List<String> training) {}
 
@@ -661,6 +691,12 @@ public class FootprintBench {
     }
     List<String> run = new ArrayList<>(RUN_JAVA);
     run.set(0, "-XX:MaxRAMPercentage=" + ratio.group(1));
+    // run-java.sh's collector, unless the image names another (GC_CONTAINER_OPTIONS)
+    Matcher gc = Pattern.compile("ENV GC_CONTAINER_OPTIONS=\"([^\"]*)\"").matcher(dockerfile);
+    if (gc.find()) {
+      run.remove("-XX:+UseParallelGC");
+      run.addAll(1, Arrays.asList(gc.group(1).trim().split("\\s+")));
+    }
     for (String option : append.group(1).trim().split("\\s+")) {
       if (option.startsWith("-XX:AOTCache=")) {
         run.add("-XX:AOTCache=app.aot");
