@@ -128,10 +128,19 @@ measure() {
     END {printf "%s %.0f %.0f %.0f\n", name, rps, p50, p99}' "$work/$1.wrk" >>"$work/rounds"
 }
 
-# fixed NAME PORT RATE: appends "NAME req/s p50_us p99_us" of one vegeta round at RATE req/s
+# fixed NAME PORT RATE: appends "NAME req/s p50_us p99_us" of one vegeta round at RATE req/s; a
+# round that fails (vegeta itself, or a request) is recorded in $work/fixed-errors instead, so the
+# wrk rounds are still reported
 fixed() {
-  echo "GET http://127.0.0.1:$2/" | "${on_function[@]}" "$vegeta" attack -rate="$3" -duration="$duration" \
-    | "$vegeta" report -type=json >"$work/$1.json"
+  if ! echo "GET http://127.0.0.1:$2/" \
+    | "${on_function[@]}" "$vegeta" attack -rate="$3" -duration="$duration" 2>"$work/$1.err" \
+    | "$vegeta" report -type=json >"$work/$1.json" 2>>"$work/$1.err"; then
+    local waiting
+    waiting=$(ss -tan state time-wait 2>/dev/null | tail -n +2 | wc -l)
+    echo "$1 at $3 req/s: vegeta failed ($waiting sockets in TIME-WAIT):" \
+      "$(tail -n 3 "$work/$1.err" | tr '\n' ' ')" >>"$work/fixed-errors"
+    return 0
+  fi
   python3 -c '
 import json, sys
 r = json.load(open(sys.argv[2]))
@@ -139,7 +148,7 @@ if r["success"] < 1:
     sys.exit("%s: %.1f %% of the requests failed: %s" % (sys.argv[1], 100 - 100 * r["success"], r.get("errors")))
 l = r["latencies"]
 print(sys.argv[1], round(r["throughput"]), round(l["50th"] / 1000), round(l["99th"] / 1000))
-' "$1" "$work/$1.json" >>"$work/rounds"
+' "$1" "$work/$1.json" >>"$work/rounds" 2>>"$work/fixed-errors" || true
 }
 
 for port in "$function_port" "$gateway_port"; do
@@ -164,7 +173,10 @@ median() { grep "^$1 " "$work/rounds" | sort -k"${2:-2}","${2:-2}"n | sed -n "$(
 echo "function: $function; wrk -t$threads -c$connections and -t1 -c1, -d$duration each, median of $rounds rounds, $(nproc) cores, $placement"
 printf '%-16s %10s %10s %10s\n' side req/s p50_us p99_us
 sides=(direct-load gateway-load direct-single gateway-single)
-[ "$rate_percent" = 0 ] || sides+=(direct-rate gateway-rate)
+# the fixed-rate part is reported only when every one of its rounds ran
+fixed_ok=0
+[ "$rate_percent" = 0 ] || [ -s "$work/fixed-errors" ] || fixed_ok=1
+[ "$fixed_ok" = 0 ] || sides+=(direct-rate gateway-rate)
 for side in "${sides[@]}"; do
   column=2
   [[ $side == *-rate ]] && column=3
@@ -177,7 +189,10 @@ done
     printf "added latency, one connection: p50 %+.0f us, p99 %+.0f us\n", p50[4]-p50[3], p99[4]-p99[3]
     printf "added latency, under load:     p50 %+.0f us, p99 %+.0f us\n", p50[2]-p50[1], p99[2]-p99[1]
   }' c="$connections"
-if [ "$rate_percent" != 0 ]; then
+if [ "$rate_percent" != 0 ] && [ "$fixed_ok" = 0 ]; then
+  echo "NOT VALID: the fixed-rate part ($rate_percent% of the direct throughput) failed:"
+  sed 's/^/  /' "$work/fixed-errors"
+elif [ "$fixed_ok" = 1 ]; then
   rate=$(sort -n "$work/rates" | sed -n "$(((rounds + 1) / 2))p")
   { median direct-rate 3; median gateway-rate 3; } | awk -v p="$rate_percent" -v rate="$rate" -v rates="$(tr '\n' ' ' <"$work/rates")" '
     {rps[NR]=$2; p50[NR]=$3; p99[NR]=$4}
