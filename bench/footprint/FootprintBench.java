@@ -571,6 +571,9 @@ public class FootprintBench {
           || variant.extra().contains("-XX:NativeMemoryTracking=summary")) {
         Files.writeString(
             log.resolveSibling(identity + ".nmt"), jcmd(pid, "VM.native_memory", "summary"));
+        // and which classes take the class space: every loaded class, by its loader
+        Files.writeString(
+            log.resolveSibling(identity + ".classes"), jcmd(pid, "VM.class_hierarchy"));
       }
       return new Sample(
           readySeconds,
