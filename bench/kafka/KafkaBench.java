@@ -57,8 +57,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *       runtime with a no-op handler (started by run.sh; FUNCTION_URL) with {@code ordering: key}
  *       and with {@code ordering: partition}, next to the function's own capacity measured with wrk
  *       at the same concurrency (64, the default maxInFlight);
- *   <li>{@code bindings}: threads and heap of one process holding 1, 100 and 500 bindings (one
- *       consumer group each), idle and after delivering, against the same process before.
+ *   <li>{@code bindings}: threads and heap of one process holding 1, 100 and 500 bindings (each
+ *       its own consumer, assigned its partitions), idle and after delivering, against the same
+ *       process before.
  * </ul>
  *
  * <p>Run with bench/kafka/run.sh.
@@ -218,7 +219,7 @@ public class KafkaBench {
 
   /**
    * Events/s the engine delivers from {@code topic} to the function at {@code url}, from its first
-   * delivered event on: joining the consumer group is a one-time cost, not throughput.
+   * delivered event on: claiming the partitions is a one-time cost, not throughput.
    */
   static double meter(String topic, String url, Invoker invoker, Ordering ordering, int records)
       throws Exception {
@@ -404,7 +405,8 @@ public class KafkaBench {
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(10),
                 Duration.ofMillis(Long.getLong("idlePollMillis", 100)),
-                "kubeless-trigger-positions"));
+                "kubeless-trigger-positions",
+                ConsumerSettings.CLAIM_INTERVAL));
     Bindings<KafkaTriggerSpec, KafkaSubscription> bindings =
         new Bindings<>(engine, source, Duration.ofSeconds(30));
     TestingSpecs<KafkaTriggerSpec> specs = new TestingSpecs<>();
@@ -518,7 +520,7 @@ public class KafkaBench {
     LATENCIES.get(side).clear();
     int before = count.get();
     try (AutoCloseable running = start.start(topic)) {
-      // one record first: the side has joined its group and is idle at the end of the topic
+      // one record first: the side reads its partition and is idle at the end of the topic
       byte[] first = new byte[SIZE];
       Arrays.fill(first, (byte) ' ');
       TestingKafka.produceAsync(TestingKafka.record(topic, 0, first));

@@ -1,12 +1,12 @@
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
 import io.kubeless.kinesis.source.CredentialsResolver;
-import io.kubeless.kinesis.source.InMemoryShardCoordinator;
 import io.kubeless.kinesis.source.KinesisSettings;
 import io.kubeless.kinesis.source.KinesisSource;
 import io.kubeless.kinesis.source.KinesisSubscription;
 import io.kubeless.testing.KinesisLocal;
 import io.kubeless.testing.TestingSpecs;
 import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
 import io.kubeless.trigger.engine.Bindings;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.function.FunctionEndpoint;

@@ -84,8 +84,6 @@ class KafkaContractIT extends TriggerEngineContractTest {
     Map<String, Object> props = KafkaClientProperties.defaults();
     props.put("bootstrap.servers", TestingKafka.bootstrap());
     props.put("max.poll.records", 50);
-    props.put("session.timeout.ms", 6000);
-    props.put("heartbeat.interval.ms", 500);
     return new ConsumerSettings(
         props,
         "latest",
@@ -93,7 +91,8 @@ class KafkaContractIT extends TriggerEngineContractTest {
         Duration.ofSeconds(5),
         Duration.ofSeconds(1),
         Duration.ofMillis(100),
-        "kubeless-trigger-positions");
+        "kubeless-trigger-positions",
+        ConsumerSettings.CLAIM_INTERVAL);
   }
 
   @Override
@@ -122,8 +121,9 @@ class KafkaContractIT extends TriggerEngineContractTest {
         .env("KAFKA_BROKERS", TestingKafka.bootstrap())
         .property("kubeless.kafka.consumer.max-poll-records", String.valueOf(MAX_POLL_RECORDS))
         .property("kubeless.kafka.consumer.probe-interval", "1s")
-        .property("kubeless.kafka.consumer.properties.\"session.timeout.ms\"", "6000")
-        .property("kubeless.kafka.consumer.properties.\"heartbeat.interval.ms\"", "500")
+        // a killed replica's partitions are taken over once its Leases expire
+        .property("kubeless.kafka.lease-duration", "3s")
+        .property("kubeless.kafka.renew-interval", "1s")
         .start(identity);
   }
 

@@ -94,10 +94,10 @@ class KafkaTriggerClusterIT {
   }
 
   /**
-   * Two replicas consume in one consumer group per (trigger, function); the status Lease elects
-   * which one writes status. A SIGTERM releases the Lease, so the other one writes at once; a
-   * SIGKILL leaves it to expire. Across both, no record reaches the function twice, and losses stay
-   * within one poll per partition of the killed replica.
+   * Three replicas share the partitions of each (trigger, function) through Leases; the status
+   * Lease elects which one writes status. A SIGTERM releases the Lease, so the other one writes at
+   * once; a SIGKILL leaves it to expire. Across both, no record reaches the function twice, and
+   * losses stay within one poll per partition of the killed replica.
    */
   @Test
   void theStatusLeaseMovesOnSigtermAndSigkillWhileEveryReplicaDeliversWithoutDuplicates()
@@ -117,7 +117,9 @@ class KafkaTriggerClusterIT {
       admin.resource(TestingKafka.trigger(ns, "orders", topic, Map.of("app", "orders"))).create();
       TriggerStatuses.awaitReady(admin, KafkaTrigger.class, ns, "orders", "True", "Consuming");
       // every replica consumes: the data plane is not leader-elected
-      await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).size() == 3);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> TestingKafka.readers(admin, ns).getOrDefault(group, Set.of()).size() == 3);
 
       produced += produce(topic, produced, 90);
       int sent = produced;
@@ -168,8 +170,9 @@ class KafkaTriggerClusterIT {
         .env("KUBELESS_TRIGGER_FUNCTIONS_URL_TEMPLATE", "http://127.0.0.1:{port}")
         .property("kubeless.kafka.consumer.max-poll-records", String.valueOf(MAX_POLL_RECORDS))
         .property("kubeless.kafka.consumer.probe-interval", "1s")
-        .property("kubeless.kafka.consumer.properties.\"session.timeout.ms\"", "6000")
-        .property("kubeless.kafka.consumer.properties.\"heartbeat.interval.ms\"", "500")
+        // a killed replica's partitions are taken over once its Leases expire
+        .property("kubeless.kafka.lease-duration", "3s")
+        .property("kubeless.kafka.renew-interval", "1s")
         .start(identity);
   }
 

@@ -147,15 +147,6 @@ class KafkaTriggerReconcilerTest {
 
     client.resources(KafkaTrigger.class).inNamespace(ns).withName("t").delete();
     awaitGroups(ns, Set.of());
-    for (String group :
-        List.of(
-            ns + "_t_a_" + first,
-            ns + "_t_b_" + first,
-            ns + "_t_c_" + first,
-            ns + "_t_b_" + second,
-            ns + "_t_c_" + second)) {
-      await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).isEmpty());
-    }
   }
 
   @Test
@@ -269,16 +260,12 @@ class KafkaTriggerReconcilerTest {
     return TriggerStatuses.awaitReady(client, KafkaTrigger.class, ns, name, status, reason);
   }
 
-  /** Waits until the consumer groups of namespace {@code ns} with members are exactly these. */
+  /**
+   * Waits until the bindings of namespace {@code ns} that read their partitions (hold their Leases)
+   * are exactly these consumer groups.
+   */
   private void awaitGroups(String ns, Set<String> groups) {
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                TestingKafka.groups().stream()
-                    .filter(g -> g.startsWith(ns + "_") && !TestingKafka.members(g).isEmpty())
-                    .collect(java.util.stream.Collectors.toSet())
-                    .equals(groups));
+    await().atMost(TIMEOUT).until(() -> TestingKafka.readers(client, ns).keySet().equals(groups));
   }
 
   private double lag(String ns, String function) {

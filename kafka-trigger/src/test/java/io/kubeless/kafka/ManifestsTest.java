@@ -50,7 +50,7 @@ class ManifestsTest {
                 assertThat(rule)
                     .extracting(PolicyRule::getResources, PolicyRule::getVerbs)
                     .containsExactly(List.of("namespaces"), List.of("get", "list", "watch")));
-    // the Lease is the only thing the trigger may create, and only in its own namespace
+    // Leases (status, partitions, membership) are all the trigger may create, in its namespace
     Role leader = only(objects, Role.class);
     assertThat(leader.getMetadata().getNamespace()).isEqualTo("kubeless");
     assertThat(leader.getRules())

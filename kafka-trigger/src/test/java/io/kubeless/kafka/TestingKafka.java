@@ -2,14 +2,19 @@ package io.kubeless.kafka;
 
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeless.api.v1beta1.KafkaTrigger;
 import io.kubeless.api.v1beta1.KafkaTriggerSpec;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -295,12 +300,47 @@ public final class TestingKafka {
     return shared().endOffsets(topic, partitions);
   }
 
-  public static Set<String> members(String group) {
-    return shared().members(group);
-  }
-
+  /** The consumer groups the broker knows: with members, or with committed offsets. */
   public static Set<String> groups() {
     return shared().groups();
+  }
+
+  /**
+   * The bindings of namespace {@code ns} whose partitions are read now, by their consumer group's
+   * name ({@code <ns>_<trigger>_<function>_<topic>}), with the replicas that hold their partition
+   * Leases.
+   */
+  public static Map<String, Set<String>> readers(KubernetesClient client, String ns) {
+    Map<String, Set<String>> readers = new TreeMap<>();
+    List<Lease> leases =
+        client
+            .resources(Lease.class)
+            .inAnyNamespace()
+            .withLabel(
+                LeaseShardCoordinator.roleLabel(KafkaEngine.LEASES), LeaseShardCoordinator.SHARD)
+            .list()
+            .getItems();
+    for (Lease lease : leases) {
+      Map<String, String> a = lease.getMetadata().getAnnotations();
+      String holder = lease.getSpec().getHolderIdentity();
+      if (a == null
+          || holder == null
+          || holder.isEmpty()
+          || !ns.equals(a.get("kubeless.io/namespace"))) {
+        continue;
+      }
+      String shard = a.get("kubeless.io/shard");
+      String group =
+          ns
+              + "_"
+              + a.get("kubeless.io/trigger")
+              + "_"
+              + a.get("kubeless.io/function")
+              + "_"
+              + shard.substring(0, shard.lastIndexOf('-'));
+      readers.computeIfAbsent(group, g -> new TreeSet<>()).add(holder);
+    }
+    return readers;
   }
 
   /** A KafkaTrigger of {@code topic} for the functions labelled {@code selector}, from earliest. */

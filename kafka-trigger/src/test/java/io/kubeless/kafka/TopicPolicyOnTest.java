@@ -121,7 +121,7 @@ class TopicPolicyOnTest {
     annotate(ns, null);
     awaitReady(ns, "t", "False", TopicPolicy.TOPIC_NOT_ALLOWED);
     String group = ns + "_t_fn_" + topic;
-    await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).isEmpty());
+    await().atMost(TIMEOUT).until(() -> !TestingKafka.readers(client, ns).containsKey(group));
     produce(topic, 1, 5);
     await()
         .during(Duration.ofSeconds(3))

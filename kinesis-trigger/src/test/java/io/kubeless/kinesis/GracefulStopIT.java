@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.kubeless.kinesis.kubernetes.LeaseShardCoordinator;
 import io.kubeless.testing.MockApiServer;
 import io.kubeless.testing.PackagedApp;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +66,7 @@ class GracefulStopIT {
     return api.client()
         .resources(Lease.class)
         .inNamespace("kinesis-system")
-        .withName(LeaseShardCoordinator.memberLeaseName(identity))
+        .withName(LeaseShardCoordinator.memberLeaseName("kinesis", identity))
         .get();
   }
 }

@@ -15,13 +15,13 @@ import io.kubeless.api.v1beta1.KinesisTrigger;
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
 import io.kubeless.api.v1beta1.ShardStatus;
 import io.kubeless.api.v1beta1.TriggerStatus;
-import io.kubeless.kinesis.kubernetes.LeaseShardCoordinator;
 import io.kubeless.testing.KinesisLocal;
 import io.kubeless.testing.KubeCluster;
 import io.kubeless.testing.PackagedApp;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.StableCount;
 import io.kubeless.testing.TestFunctions;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -449,7 +449,7 @@ class KinesisClusterIT {
     return admin
         .leases()
         .inNamespace("kubeless")
-        .withLabel(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.SHARD)
+        .withLabel(LeaseShardCoordinator.roleLabel("kinesis"), LeaseShardCoordinator.SHARD)
         .withLabel("kubeless.io/namespace", ns)
         .list()
         .getItems()

@@ -13,10 +13,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.BoundFunctionStatus;
 import io.kubeless.api.v1beta1.KinesisTrigger;
-import io.kubeless.kinesis.kubernetes.LeaseShardCoordinator;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.TestFunctions;
 import io.kubeless.testing.TriggerStatuses;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
@@ -171,7 +171,9 @@ class KinesisTriggerReconcilerTest {
                         client
                             .resources(Lease.class)
                             .inNamespace("kubeless")
-                            .withLabel(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.MEMBER)
+                            .withLabel(
+                                LeaseShardCoordinator.roleLabel("kinesis"),
+                                LeaseShardCoordinator.MEMBER)
                             .list()
                             .getItems())
                     .singleElement()

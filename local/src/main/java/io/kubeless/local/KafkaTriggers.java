@@ -6,6 +6,7 @@ import io.kubeless.kafka.source.ConsumerSettings;
 import io.kubeless.kafka.source.KafkaClientProperties;
 import io.kubeless.kafka.source.KafkaSource;
 import io.kubeless.kafka.source.KafkaSubscription;
+import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
 import java.io.PrintStream;
@@ -19,7 +20,9 @@ import java.util.Set;
 /**
  * KafkaTriggers in local mode: the brokers given ({@code --kafka-bootstrap}, {@code
  * KAFKA_BROKERS}), else an embedded broker with its data in {@code .kubeless/kafka/}, which gets
- * the triggers' topics.
+ * the triggers' topics. This one process reads every partition; the checkpoints live in {@code
+ * .kubeless/kafka-checkpoints/}, so a restart, even after a kill, resumes after the last poll
+ * taken.
  */
 final class KafkaTriggers extends LocalTriggers<KafkaTrigger, KafkaTriggerSpec, KafkaSubscription> {
 
@@ -27,6 +30,7 @@ final class KafkaTriggers extends LocalTriggers<KafkaTrigger, KafkaTriggerSpec, 
   private final int port;
   private EmbeddedKafka kafka;
   private volatile String bootstrap;
+  private volatile InMemoryShardCoordinator coordinator;
 
   /**
    * @param given brokers to use instead of the embedded one, or null
@@ -83,8 +87,10 @@ final class KafkaTriggers extends LocalTriggers<KafkaTrigger, KafkaTriggerSpec, 
             Duration.ofSeconds(10),
             Duration.ofSeconds(10),
             Duration.ofMillis(100),
-            "kubeless-trigger-positions");
-    return new KafkaSource(engine, settings);
+            "kubeless-trigger-positions",
+            ConsumerSettings.CLAIM_INTERVAL);
+    coordinator = new InMemoryShardCoordinator("local", home.resolve("kafka-checkpoints"));
+    return new KafkaSource(engine, settings, coordinator);
   }
 
   /** The embedded broker gets the topics (a given one is the user's to set up). */
@@ -117,6 +123,11 @@ final class KafkaTriggers extends LocalTriggers<KafkaTrigger, KafkaTriggerSpec, 
 
   @Override
   protected void stopServer() {
+    InMemoryShardCoordinator c = coordinator;
+    if (c != null) {
+      c.close();
+    }
+    coordinator = null;
     quietly(kafka);
     kafka = null;
     bootstrap = null;

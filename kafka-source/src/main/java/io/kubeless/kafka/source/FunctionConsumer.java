@@ -1,9 +1,14 @@
 package io.kubeless.kafka.source;
 
 import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.CoordinatorUnavailableException;
+import io.kubeless.trigger.coordination.LostShardException;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.delivery.Batch;
 import io.kubeless.trigger.engine.BindingState;
 import io.kubeless.trigger.engine.BindingState.Phase;
+import io.kubeless.trigger.engine.BindingWorker;
 import io.kubeless.trigger.engine.SourceWorker;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
@@ -13,35 +18,43 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * Delivers a topic to one function, at most once, with its own consumer group ({@code
- * <ns>_<trigger>_<function>_<topic>}): polls without blocking, commits each poll before sending it,
- * and hands each partition's records to the binding's delivery as a {@link Batch}. See DESIGN.md in
- * this package.
+ * Delivers a topic to one function, at most once: claims the partitions it reads through the {@link
+ * ShardCoordinator} (Leases on a cluster), reads them with a consumer of its own assignment (which
+ * starts no thread), polls without blocking, checkpoints each poll in the partitions' Leases before
+ * sending it, then commits it to Kubeless's consumer group ({@code
+ * <ns>_<trigger>_<function>_<topic>}), and hands each partition's records to the binding's delivery
+ * as a {@link Batch}. See DESIGN.md in this package.
  */
 final class FunctionConsumer extends SourceWorker {
 
@@ -52,6 +65,14 @@ final class FunctionConsumer extends SourceWorker {
   private final String groupId;
   private final ConsumerSettings settings;
   private final PositionStore positions;
+  private final ShardCoordinator coordinator;
+  private final BindingKey key;
+
+  /**
+   * The consumer this one replaces (a changed trigger), or null: it claims nothing until that one
+   * has handed back and released its partitions, which it holds under the same identity.
+   */
+  private final BindingWorker previous;
 
   /**
    * The batches in flight of each partition, oldest first, each with the assignment of the
@@ -61,7 +82,7 @@ final class FunctionConsumer extends SourceWorker {
    */
   private final Map<TopicPartition, List<Held>> batches = new ConcurrentHashMap<>();
 
-  /** The partitions assigned now, by the number of their assignment (see handBack). */
+  /** The partitions claimed and read now, by the number of their assignment (see handBack). */
   private final Map<TopicPartition, Long> owned = new ConcurrentHashMap<>();
 
   /**
@@ -77,11 +98,15 @@ final class FunctionConsumer extends SourceWorker {
   private KafkaConsumer<byte[], byte[]> consumer;
   private long assignments;
   private Boolean topicExistedAtStart;
-  private Collection<TopicPartition> unstarted;
   private Map<TopicPartition, Long> outOfRange;
   private long nextCheck;
+  private long nextClaim;
+  private boolean claimNow = true;
   private boolean topicMissing;
   private String brokerProblem;
+  private String coordinatorProblem;
+  private String checkpointProblem;
+  private String groupBusy;
   private boolean checked;
   private boolean joined;
 
@@ -96,7 +121,9 @@ final class FunctionConsumer extends SourceWorker {
       TriggerSource.Binding<KafkaSubscription> binding,
       TriggerEngine engine,
       ConsumerSettings settings,
-      PositionStore positions) {
+      PositionStore positions,
+      ShardCoordinator coordinator,
+      BindingWorker previous) {
     super(
         engine,
         "KafkaTrigger",
@@ -104,13 +131,16 @@ final class FunctionConsumer extends SourceWorker {
         "io.kubeless.kafka.record",
         binding,
         binding.subscription().delivery(),
-        "joining " + groupId(binding.trigger(), binding.function(), binding.subscription().topic()),
+        "claiming the partitions of topic " + binding.subscription().topic(),
         "its records wait in the topic",
         settings.idlePollInterval());
     this.subscription = binding.subscription();
     this.groupId = groupId(trigger, function, subscription.topic());
     this.settings = settings;
     this.positions = positions;
+    this.coordinator = coordinator;
+    this.key = new BindingKey(trigger, function);
+    this.previous = previous;
   }
 
   /** Kubeless's group name, so groups survive a migration from Kubeless. */
@@ -126,30 +156,32 @@ final class FunctionConsumer extends SourceWorker {
     start(engine, "kafka-" + groupId);
   }
 
-  /** One round: settles positions the last poll found missing, checks, polls, delivers. */
+  /** One round: settles positions the last poll found missing, checks, claims, polls, delivers. */
   @Override
   protected int poll() {
     if (consumer == null) {
       consumer = new KafkaConsumer<>(properties());
-      consumer.subscribe(List.of(subscription.topic()), new Rebalances());
     }
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (topicExistedAtStart == null) {
       topicExistedAtStart =
           !c.partitionsFor(subscription.topic(), ConsumerSettings.REQUEST_TIMEOUT).isEmpty();
     }
-    if (unstarted != null) {
-      startPositions(c, unstarted);
-      unstarted = null;
-      joined = true;
-    }
     if (outOfRange != null) {
       resume(c, outOfRange);
       outOfRange = null;
     }
     check(c);
+    if ((claimNow || System.nanoTime() - nextClaim >= 0)
+        && (previous == null || previous.isStopped())) {
+      claim(c);
+    }
     batches.values().forEach(chain -> chain.removeIf(held -> held.batch().isDone()));
     batches.values().removeIf(List::isEmpty);
+    if (c.assignment().isEmpty()) {
+      updateState();
+      return 0;
+    }
     pauseBusyPartitions(c, available());
     updateState();
     ConsumerRecords<byte[], byte[]> records;
@@ -157,9 +189,6 @@ final class FunctionConsumer extends SourceWorker {
       records = c.poll(Duration.ZERO);
     } catch (OffsetOutOfRangeException e) {
       outOfRange = e.offsetOutOfRangePartitions();
-      return 1;
-    } catch (NoOffsetForPartitionException e) {
-      unstarted = e.partitions();
       return 1;
     }
     records.partitions().forEach(tp -> polled.put(tp, records.records(tp)));
@@ -170,6 +199,12 @@ final class FunctionConsumer extends SourceWorker {
   protected void failed(Exception error) {
     if (error instanceof InterruptException) {
       Thread.interrupted();
+    } else if (error instanceof CoordinatorUnavailableException e) {
+      // nothing was sent of what was read since the last checkpoint; the claim comes again
+      coordinatorProblem = e.getMessage();
+      claimNow = true;
+      updateState();
+      delivery.failures().warn(label + ": " + e.getMessage());
     } else if (error instanceof KafkaException e) {
       brokerProblem = describe(e);
       metrics.lag(-1);
@@ -181,7 +216,10 @@ final class FunctionConsumer extends SourceWorker {
     }
   }
 
-  /** A graceful end: the unsent rest of every batch goes back to the group; then it leaves. */
+  /**
+   * A graceful end: the unsent rest of every batch is checkpointed and its partition released, so
+   * another replica (or the next binding) starts exactly there.
+   */
   @Override
   protected void finish() {
     KafkaConsumer<byte[], byte[]> c = consumer;
@@ -190,10 +228,12 @@ final class FunctionConsumer extends SourceWorker {
     }
     try {
       Set<TopicPartition> all = new HashSet<>(batches.keySet());
-      all.addAll(c.assignment());
+      all.addAll(owned.keySet());
       handBack(c, all, true);
       positions.flush();
     } finally {
+      owned.keySet().forEach(this::release);
+      owned.clear();
       // batches of lost partitions still running: nothing is committed for them
       batches.values().forEach(chain -> chain.forEach(held -> held.batch().stop()));
       try {
@@ -220,6 +260,8 @@ final class FunctionConsumer extends SourceWorker {
 
   private Map<String, Object> properties() {
     Map<String, Object> props = new HashMap<>(settings.properties());
+    // the group only keeps the offsets, for tools and for Kubeless: the consumer never joins it
+    // (joining would start a heartbeat thread); the Leases decide who reads what
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + CLIENT_IDS.incrementAndGet());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -247,8 +289,8 @@ final class FunctionConsumer extends SourceWorker {
 
   /**
    * The commit point: the polled records of every partition whose last batch has sent all its
-   * records are committed together, before any of them is sent, and become the partitions' next
-   * batches. Returns how many records it started.
+   * records are checkpointed in the partition's Lease, before any of them is sent, then committed
+   * to the group, and become the partitions' next batches. Returns how many records it started.
    */
   private int deliver(KafkaConsumer<byte[], byte[]> c) {
     if (polled.isEmpty() || !available()) {
@@ -264,25 +306,50 @@ final class FunctionConsumer extends SourceWorker {
     if (ready.isEmpty()) {
       return 0;
     }
-    Map<TopicPartition, Long> offsets = new HashMap<>();
-    ready.forEach((tp, list) -> offsets.put(tp, list.getLast().offset() + 1));
-    int count = ready.values().stream().mapToInt(List::size).sum();
     ready.keySet().forEach(polled::remove);
-    try {
-      commit(c, offsets, settings.commitTimeout());
-    } catch (KafkaException e) {
-      // Not committed, or not known to be: send nothing. If the partitions moved, their new owner
-      // starts from the last commit; if still ours, they are read again, and a graceful stop
-      // before that commits their position back.
-      delivery
-          .failures()
-          .warn(
-              "%s: commit of %d records failed (%s); none of them was sent"
-                  .formatted(label, count, e.getClass().getSimpleName()));
-      uncertain.addAll(ready.keySet());
-      ready.forEach((tp, list) -> rewind(c, tp, list));
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    CoordinatorUnavailableException failure = null;
+    for (var it = ready.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      TopicPartition tp = entry.getKey();
+      if (failure != null) {
+        // not tried: read again
+        it.remove();
+        rewind(c, tp, entry.getValue());
+        continue;
+      }
+      long next = entry.getValue().getLast().offset() + 1;
+      try {
+        checkpoint(tp, next);
+        offsets.put(tp, next);
+      } catch (LostShardException e) {
+        // another replica took the partition over and reads it from its last checkpoint
+        it.remove();
+        lost(c, tp, e.getMessage());
+      } catch (CoordinatorUnavailableException e) {
+        // Not checkpointed, or not known to be: send nothing. If the partition moves, its next
+        // owner starts at the last checkpoint; if still ours, it is read again, and a graceful
+        // stop before that checkpoints its position back.
+        failure = e;
+        it.remove();
+        uncertain.add(tp);
+        rewind(c, tp, entry.getValue());
+        delivery
+            .failures()
+            .warn(
+                "%s: checkpoint of %d records of %s failed; none of them was sent: %s"
+                    .formatted(label, entry.getValue().size(), tp, e.getMessage()));
+      }
+    }
+    if (failure != null) {
+      checkpointProblem = failure.getMessage();
+      claimNow = true;
+    }
+    if (ready.isEmpty()) {
       return 0;
     }
+    commitToGroup(c, offsets, false);
+    int count = ready.values().stream().mapToInt(List::size).sum();
     metrics.received(count);
     List<Held> started = new ArrayList<>();
     ready.forEach(
@@ -314,14 +381,66 @@ final class FunctionConsumer extends SourceWorker {
     }
   }
 
-  /** Commits, and keeps the positions beyond the offsets' retention. */
-  private void commit(
-      KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> offsets, Duration timeout) {
+  /** Writes where a partition goes on into its Lease: the commit point of at most once. */
+  private void checkpoint(TopicPartition tp, long next) throws LostShardException {
+    coordinator.checkpoint(key, shard(tp), Long.toString(next));
+    uncertain.remove(tp);
+    checkpointProblem = null;
+  }
+
+  /**
+   * A partition's id in the coordinator, {@code <topic>-<partition>}: a binding whose trigger moves
+   * to another topic starts that topic afresh.
+   */
+  private static String shard(TopicPartition tp) {
+    return tp.toString();
+  }
+
+  /**
+   * Records checkpointed positions in Kubeless's consumer group (for tools, and for Kubeless) and
+   * in the positions topic. The checkpoint decides; a failure here only delays what tools show.
+   */
+  private void commitToGroup(
+      KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> offsets, boolean sync) {
+    if (offsets.isEmpty()) {
+      return;
+    }
     Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
     offsets.forEach((tp, offset) -> commits.put(tp, new OffsetAndMetadata(offset)));
-    c.commitSync(commits, timeout);
-    uncertain.removeAll(offsets.keySet());
     positions.committed(groupId, offsets);
+    if (!sync) {
+      c.commitAsync(
+          commits,
+          (done, error) -> {
+            if (error != null) {
+              LOG.debugf("%s: committing %s to %s failed: %s", label, done, groupId, error);
+            }
+          });
+      return;
+    }
+    try {
+      c.commitSync(commits, ConsumerSettings.CLOSE_TIMEOUT);
+    } catch (KafkaException e) {
+      LOG.debugf("%s: committing %s to %s failed: %s", label, offsets, groupId, e);
+    }
+  }
+
+  /** A partition another replica took over: forgotten; its batches already checkpointed go on. */
+  private void lost(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, String why) {
+    LOG.infof("%s: lost %s: %s", label, tp, why);
+    owned.remove(tp);
+    polled.remove(tp);
+    uncertain.remove(tp);
+    c.assign(owned.keySet());
+    claimNow = true;
+  }
+
+  private void release(TopicPartition tp) {
+    try {
+      coordinator.release(key, shard(tp));
+    } catch (RuntimeException e) {
+      LOG.debugf(e, "%s: releasing %s", label, tp);
+    }
   }
 
   private Event event(ConsumerRecord<byte[], byte[]> record) {
@@ -390,55 +509,179 @@ final class FunctionConsumer extends SourceWorker {
     if (!commit || rewind.isEmpty()) {
       return;
     }
-    try {
-      commit(c, rewind, ConsumerSettings.CLOSE_TIMEOUT);
-      LOG.debugf("%s: handed back %s", label, rewind);
-    } catch (KafkaException e) {
-      LOG.warnf(
-          "%s: could not hand back the unsent records from %s (%s); they are lost",
-          label, rewind, e);
-    }
+    Map<TopicPartition, Long> handedBack = new HashMap<>();
+    rewind.forEach(
+        (tp, offset) -> {
+          try {
+            checkpoint(tp, offset);
+            handedBack.put(tp, offset);
+          } catch (LostShardException | CoordinatorUnavailableException e) {
+            LOG.warnf(
+                "%s: could not hand back the unsent records of %s from %d (%s); they are lost",
+                label, tp, offset, e.getMessage());
+          }
+        });
+    commitToGroup(c, handedBack, true);
+    LOG.debugf("%s: handed back %s", label, handedBack);
   }
 
-  /** Where partitions without a committed offset start, committed at once (see DESIGN.md). */
-  private void startPositions(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> given) {
+  /**
+   * Claims this replica's share of the topic's partitions: gives up those no longer its own
+   * (handing back their unsent records, or, when another replica took them over, letting their
+   * checkpointed batches go on), and starts those newly its own.
+   */
+  private void claim(KafkaConsumer<byte[], byte[]> c) {
+    claimNow = false;
+    nextClaim = System.nanoTime() + settings.claimInterval().toNanos();
+    Map<String, TopicPartition> partitions = new HashMap<>();
+    for (PartitionInfo info :
+        c.partitionsFor(subscription.topic(), ConsumerSettings.REQUEST_TIMEOUT)) {
+      TopicPartition tp = new TopicPartition(info.topic(), info.partition());
+      partitions.put(shard(tp), tp);
+    }
+    Set<TopicPartition> mine = new HashSet<>();
+    for (String id : coordinator.claim(key, List.copyOf(partitions.keySet()))) {
+      mine.add(partitions.get(id));
+    }
+    coordinatorProblem = null;
+    Set<TopicPartition> gone = new HashSet<>(owned.keySet());
+    gone.removeAll(mine);
+    if (!gone.isEmpty()) {
+      Map<String, String> owners = coordinator.owners(key);
+      Set<TopicPartition> revoked = new HashSet<>();
+      for (TopicPartition tp : gone) {
+        String owner = owners.get(shard(tp));
+        if (owner != null && !owner.equals(coordinator.identity())) {
+          lost(c, tp, "now " + owner + "'s");
+        } else {
+          revoked.add(tp);
+        }
+      }
+      if (!revoked.isEmpty()) {
+        handBack(c, revoked, true);
+        revoked.forEach(
+            tp -> {
+              owned.remove(tp);
+              uncertain.remove(tp);
+              release(tp);
+            });
+        c.assign(owned.keySet());
+      }
+    }
+    Set<TopicPartition> added = new HashSet<>(mine);
+    added.removeAll(owned.keySet());
+    if (!added.isEmpty()) {
+      Map<TopicPartition, Long> start = startPositions(c, added);
+      assignments++;
+      start.keySet().forEach(tp -> owned.put(tp, assignments));
+      c.assign(owned.keySet());
+      start.forEach(c::seek);
+      LOG.debugf("%s: reads %s", label, start);
+    }
+    joined = groupBusy == null;
+  }
+
+  /**
+   * Where newly claimed partitions start (see DESIGN.md): their checkpoint, else the group's
+   * offset, else the positions topic, else by the initial offset; a start that was not checkpointed
+   * is committed to the group, then checkpointed, at once. A partition the group's members still
+   * read (an earlier version of the trigger, or Kubeless's, during an upgrade) is released and
+   * waits until they leave. Returns the partitions started.
+   */
+  private Map<TopicPartition, Long> startPositions(
+      KafkaConsumer<byte[], byte[]> c, Set<TopicPartition> added) {
     Duration timeout = ConsumerSettings.REQUEST_TIMEOUT;
-    Set<TopicPartition> partitions = new HashSet<>(given);
-    partitions.retainAll(c.assignment());
-    Set<TopicPartition> all = new HashSet<>(partitions);
+    Map<TopicPartition, Long> start = new HashMap<>();
+    Set<TopicPartition> fresh = new TreeSet<>(Comparator.comparingInt(TopicPartition::partition));
+    for (TopicPartition tp : added) {
+      Optional<Long> checkpoint = coordinator.checkpoint(key, shard(tp)).flatMap(this::offset);
+      if (checkpoint.isPresent()) {
+        start.put(tp, checkpoint.get());
+      } else {
+        fresh.add(tp);
+      }
+    }
+    groupBusy = null;
+    // the group follows the checkpoints, where an owner killed before its commit left it behind
+    commitToGroup(c, start, false);
+    if (fresh.isEmpty()) {
+      return start;
+    }
+    Set<TopicPartition> all = new HashSet<>(fresh);
     c.partitionsFor(subscription.topic(), timeout)
         .forEach(p -> all.add(new TopicPartition(subscription.topic(), p.partition())));
     Map<TopicPartition, OffsetAndMetadata> committed = c.committed(all, timeout);
-    boolean groupKnown = committed.values().stream().anyMatch(o -> o != null);
-    partitions.removeIf(tp -> committed.get(tp) != null);
-    if (partitions.isEmpty()) {
-      return;
-    }
-    Map<TopicPartition, Long> beginnings = c.beginningOffsets(partitions, timeout);
-    Map<TopicPartition, Long> ends = c.endOffsets(partitions, timeout);
-    Map<TopicPartition, Long> start = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      var kept = positions.lookup(groupId, tp, timeout);
-      long offset;
-      if (kept.isPresent()) {
-        offset = Math.min(Math.max(kept.get(), beginnings.get(tp)), ends.get(tp));
-        skipped(tp, kept.get(), beginnings.get(tp));
-      } else if ("earliest".equals(subscription.initialOffset())
-          || groupKnown
-          || Boolean.FALSE.equals(topicExistedAtStart)) {
-        offset = beginnings.get(tp);
+    boolean known =
+        !start.isEmpty()
+            || !owned.isEmpty()
+            || committed.values().stream().anyMatch(o -> o != null);
+    Set<TopicPartition> unknown = new HashSet<>();
+    Map<TopicPartition, Long> begun = new HashMap<>();
+    for (TopicPartition tp : fresh) {
+      OffsetAndMetadata offset = committed.get(tp);
+      if (offset != null) {
+        begun.put(tp, offset.offset());
       } else {
-        offset = ends.get(tp);
+        unknown.add(tp);
       }
-      c.seek(tp, offset);
-      start.put(tp, offset);
     }
+    if (!unknown.isEmpty()) {
+      Map<TopicPartition, Long> beginnings = c.beginningOffsets(unknown, timeout);
+      Map<TopicPartition, Long> ends = c.endOffsets(unknown, timeout);
+      for (TopicPartition tp : unknown) {
+        var kept = positions.lookup(groupId, tp, timeout);
+        long offset;
+        if (kept.isPresent()) {
+          offset = Math.min(Math.max(kept.get(), beginnings.get(tp)), ends.get(tp));
+          skipped(tp, kept.get(), beginnings.get(tp));
+        } else if ("earliest".equals(subscription.initialOffset())
+            || known
+            || Boolean.FALSE.equals(topicExistedAtStart)) {
+          offset = beginnings.get(tp);
+        } else {
+          offset = ends.get(tp);
+        }
+        begun.put(tp, offset);
+      }
+    }
+    Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+    begun.forEach((tp, offset) -> commits.put(tp, new OffsetAndMetadata(offset)));
     try {
-      commit(c, start, settings.commitTimeout());
+      c.commitSync(commits, settings.commitTimeout());
+      positions.committed(groupId, begun);
+    } catch (CommitFailedException
+        | UnknownMemberIdException
+        | IllegalGenerationException
+        | RebalanceInProgressException e) {
+      groupBusy =
+          "consumer group "
+              + groupId
+              + " has members (an earlier version of the trigger?): waiting for them to leave";
+      LOG.infof("%s: %s (%s)", label, groupBusy, e.getClass().getSimpleName());
+      begun.keySet().forEach(this::release);
+      return start;
     } catch (KafkaException e) {
-      // the consumer starts there all the same; only a move before the first delivery would
-      // decide the start again
-      delivery.failures().warn("%s: could not record the start %s (%s)".formatted(label, start, e));
+      // the checkpoint below decides; the group shows it later
+      LOG.debugf("%s: could not record the start %s in %s: %s", label, begun, groupId, e);
+    }
+    for (var entry : begun.entrySet()) {
+      try {
+        checkpoint(entry.getKey(), entry.getValue());
+        start.put(entry.getKey(), entry.getValue());
+      } catch (LostShardException e) {
+        LOG.infof("%s: %s", label, e.getMessage());
+      }
+    }
+    return start;
+  }
+
+  /** A checkpoint as an offset; one that is not (an edited Lease) is ignored, with a warning. */
+  private Optional<Long> offset(String checkpoint) {
+    try {
+      return Optional.of(Long.parseLong(checkpoint));
+    } catch (NumberFormatException e) {
+      LOG.warnf("%s: ignoring the checkpoint '%s', which is not an offset", label, checkpoint);
+      return Optional.empty();
     }
   }
 
@@ -480,7 +723,7 @@ final class FunctionConsumer extends SourceWorker {
     boolean missing =
         c.partitionsFor(subscription.topic(), ConsumerSettings.REQUEST_TIMEOUT).isEmpty();
     if (topicMissing && !missing) {
-      c.subscribe(List.of(subscription.topic()), new Rebalances());
+      claimNow = true;
     }
     topicMissing = missing;
     brokerProblem = null;
@@ -498,8 +741,14 @@ final class FunctionConsumer extends SourceWorker {
 
   private void updateState() {
     String problem = brokerProblem;
+    String coordination = coordinatorProblem != null ? coordinatorProblem : checkpointProblem;
+    String busy = groupBusy;
     if (problem != null) {
       health.source(Phase.SOURCE_UNAVAILABLE, "BrokerUnavailable", problem);
+    } else if (coordination != null) {
+      health.source(Phase.SOURCE_UNAVAILABLE, "CoordinatorUnavailable", coordination);
+    } else if (busy != null) {
+      health.source(Phase.STARTING, "GroupInUse", busy);
     } else if (topicMissing) {
       health.source(
           Phase.SOURCE_MISSING,
@@ -508,44 +757,12 @@ final class FunctionConsumer extends SourceWorker {
               + subscription.topic()
               + " does not exist; consumption starts when it is created");
     } else if (!checked || !joined) {
-      health.source(Phase.STARTING, BindingState.STARTING, "joining " + groupId);
+      health.source(
+          Phase.STARTING,
+          BindingState.STARTING,
+          "claiming the partitions of topic " + subscription.topic());
     } else {
       health.source(Phase.ACTIVE, "Consuming", "consuming topic " + subscription.topic());
-    }
-  }
-
-  /** Hands back revoked partitions, forgets lost ones, starts assigned ones. */
-  private final class Rebalances implements ConsumerRebalanceListener {
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      try {
-        handBack(consumer, partitions, true);
-      } finally {
-        partitions.forEach(owned::remove);
-        uncertain.removeAll(partitions);
-      }
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      assignments++;
-      partitions.forEach(tp -> owned.put(tp, assignments));
-      if (!partitions.isEmpty()) {
-        startPositions(consumer, partitions);
-      }
-      joined = true;
-    }
-
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      // Fenced, or the session expired: another member may own them already and have committed
-      // further, so nothing is committed back. Their batches go on: their records are committed,
-      // and no other member will read them.
-      LOG.infof("%s: lost %s", label, partitions);
-      partitions.forEach(owned::remove);
-      partitions.forEach(polled::remove);
-      uncertain.removeAll(partitions);
     }
   }
 }

@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 
 /**
  * The Kafka client properties the engine sets on every consumer. The Kafka trigger turns its
@@ -18,10 +17,6 @@ public final class KafkaClientProperties {
   /** What the engine sets on every consumer before the configuration's own properties. */
   public static Map<String, Object> defaults() {
     Map<String, Object> props = new HashMap<>();
-    // cooperative rebalancing moves only the partitions that change owner
-    props.put(
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        CooperativeStickyAssignor.class.getName());
     // a trigger reads topics, it never creates them; a missing topic shows in the status
     props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     // partitions added to a topic are noticed within seconds, not after Kafka's 5 minutes

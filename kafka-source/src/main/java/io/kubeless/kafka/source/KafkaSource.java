@@ -1,6 +1,9 @@
 package io.kubeless.kafka.source;
 
 import io.kubeless.api.v1beta1.KafkaTriggerSpec;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.delivery.Delivery;
 import io.kubeless.trigger.delivery.RetryPolicy;
 import io.kubeless.trigger.engine.BindingWorker;
@@ -10,12 +13,15 @@ import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
 import io.kubeless.trigger.function.LabelSelectors;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * Kafka as a trigger source: a KafkaTrigger's spec becomes a {@link KafkaSubscription}, and each of
- * its bindings a {@link FunctionConsumer} with its own consumer group. One {@link PositionStore}
- * serves every consumer.
+ * its bindings a {@link FunctionConsumer}, which claims its partitions through the {@link
+ * ShardCoordinator} and commits to its own consumer group. One {@link PositionStore} serves every
+ * consumer.
  */
 public final class KafkaSource
     implements TriggerSource<KafkaTriggerSpec, KafkaSubscription>, AutoCloseable {
@@ -26,11 +32,36 @@ public final class KafkaSource
   private final TriggerEngine engine;
   private final ConsumerSettings settings;
   private final PositionStore positions;
+  private final ShardCoordinator coordinator;
+  private final boolean ownsCoordinator;
 
+  /** The latest consumer of each binding: a changed trigger's waits for the one it replaces. */
+  private final Map<BindingKey, FunctionConsumer> latest = new ConcurrentHashMap<>();
+
+  /**
+   * A source whose partitions are claimed through {@code coordinator} (Leases shared by the
+   * replicas on a cluster), which its owner closes after the bindings.
+   */
+  public KafkaSource(
+      TriggerEngine engine, ConsumerSettings settings, ShardCoordinator coordinator) {
+    this(engine, settings, coordinator, false);
+  }
+
+  /** A source alone in its process: it reads every partition, its checkpoints in memory. */
   public KafkaSource(TriggerEngine engine, ConsumerSettings settings) {
+    this(engine, settings, new InMemoryShardCoordinator("local", null), true);
+  }
+
+  private KafkaSource(
+      TriggerEngine engine,
+      ConsumerSettings settings,
+      ShardCoordinator coordinator,
+      boolean ownsCoordinator) {
     this.engine = engine;
     this.settings = settings;
     this.positions = new PositionStore(settings);
+    this.coordinator = coordinator;
+    this.ownsCoordinator = ownsCoordinator;
   }
 
   @Override
@@ -86,7 +117,14 @@ public final class KafkaSource
 
   @Override
   public BindingWorker start(Binding<KafkaSubscription> binding) {
-    FunctionConsumer consumer = new FunctionConsumer(binding, engine, settings, positions);
+    BindingKey key = new BindingKey(binding.trigger(), binding.function());
+    FunctionConsumer consumer;
+    synchronized (latest) {
+      latest.values().removeIf(FunctionConsumer::isStopped);
+      consumer =
+          new FunctionConsumer(binding, engine, settings, positions, coordinator, latest.get(key));
+      latest.put(key, consumer);
+    }
     consumer.start(engine);
     return consumer;
   }
@@ -96,9 +134,12 @@ public final class KafkaSource
     return settings.shutdownTimeout();
   }
 
-  /** Closes the position store; close the bindings first. */
+  /** Closes the position store (and a coordinator of its own); close the bindings first. */
   @Override
   public void close() {
     positions.close();
+    if (ownsCoordinator) {
+      coordinator.close();
+    }
   }
 }

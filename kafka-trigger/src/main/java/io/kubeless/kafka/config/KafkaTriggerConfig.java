@@ -1,5 +1,6 @@
 package io.kubeless.kafka.config;
 
+import io.kubeless.trigger.kubernetes.ShardLeaseConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -7,11 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Configuration of the Kafka trigger ({@code kubeless.kafka.*}). Kubeless's environment variables
- * ({@code KAFKA_BROKERS}, {@code KAFKA_ENABLE_TLS}, ...) map onto it in application.properties.
+ * Configuration of the Kafka trigger ({@code kubeless.kafka.*}, its partition Leases' settings
+ * included). Kubeless's environment variables ({@code KAFKA_BROKERS}, {@code KAFKA_ENABLE_TLS},
+ * ...) map onto it in application.properties.
  */
 @ConfigMapping(prefix = "kubeless.kafka")
-public interface KafkaTriggerConfig {
+public interface KafkaTriggerConfig extends ShardLeaseConfig {
 
   /** Bootstrap servers, {@code host:port[,host:port...]} ({@code KAFKA_BROKERS}). */
   @WithDefault("kafka.kubeless:9092")

@@ -8,8 +8,12 @@ import io.kubeless.api.v1beta1.KafkaTriggerSpec;
 import io.kubeless.kafka.TestingKafka;
 import io.kubeless.testing.BrokerTest;
 import io.kubeless.testing.RecordingFunction;
+import io.kubeless.testing.SteeredCoordinator;
 import io.kubeless.testing.TestingSpecs;
 import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.engine.BindingState;
 import io.kubeless.trigger.engine.BindingState.Phase;
 import io.kubeless.trigger.engine.Bindings;
@@ -29,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +51,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Kafka source in the engine, with no Kubernetes at all: a real broker in the JVM, functions as
- * real HTTP servers, an in-memory function directory and trigger specs fed by hand. What every
- * source must do is the contract test's (KafkaContractIT); this is what only Kafka does: consumer
- * groups, start positions, retention, rebalances, commits.
+ * real HTTP servers, an in-memory function directory and trigger specs fed by hand, partitions
+ * claimed through the in-memory coordinator (steered by a test where it plays another replica).
+ * What every source must do is the contract test's (KafkaContractIT); this is what only Kafka does:
+ * consumer groups, start positions, retention, checkpoints, partitions taken over.
  */
 @BrokerTest
 class KafkaSourceTest {
@@ -215,14 +221,6 @@ class KafkaSourceTest {
     engine.specs().delete(trigger);
     await().atMost(TIMEOUT).until(() -> engine.bindings().running() == 0);
     assertThat(engine.bindings().state(trigger)).isEmpty();
-    for (String group :
-        List.of(
-            "shop_follow_a_" + first,
-            "shop_follow_b_" + first,
-            "shop_follow_b_" + second,
-            "shop_follow_c_" + second)) {
-      await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).isEmpty());
-    }
     assertThat(a.duplicates()).isEmpty();
     assertThat(registry.find("kubeless.trigger.lag").gauges()).isEmpty();
   }
@@ -419,32 +417,72 @@ class KafkaSourceTest {
   }
 
   @Test
-  void aCommitWithAnUnknownOutcomeFollowedByAGracefulStopLosesNothing() throws Exception {
+  void aCheckpointWithAnUnknownOutcomeFollowedByAGracefulStopLosesNothing() throws Exception {
     String topic = topic("unknown", 1);
     RecordingFunction f = function("patient", Map.of("app", "patient"));
     String group = "shop_unknown_patient_" + topic;
+    String shard = topic + "-0";
+    BindingKey binding = new BindingKey(new TriggerId("shop", "unknown"), "patient");
     produce(topic, 1, 20);
-    // every commit of a polled batch times out at once, after the broker was asked: its outcome
-    // is unknown, and the broker applies it
-    Engine first =
-        engine(settings(TestingKafka.bootstrap(), Map.of(), Duration.ofSeconds(5), Duration.ZERO));
+    // every checkpoint of a polled batch times out after the API server applied it: its outcome
+    // is unknown
+    InMemoryShardCoordinator leases = new InMemoryShardCoordinator("replica", null);
+    SteeredCoordinator steered = new SteeredCoordinator(leases, "replica-b");
+    steered.unknownOutcome(checkpoint -> !checkpoint.equals("0"));
+    Engine first = engine(settings(), steered);
     TriggerId trigger = new TriggerId("shop", "unknown");
     first.subscribe(trigger, spec(topic, "app", "patient", "earliest"));
     await()
         .atMost(TIMEOUT)
-        .until(
-            () -> Long.valueOf(20).equals(TestingKafka.committed(group).get(partition(topic, 0))));
+        .until(() -> leases.checkpoint(binding, shard).equals(Optional.of("20")));
     assertThat(f.received()).isZero();
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> first.phases(trigger).equals(List.of(Phase.SOURCE_UNAVAILABLE)));
+    assertThat(first.states(trigger).getFirst().reason()).isEqualTo("CoordinatorUnavailable");
 
-    // a rolling update's SIGTERM
+    // a rolling update's SIGTERM: the position is checkpointed back, and committed to the group
     engines.remove(first);
     first.close();
+    assertThat(leases.checkpoint(binding, shard)).contains("0");
     assertThat(TestingKafka.committed(group)).containsEntry(partition(topic, 0), 0L);
 
-    Engine second = engine();
+    Engine second = engine(settings(), leases);
     second.subscribe(trigger, spec(topic, "app", "patient", "earliest"));
     await().atMost(TIMEOUT).until(() -> f.distinct() == 20);
     assertThat(f.duplicates()).isEmpty();
+  }
+
+  @Test
+  void aTriggerChangedMidStreamHandsOverToItsNewConsumerWithoutDuplicatesOrLoss() throws Exception {
+    String topic = topic("changed", 3);
+    RecordingFunction f = function("steady", Map.of("app", "steady"));
+    // a batch takes about a second to send: the old consumer is mid-batch when replaced
+    f.delay(Duration.ofMillis(20));
+    Engine engine = engine();
+    TriggerId trigger = new TriggerId("shop", "changed");
+    engine.subscribe(trigger, spec(topic, "app", "steady", "earliest"));
+    awaitConsuming(engine, trigger);
+
+    int produced = 0;
+    for (int round = 1; round <= 3; round++) {
+      produce(topic, 3, 300);
+      produced += 300;
+      int before = f.distinct();
+      await().atMost(TIMEOUT).until(() -> f.distinct() > before);
+      // a new consumer of the same binding replaces the running one while records flow
+      KafkaTriggerSpec changed = spec(topic, "app", "steady", "earliest");
+      changed.setMaxInFlight(8 * round);
+      engine.subscribe(trigger, changed);
+    }
+
+    int total = produced;
+    await().atMost(TIMEOUT).until(() -> f.distinct() == total);
+    assertThat(f.duplicates()).isEmpty();
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> f.received() == total);
   }
 
   @Test
@@ -589,9 +627,12 @@ class KafkaSourceTest {
     // the trigger restarts before the function is ever ready
     engines.remove(first);
     first.close();
+    // a new coordinator, no checkpoint: the group's offsets say where it stood
     Engine second = engine();
     second.subscribe(trigger, spec(topic, "app", "sleepy", "latest"));
-    await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).size() == 1);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> second.phases(trigger).equals(List.of(Phase.FUNCTION_UNAVAILABLE)));
     directory.put(f.endpoint("shop", Map.of("app", "sleepy"), true));
 
     await().atMost(TIMEOUT).until(() -> f.distinct() == 30);
@@ -600,7 +641,7 @@ class KafkaSourceTest {
   }
 
   @Test
-  void lostPartitionsFinishTheirBatchesAndNeverHandBackAStaleOffset() throws Exception {
+  void aPartitionTakenOverFinishesItsBatchAndNeverHandsBackAStaleOffset() throws Exception {
     String topic = topic("lost", 2);
     RecordingFunction f = function("stalled", Map.of("app", "stalled"));
     CountDownLatch unblock = new CountDownLatch(1);
@@ -615,51 +656,58 @@ class KafkaSourceTest {
           }
           return 200;
         });
-    String group = "shop_lost_stalled_" + topic;
-    Engine engine =
-        engine(
-            settings(
-                TestingKafka.bootstrap(),
-                Map.of(
-                    "interceptor.classes",
-                    ControlledInterceptor.class.getName(),
-                    "max.poll.interval.ms",
-                    3000),
-                Duration.ofSeconds(1)));
+    String shard = topic + "-0";
+    BindingKey binding = new BindingKey(new TriggerId("shop", "lost"), "stalled");
+    InMemoryShardCoordinator leases = new InMemoryShardCoordinator("replica", null);
+    SteeredCoordinator steered = new SteeredCoordinator(leases, "replica-b");
+    Engine engine = engine(settings(), steered);
     TriggerId trigger = new TriggerId("shop", "lost");
     engine.subscribe(trigger, spec(topic, "app", "stalled", "earliest"));
     awaitConsuming(engine, trigger);
     TestingKafka.produce(records(topic, 0, 10));
-    // the batch of partition 0 (offsets 0-9) is committed and its first request hangs
+    // the batch of partition 0 (offsets 0-9) is checkpointed and its first request hangs
     await().atMost(TIMEOUT).until(() -> f.receivedId(topic + "-0-0"));
-    assertThat(TestingKafka.committed(group)).containsEntry(partition(topic, 0), 10L);
+    assertThat(leases.checkpoint(binding, shard)).contains("10");
 
-    // the poll thread stalls past max.poll.interval.ms: the member leaves and loses both partitions
-    ControlledInterceptor.blockOn(group, partition(topic, 1));
+    // another replica takes partition 0 over (this one's Lease expired unseen)
+    steered.takeOver(shard);
+    TestingKafka.produce(records(topic, 0, 5));
     TestingKafka.produce(records(topic, 1, 5));
-    await().atMost(TIMEOUT).until(() -> ControlledInterceptor.blocked(group));
-    await().atMost(TIMEOUT).until(() -> TestingKafka.members(group).isEmpty());
-    ControlledInterceptor.release(group);
 
-    // it rejoins and gets both back; partition 1 flows
-    await().atMost(TIMEOUT).until(() -> f.requests().stream().anyMatch(r -> r.partition() == 1));
-    // the lost batch goes on when its request returns: its records are committed, and nobody
-    // else would ever send them
+    // partition 1 flows; nothing of partition 0 beyond the checkpoint is sent from here
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> f.requests().stream().filter(r -> r.partition() == 1).count() == 5);
+    // the batch taken over goes on when its request returns: its records are checkpointed, and
+    // the new owner starts after them
     unblock.countDown();
     await().atMost(TIMEOUT).until(() -> f.distinct() == 15);
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> f.distinct() == 15);
+    assertThat(f.requests()).noneMatch(r -> r.partition() == 0 && r.offset() >= 10);
     assertThat(f.duplicates()).isEmpty();
-    // no stale offset (the lost batch's first unsent, 1) was committed over the group's 10
+    // no stale offset (the batch's first unsent, 1) was handed back over the new owner's 10
     engines.remove(engine);
     engine.close();
-    assertThat(TestingKafka.committed(group))
-        .containsEntry(partition(topic, 0), 10L)
-        .containsEntry(partition(topic, 1), 5L);
+    assertThat(leases.checkpoint(binding, shard)).contains("10");
+    assertThat(leases.checkpoint(binding, topic + "-1")).contains("5");
   }
 
   // --- helpers ---------------------------------------------------------------------------
 
   private Engine engine() {
-    return engine(settings(TestingKafka.bootstrap(), Map.of(), Duration.ofSeconds(5)));
+    return engine(settings());
+  }
+
+  private static ConsumerSettings settings() {
+    return settings(TestingKafka.bootstrap(), Map.of(), Duration.ofSeconds(5));
+  }
+
+  /** An engine whose partitions are claimed through {@code coordinator}, which outlives it. */
+  private Engine engine(ConsumerSettings settings, ShardCoordinator coordinator) {
+    return engine(invoker, settings, coordinator);
   }
 
   private Engine engine(ConsumerSettings settings) {
@@ -667,8 +715,16 @@ class KafkaSourceTest {
   }
 
   private Engine engine(Invoker client, ConsumerSettings settings) {
+    return engine(client, settings, null);
+  }
+
+  /** An engine; with no coordinator, its source reads every partition, checkpoints in memory. */
+  private Engine engine(Invoker client, ConsumerSettings settings, ShardCoordinator coordinator) {
     TriggerEngine engine = new TriggerEngine(directory, client, new TriggerMetrics(registry));
-    KafkaSource source = new KafkaSource(engine, settings);
+    KafkaSource source =
+        coordinator == null
+            ? new KafkaSource(engine, settings)
+            : new KafkaSource(engine, settings, coordinator);
     Bindings<KafkaTriggerSpec, KafkaSubscription> bindings =
         new Bindings<>(engine, source, Duration.ofSeconds(2));
     TestingSpecs<KafkaTriggerSpec> specs = new TestingSpecs<>();
@@ -688,8 +744,6 @@ class KafkaSourceTest {
     Map<String, Object> props = KafkaClientProperties.defaults();
     props.put("bootstrap.servers", bootstrap);
     props.put("max.poll.records", 50);
-    props.put("session.timeout.ms", 6000);
-    props.put("heartbeat.interval.ms", 500);
     props.put("max.partition.fetch.bytes", 1024 * 1024);
     props.putAll(extra);
     return new ConsumerSettings(
@@ -699,7 +753,8 @@ class KafkaSourceTest {
         stopTimeout,
         Duration.ofSeconds(1),
         Duration.ofMillis(100),
-        "kubeless-trigger-positions");
+        "kubeless-trigger-positions",
+        ConsumerSettings.CLAIM_INTERVAL);
   }
 
   /** An engine whose brokers are at the given address, with short timeouts. */
@@ -714,7 +769,8 @@ class KafkaSourceTest {
             Duration.ofSeconds(1),
             Duration.ofSeconds(1),
             Duration.ofMillis(100),
-            ""));
+            "",
+            ConsumerSettings.CLAIM_INTERVAL));
   }
 
   private RecordingFunction function(String name, Map<String, String> labels) throws Exception {

@@ -1,6 +1,7 @@
 package io.kubeless.kinesis.source;
 
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.delivery.Delivery;
 import io.kubeless.trigger.delivery.RetryPolicy;
 import io.kubeless.trigger.engine.BindingWorker;

@@ -1,5 +1,9 @@
 package io.kubeless.kinesis.source;
 
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.CoordinatorUnavailableException;
+import io.kubeless.trigger.coordination.LostShardException;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.delivery.Batch;
 import io.kubeless.trigger.engine.BindingState;
 import io.kubeless.trigger.engine.BindingState.Phase;

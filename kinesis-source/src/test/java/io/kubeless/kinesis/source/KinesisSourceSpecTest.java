@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
+import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
 import io.kubeless.trigger.delivery.Ordering;
 import io.kubeless.trigger.engine.FunctionSelection;
 import io.kubeless.trigger.engine.InvalidTriggerException;

@@ -7,8 +7,12 @@ import io.kubeless.api.v1beta1.KinesisTriggerSpec;
 import io.kubeless.testing.BrokerTest;
 import io.kubeless.testing.KinesisLocal;
 import io.kubeless.testing.RecordingFunction;
+import io.kubeless.testing.SteeredCoordinator;
 import io.kubeless.testing.TestingSpecs;
 import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.engine.BindingState;
 import io.kubeless.trigger.engine.Bindings;
 import io.kubeless.trigger.engine.TriggerEngine;
@@ -765,63 +769,6 @@ class KinesisSourceTest {
     return kinesis.getRecords(b -> b.shardIterator(iterator).limit(10_000)).records().size();
   }
 
-  /**
-   * Another replica as the coordinator sees it: the shards in {@link #others} are its, so claim
-   * leaves them out and a checkpoint of one of them fails.
-   */
-  private static final class TwoReplicas implements ShardCoordinator {
-    final InMemoryShardCoordinator mine = new InMemoryShardCoordinator("replica-a", null);
-    final Set<String> others = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    final Set<String> released = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    @Override
-    public String identity() {
-      return mine.identity();
-    }
-
-    @Override
-    public Set<String> claim(BindingKey binding, List<String> shards) {
-      return mine.claim(binding, shards.stream().filter(s -> !others.contains(s)).toList());
-    }
-
-    @Override
-    public java.util.Optional<String> checkpoint(BindingKey binding, String shard) {
-      return mine.checkpoint(binding, shard);
-    }
-
-    @Override
-    public void checkpoint(BindingKey binding, String shard, String sequenceNumber)
-        throws LostShardException {
-      if (others.contains(shard)) {
-        throw new LostShardException(shard + " belongs to replica-b");
-      }
-      mine.checkpoint(binding, shard, sequenceNumber);
-    }
-
-    @Override
-    public void release(BindingKey binding, String shard) {
-      released.add(shard);
-      mine.release(binding, shard);
-    }
-
-    @Override
-    public Map<String, String> owners(BindingKey binding) {
-      Map<String, String> owners = new HashMap<>(mine.owners(binding));
-      others.forEach(s -> owners.put(s, "replica-b"));
-      return owners;
-    }
-
-    @Override
-    public void forget(BindingKey binding) {
-      mine.forget(binding);
-    }
-
-    @Override
-    public void close() {
-      mine.close();
-    }
-  }
-
   @Test
   void aShardTakenOverByAnotherReplicaIsNoLongerSentAndIsReleased() throws Exception {
     String stream = stream("takeover");
@@ -829,7 +776,8 @@ class KinesisSourceTest {
     put(stream, 0, 400, 20);
     String kept = "shardId-000000000000";
     String lost = "shardId-000000000001";
-    TwoReplicas coordinator = new TwoReplicas();
+    SteeredCoordinator coordinator =
+        new SteeredCoordinator(new InMemoryShardCoordinator("replica-a", null), "replica-b");
     Process p = new Process(coordinator);
     RecordingFunction f = function("shared");
     f.delay(Duration.ofMillis(5));
@@ -839,9 +787,9 @@ class KinesisSourceTest {
         .atMost(TIMEOUT)
         .until(() -> f.requests().stream().anyMatch(r -> shardOf(stream, r).equals(lost)));
 
-    coordinator.others.add(lost);
+    coordinator.takeOver(lost);
 
-    await().atMost(TIMEOUT).until(() -> coordinator.released.contains(lost));
+    await().atMost(TIMEOUT).until(() -> coordinator.released().contains(lost));
     int inKept = count(stream, kept);
     await()
         .atMost(TIMEOUT)
@@ -873,7 +821,7 @@ class KinesisSourceTest {
                       });
             });
 
-    coordinator.others.add(kept);
+    coordinator.takeOver(kept);
 
     await()
         .atMost(TIMEOUT)
@@ -883,7 +831,7 @@ class KinesisSourceTest {
               assertThat(state.phase()).isEqualTo(BindingState.Phase.ACTIVE);
               assertThat(state.message()).contains("reading none of the 2 shards");
             });
-    assertThat(coordinator.released).contains(kept, lost);
+    assertThat(coordinator.released()).contains(kept, lost);
   }
 
   @Test

@@ -1,9 +1,9 @@
 package io.kubeless.kinesis.config;
 
+import io.kubeless.trigger.kubernetes.ShardLeaseConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * Configuration of the Kinesis trigger ({@code kubeless.kinesis.*}): how shards are read, and how
@@ -11,7 +11,7 @@ import java.util.Optional;
  * come from each trigger's Secret), so no Kubeless variable maps onto it.
  */
 @ConfigMapping(prefix = "kubeless.kinesis")
-public interface KinesisTriggerConfig {
+public interface KinesisTriggerConfig extends ShardLeaseConfig {
 
   /**
    * Most records one GetRecords returns (1 to 10,000), each read checkpointed before any of it is
@@ -50,28 +50,4 @@ public interface KinesisTriggerConfig {
    */
   @WithDefault("1s")
   Duration idleInterval();
-
-  /**
-   * How long a shard Lease (and a replica's membership Lease) that is not renewed keeps the other
-   * replicas away: after a crash, its shards wait this long for a new owner.
-   */
-  @WithDefault("15s")
-  Duration leaseDuration();
-
-  /** How often a replica renews its Leases; well below {@code lease-duration}. */
-  @WithDefault("5s")
-  Duration renewInterval();
-
-  /**
-   * The namespace of the shard and membership Leases; the controller's own (that of the status
-   * Lease, {@code KUBELESS_NAMESPACE}) when unset. The controller needs rights on Leases there
-   * only.
-   */
-  Optional<String> leaseNamespace();
-
-  /**
-   * This replica's name in the Leases and in {@code status.shards[].owner}; the status Lease's
-   * identity (the pod name, {@code HOSTNAME}) when unset.
-   */
-  Optional<String> identity();
 }

@@ -1,8 +1,7 @@
 package io.kubeless.kinesis.config;
 
-import io.kubeless.kinesis.kubernetes.LeaseShardCoordinator;
 import io.kubeless.kinesis.source.KinesisSettings;
-import java.util.Optional;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 
 /** Turns the trigger's configuration into the Kinesis source's and the Leases' settings. */
 public final class KinesisTriggerSettings {
@@ -42,24 +41,6 @@ public final class KinesisTriggerSettings {
    */
   public static LeaseShardCoordinator.Settings leases(
       KinesisTriggerConfig config, String namespace, String identity) {
-    if (config.renewInterval().isZero()
-        || config.renewInterval().isNegative()
-        || config.renewInterval().compareTo(config.leaseDuration()) >= 0) {
-      throw new IllegalArgumentException(
-          "kubeless.kinesis.renew-interval ("
-              + config.renewInterval()
-              + ") must be positive and shorter than kubeless.kinesis.lease-duration ("
-              + config.leaseDuration()
-              + "), or Leases expire between two renewals");
-    }
-    return new LeaseShardCoordinator.Settings(
-        given(config.leaseNamespace()).orElse(namespace),
-        given(config.identity()).orElse(identity),
-        config.leaseDuration(),
-        config.renewInterval());
-  }
-
-  private static Optional<String> given(Optional<String> value) {
-    return value.map(String::trim).filter(v -> !v.isEmpty());
+    return config.leases("kinesis", namespace, identity);
   }
 }

@@ -3,8 +3,8 @@ package io.kubeless.kinesis.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kubeless.kinesis.kubernetes.LeaseShardCoordinator;
 import io.kubeless.kinesis.source.KinesisSettings;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import io.kubeless.trigger.kubernetes.TriggerConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.EnvConfigSource;
@@ -39,7 +39,7 @@ class KinesisTriggerConfigTest {
     assertThat(leases)
         .isEqualTo(
             new LeaseShardCoordinator.Settings(
-                "ops", "pod-1", Duration.ofSeconds(15), Duration.ofSeconds(5)));
+                "kinesis", "ops", "pod-1", Duration.ofSeconds(15), Duration.ofSeconds(5)));
     // the status Lease's namespace, which defaults to kubeless without the downward API
     assertThat(
             KinesisTriggerSettings.leases(
@@ -78,7 +78,11 @@ class KinesisTriggerConfigTest {
     assertThat(KinesisTriggerSettings.leases(config.kinesis(), "kubeless", "pod-1"))
         .isEqualTo(
             new LeaseShardCoordinator.Settings(
-                "kinesis-leases", "replica-a", Duration.ofSeconds(30), Duration.ofSeconds(10)));
+                "kinesis",
+                "kinesis-leases",
+                "replica-a",
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(10)));
   }
 
   @Test

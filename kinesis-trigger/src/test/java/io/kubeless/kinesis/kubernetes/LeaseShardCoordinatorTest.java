@@ -8,12 +8,13 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.kubeless.kinesis.source.BindingKey;
-import io.kubeless.kinesis.source.LostShardException;
-import io.kubeless.kinesis.source.ShardCoordinator;
 import io.kubeless.testing.MockApiServer;
 import io.kubeless.testing.TestFunctions;
 import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.LostShardException;
+import io.kubeless.trigger.coordination.ShardCoordinator;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,12 +73,17 @@ class LeaseShardCoordinatorTest {
 
     awaitSplit(binding, a, b);
 
-    // the owners, as status shows them, are the Leases' live holders
+    // the owners, as status shows them, are the Leases' live holders (as b's cache sees them)
     Set<String> ofA = a.claim(binding, SHARDS);
-    Map<String, String> owners = b.owners(binding);
-    assertThat(owners).containsOnlyKeys(SHARDS);
-    ofA.forEach(shard -> assertThat(owners).containsEntry(shard, "a"));
-    assertThat(owners.values()).containsOnly("a", "b").filteredOn("b"::equals).hasSize(2);
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              Map<String, String> owners = b.owners(binding);
+              assertThat(owners).containsOnlyKeys(SHARDS);
+              ofA.forEach(shard -> assertThat(owners).containsEntry(shard, "a"));
+              assertThat(owners.values()).containsOnly("a", "b").filteredOn("b"::equals).hasSize(2);
+            });
   }
 
   @Test
@@ -101,8 +107,14 @@ class LeaseShardCoordinatorTest {
       assertThat(b.checkpoint(binding, shard))
           .contains("4960000000000000000" + shard.charAt(shard.length() - 1));
     }
-    assertThat(b.owners(binding)).containsOnlyKeys(SHARDS);
-    assertThat(b.owners(binding).values()).containsOnly("b");
+    // owners read b's cache of the Leases, which follows within moments
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              assertThat(b.owners(binding)).containsOnlyKeys(SHARDS);
+              assertThat(b.owners(binding).values()).containsOnly("b");
+            });
   }
 
   @Test
@@ -120,7 +132,8 @@ class LeaseShardCoordinatorTest {
 
     // a's membership Lease is gone with it: b's share is every shard, and none waits to expire
     assertThat(memberLeases()).extracting(l -> l.getSpec().getHolderIdentity()).containsOnly("b");
-    assertThat(b.claim(binding, SHARDS)).containsExactlyInAnyOrderElementsOf(SHARDS);
+    // (as soon as b's cache of the Leases has seen a go)
+    await().atMost(TIMEOUT).until(() -> b.claim(binding, SHARDS), mine -> mine.containsAll(SHARDS));
     for (String shard : aShards) {
       assertThat(b.checkpoint(binding, shard)).contains("seq-" + shard);
     }
@@ -135,13 +148,14 @@ class LeaseShardCoordinatorTest {
 
     var b = replica("b");
     awaitMembers(2);
-    Set<String> kept = a.claim(binding, SHARDS);
-    assertThat(kept).hasSize(2);
+    // a's share halves once its cache of the Leases has seen b's membership
+    Set<String> kept =
+        await().atMost(TIMEOUT).until(() -> a.claim(binding, SHARDS), mine -> mine.size() == 2);
     // the reader stops the two it no longer has, checkpoints them and gives them up
     SHARDS.stream().filter(s -> !kept.contains(s)).forEach(s -> a.release(binding, s));
 
-    assertThat(b.claim(binding, SHARDS))
-        .hasSize(2)
+    assertThat(
+            await().atMost(TIMEOUT).until(() -> b.claim(binding, SHARDS), mine -> mine.size() == 2))
         .doesNotContainAnyElementsOf(kept)
         .containsExactlyInAnyOrderElementsOf(
             SHARDS.stream().filter(s -> !kept.contains(s)).toList());
@@ -200,13 +214,15 @@ class LeaseShardCoordinatorTest {
         api.client()
             .resources(Lease.class)
             .inNamespace(namespace)
-            .withName(LeaseShardCoordinator.leaseName(binding, "shardId-000000000007"))
+            .withName(LeaseShardCoordinator.leaseName("kinesis", binding, "shardId-000000000007"))
             .get();
     assertThat(lease.getMetadata().getName()).matches("kinesis-[0-9a-f]{16}");
     assertThat(lease.getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/managed-by", "kubeless-kinesis-trigger")
-        .containsEntry(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.SHARD)
-        .containsEntry(LeaseShardCoordinator.BINDING, LeaseShardCoordinator.bindingLabel(binding))
+        .containsEntry(LeaseShardCoordinator.roleLabel("kinesis"), LeaseShardCoordinator.SHARD)
+        .containsEntry(
+            LeaseShardCoordinator.bindingLabelKey("kinesis"),
+            LeaseShardCoordinator.bindingLabel(binding))
         .containsEntry("kubeless.io/namespace", "shop")
         .containsEntry("kubeless.io/trigger", "names")
         .containsEntry("kubeless.io/function", "audit");
@@ -217,12 +233,14 @@ class LeaseShardCoordinatorTest {
         .isEqualTo("kubeless-kinesis-trigger-7d9f8c6b5-x2x4z");
     assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(2);
     assertThat(lease.getSpec().getRenewTime()).isNotNull();
-    assertThat(LeaseShardCoordinator.memberLeaseName("kubeless-kinesis-trigger-7d9f8c6b5-x2x4z"))
+    assertThat(
+            LeaseShardCoordinator.memberLeaseName(
+                "kinesis", "kubeless-kinesis-trigger-7d9f8c6b5-x2x4z"))
         .isEqualTo("kinesis-member-kubeless-kinesis-trigger-7d9f8c6b5-x2x4z");
     // a name that would not be a valid one of at most 63 characters is hashed
-    assertThat(LeaseShardCoordinator.memberLeaseName("x".repeat(60)))
+    assertThat(LeaseShardCoordinator.memberLeaseName("kinesis", "x".repeat(60)))
         .matches("kinesis-member-[0-9a-f]{16}");
-    assertThat(LeaseShardCoordinator.memberLeaseName("Pod_A"))
+    assertThat(LeaseShardCoordinator.memberLeaseName("kinesis", "Pod_A"))
         .matches("kinesis-member-[0-9a-f]{16}");
   }
 
@@ -243,8 +261,9 @@ class LeaseShardCoordinatorTest {
             l ->
                 assertThat(l.getMetadata().getLabels())
                     .containsEntry(
-                        LeaseShardCoordinator.BINDING, LeaseShardCoordinator.bindingLabel(kept)));
-    assertThat(a.owners(gone)).isEmpty();
+                        LeaseShardCoordinator.bindingLabelKey("kinesis"),
+                        LeaseShardCoordinator.bindingLabel(kept)));
+    await().atMost(TIMEOUT).until(() -> a.owners(gone).isEmpty());
     assertThat(a.checkpoint(gone, SHARDS.getFirst())).isEmpty();
   }
 
@@ -275,13 +294,13 @@ class LeaseShardCoordinatorTest {
     BindingKey binding = binding("down");
 
     assertThatThrownBy(() -> coordinator.claim(binding, SHARDS))
-        .isInstanceOf(io.kubeless.kinesis.source.CoordinatorUnavailableException.class)
+        .isInstanceOf(io.kubeless.trigger.coordination.CoordinatorUnavailableException.class)
         .hasMessageContaining("Kubernetes API server: claiming the shards of");
     assertThatThrownBy(() -> coordinator.checkpoint(binding, SHARDS.getFirst()))
-        .isInstanceOf(io.kubeless.kinesis.source.CoordinatorUnavailableException.class)
+        .isInstanceOf(io.kubeless.trigger.coordination.CoordinatorUnavailableException.class)
         .hasMessageContaining("reading the checkpoint of shard " + SHARDS.getFirst());
     assertThatThrownBy(() -> coordinator.checkpoint(binding, SHARDS.getFirst(), "42"))
-        .isInstanceOf(io.kubeless.kinesis.source.CoordinatorUnavailableException.class)
+        .isInstanceOf(io.kubeless.trigger.coordination.CoordinatorUnavailableException.class)
         .hasMessageContaining("checkpointing shard " + SHARDS.getFirst());
   }
 
@@ -292,7 +311,8 @@ class LeaseShardCoordinatorTest {
     LeaseShardCoordinator coordinator =
         new LeaseShardCoordinator(
             client,
-            new LeaseShardCoordinator.Settings(namespace, identity, LEASE, Duration.ofMillis(500)));
+            new LeaseShardCoordinator.Settings(
+                "kinesis", namespace, identity, LEASE, Duration.ofMillis(500)));
     closing.add(coordinator);
     return coordinator;
   }
@@ -320,9 +340,10 @@ class LeaseShardCoordinatorTest {
             () -> {
               Set<String> mineA = a.claim(binding, SHARDS);
               Set<String> mineB = b.claim(binding, SHARDS);
-              assertThat(mineA).doesNotContainAnyElementsOf(mineB);
+              // the claims read a cache of the Leases: the split settles within moments
               assertThat(mineA).hasSize(2);
               assertThat(mineB).hasSize(2);
+              assertThat(mineA).doesNotContainAnyElementsOf(mineB);
               Set<String> all = new HashSet<>(mineA);
               all.addAll(mineB);
               assertThat(all).containsExactlyInAnyOrderElementsOf(SHARDS);
@@ -339,7 +360,7 @@ class LeaseShardCoordinatorTest {
     return api.client()
         .resources(Lease.class)
         .inNamespace(namespace)
-        .withLabel(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.MEMBER)
+        .withLabel(LeaseShardCoordinator.roleLabel("kinesis"), LeaseShardCoordinator.MEMBER)
         .list()
         .getItems();
   }
@@ -348,7 +369,7 @@ class LeaseShardCoordinatorTest {
     return api.client()
         .resources(Lease.class)
         .inNamespace(namespace)
-        .withLabel(LeaseShardCoordinator.ROLE, LeaseShardCoordinator.SHARD)
+        .withLabel(LeaseShardCoordinator.roleLabel("kinesis"), LeaseShardCoordinator.SHARD)
         .list()
         .getItems();
   }

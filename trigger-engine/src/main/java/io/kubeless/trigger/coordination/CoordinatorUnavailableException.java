@@ -1,4 +1,4 @@
-package io.kubeless.kinesis.source;
+package io.kubeless.trigger.coordination;
 
 /**
  * The store of a {@link ShardCoordinator} (the Kubernetes API server for Leases) could not be read

@@ -1,4 +1,4 @@
-package io.kubeless.kinesis.kubernetes;
+package io.kubeless.trigger.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -7,11 +7,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.kubeless.kinesis.source.BindingKey;
-import io.kubeless.kinesis.source.CoordinatorUnavailableException;
-import io.kubeless.kinesis.source.LostShardException;
-import io.kubeless.kinesis.source.ShardCoordinator;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.coordination.CoordinatorUnavailableException;
+import io.kubeless.trigger.coordination.LostShardException;
+import io.kubeless.trigger.coordination.ShardCoordinator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,11 +44,18 @@ import org.jboss.logging.Logger;
  * Shard ownership and checkpoints in {@code coordination.k8s.io/v1} Leases, in the controller's
  * namespace: one Lease per (binding, shard), held by the replica that reads the shard, with the
  * shard's checkpoint in its annotation {@value #CHECKPOINT}; and one membership Lease per replica,
- * so that each knows how many share the work (the module's README, "Shard Leases").
+ * so that each knows how many share the work (kinesis-trigger's README, "Shard Leases"). A shard is
+ * a Kinesis shard or a Kafka partition; the source's name ({@code kinesis}, {@code kafka}) prefixes
+ * the Leases' names and labels, so that the triggers of two sources never see each other's.
  *
  * <p>Every write is an update with the resourceVersion last read (optimistic concurrency): two
  * replicas racing for a Lease, or a checkpoint racing a takeover, cannot both win, so a replica
  * that lost a shard finds out at its next checkpoint and sends nothing more of it.
+ *
+ * <p>Claims and owners read an informer's cache of the source's Leases, not the API server: a claim
+ * per binding every few seconds would otherwise list Leases as often, and each list costs the
+ * server in proportion to all the Leases. A stale cache costs nothing but a retry: a write based on
+ * it conflicts. A checkpoint is read from the API server, so a start position is never stale.
  */
 public final class LeaseShardCoordinator implements ShardCoordinator {
 
@@ -56,19 +64,10 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   /** The checkpoint annotation of a shard Lease: a sequence number or {@link #SHARD_END}. */
   public static final String CHECKPOINT = "kubeless.io/checkpoint";
 
-  /** What a Lease is for: {@value #SHARD} or {@value #MEMBER}. */
-  public static final String ROLE = "kubeless.io/kinesis-lease";
-
-  /**
-   * The binding of a shard Lease: the first 16 hex digits of sha256(namespace/trigger/function).
-   */
-  public static final String BINDING = "kubeless.io/kinesis-binding";
-
   public static final String SHARD = "shard";
   public static final String MEMBER = "member";
 
   static final String MANAGED_BY = "app.kubernetes.io/managed-by";
-  static final String MANAGER = "kubeless-kinesis-trigger";
   static final String NAMESPACE = "kubeless.io/namespace";
   static final String TRIGGER = "kubeless.io/trigger";
   static final String FUNCTION = "kubeless.io/function";
@@ -85,15 +84,23 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   /**
    * Where the Leases are and how they are kept.
    *
+   * @param source the event source, a DNS label: {@code kinesis}, {@code kafka}
    * @param namespace the Leases' namespace, the controller's own
    * @param identity this replica's name in them (its pod name)
    * @param leaseDuration how long a Lease not renewed keeps the others away
    * @param renewInterval how often the membership Lease is renewed (readers claim as often)
    */
   public record Settings(
-      String namespace, String identity, Duration leaseDuration, Duration renewInterval) {
+      String source,
+      String namespace,
+      String identity,
+      Duration leaseDuration,
+      Duration renewInterval) {
 
     public Settings {
+      if (source == null || !DNS_LABEL.matcher(source).matches()) {
+        throw new IllegalArgumentException("the source must be a DNS label: " + source);
+      }
       Objects.requireNonNull(namespace, "namespace");
       Objects.requireNonNull(identity, "identity");
       if (renewInterval.isNegative()
@@ -107,10 +114,14 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
 
   private final KubernetesClient client;
   private final Settings settings;
+  private final String source;
+  private final String role;
+  private final String bindingKey;
   private final Clock clock;
   private final String memberLease;
   private final int leaseSeconds;
   private final ScheduledExecutorService membership;
+  private final SharedIndexInformer<Lease> cache;
 
   /** The Leases this replica holds, as last written: their resourceVersion saves a read. */
   private final Map<String, Lease> held = new ConcurrentHashMap<>();
@@ -120,14 +131,32 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   public LeaseShardCoordinator(KubernetesClient client, Settings settings) {
     this.client = client;
     this.settings = settings;
+    this.source = settings.source();
+    this.role = roleLabel(source);
+    this.bindingKey = bindingLabelKey(source);
     this.clock = Clock.systemUTC();
-    this.memberLease = memberLeaseName(settings.identity());
+    this.memberLease = memberLeaseName(source, settings.identity());
     this.leaseSeconds = (int) Math.max(1, (settings.leaseDuration().toMillis() + 999) / 1000);
     this.membership =
         Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().daemon().name("kinesis-membership").unstarted(r));
+            r -> Thread.ofPlatform().daemon().name(source + "-membership").unstarted(r));
     membership.scheduleWithFixedDelay(
         this::renewMembership, 0, settings.renewInterval().toMillis(), TimeUnit.MILLISECONDS);
+    this.cache = leases().withLabel(role).runnableInformer(0);
+    // shard Leases by their binding's label value (memberships have none), and all by role
+    cache.addIndexers(
+        Map.of(
+            BY_BINDING, lease -> label(lease, bindingKey), BY_ROLE, lease -> label(lease, role)));
+    cache.start();
+  }
+
+  private static final String BY_BINDING = "binding";
+  private static final String BY_ROLE = "role";
+
+  private static List<String> label(Lease lease, String key) {
+    Map<String, String> labels = lease.getMetadata().getLabels();
+    String value = labels == null ? null : labels.get(key);
+    return value == null ? List.of() : List.of(value);
   }
 
   @Override
@@ -135,9 +164,22 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return settings.identity();
   }
 
-  /** The Lease of a binding's shard: {@code kinesis-<sha256(ns/trigger/function/shard):16>}. */
-  public static String leaseName(BindingKey binding, String shard) {
-    return "kinesis-" + hash(binding + "/" + shard);
+  /** What a Lease of a source is for: {@value #SHARD} or {@value #MEMBER}. */
+  public static String roleLabel(String source) {
+    return "kubeless.io/" + source + "-lease";
+  }
+
+  /**
+   * The label holding the binding of a shard Lease: the first 16 hex digits of
+   * sha256(namespace/trigger/function).
+   */
+  public static String bindingLabelKey(String source) {
+    return "kubeless.io/" + source + "-binding";
+  }
+
+  /** The Lease of a binding's shard: {@code <source>-<sha256(ns/trigger/function/shard):16>}. */
+  public static String leaseName(String source, BindingKey binding, String shard) {
+    return source + "-" + hash(binding + "/" + shard);
   }
 
   /** The label value that finds a binding's shard Leases. */
@@ -145,12 +187,16 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return hash(binding.toString());
   }
 
-  /** A replica's membership Lease: {@code kinesis-member-<identity>}, or its hash if too long. */
-  public static String memberLeaseName(String identity) {
-    String name = "kinesis-member-" + identity;
+  /** A replica's membership Lease: {@code <source>-member-<identity>}, or its hash if too long. */
+  public static String memberLeaseName(String source, String identity) {
+    String name = source + "-member-" + identity;
     return name.length() <= 63 && DNS_LABEL.matcher(name).matches()
         ? name
-        : "kinesis-member-" + hash(identity);
+        : source + "-member-" + hash(identity);
+  }
+
+  private String leaseName(BindingKey binding, String shard) {
+    return leaseName(source, binding, shard);
   }
 
   @Override
@@ -352,6 +398,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   @Override
   public void close() {
     closed = true;
+    cache.stop();
     membership.shutdownNow();
     try {
       membership.awaitTermination(5, TimeUnit.SECONDS);
@@ -384,8 +431,9 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     String name = lease.getMetadata().getName();
     ZonedDateTime renewed = lease.getSpec().getRenewTime();
     if (renewed != null && renewed.toInstant().plus(settings.renewInterval()).isAfter(now)) {
-      // renewed lately (a checkpoint renews too): readers claim more often than Leases need
-      held.put(name, lease);
+      // renewed lately (a checkpoint renews too): readers claim more often than Leases need; the
+      // cached Lease may be older than this replica's last write, which then stays
+      held.putIfAbsent(name, lease);
       return true;
     }
     Lease current = lease;
@@ -428,21 +476,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         taken =
             leases()
                 .resource(
-                    new LeaseBuilder()
-                        .withNewMetadata()
-                        .withName(name)
-                        .withNamespace(settings.namespace())
-                        .withLabels(shardLabels(binding))
-                        .withAnnotations(annotations(binding, shard))
-                        .endMetadata()
-                        .withNewSpec()
-                        .withHolderIdentity(identity())
-                        .withLeaseDurationSeconds(leaseSeconds)
-                        .withAcquireTime(time)
-                        .withRenewTime(time)
-                        .withLeaseTransitions(0)
-                        .endSpec()
-                        .build())
+                    newLease(name, shardLabels(binding), annotations(binding, shard), time, 0))
                 .create();
       } else {
         String previous = existing.getSpec().getHolderIdentity();
@@ -490,10 +524,22 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   private List<Lease> listShardLeases(BindingKey binding) {
-    LeaseList list =
-        leases().withLabel(ROLE, SHARD).withLabel(BINDING, bindingLabel(binding)).list();
+    List<Lease> leases;
+    if (cache.hasSynced()) {
+      leases =
+          cache.getIndexer().byIndex(BY_BINDING, bindingLabel(binding)).stream()
+              .filter(l -> SHARD.equals(l.getMetadata().getLabels().get(role)))
+              .toList();
+    } else {
+      leases =
+          leases()
+              .withLabel(role, SHARD)
+              .withLabel(bindingKey, bindingLabel(binding))
+              .list()
+              .getItems();
+    }
     // a hash collision of two bindings is all but impossible; the annotations settle it anyway
-    return list.getItems().stream().filter(l -> belongsTo(l, binding)).toList();
+    return leases.stream().filter(l -> belongsTo(l, binding)).toList();
   }
 
   private static boolean belongsTo(Lease lease, BindingKey binding) {
@@ -504,11 +550,11 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         && binding.function().equals(a.get(FUNCTION));
   }
 
-  private static Map<String, String> shardLabels(BindingKey binding) {
+  private Map<String, String> shardLabels(BindingKey binding) {
     Map<String, String> labels = new HashMap<>();
-    labels.put(MANAGED_BY, MANAGER);
-    labels.put(ROLE, SHARD);
-    labels.put(BINDING, bindingLabel(binding));
+    labels.put(MANAGED_BY, manager());
+    labels.put(role, SHARD);
+    labels.put(bindingKey, bindingLabel(binding));
     // readable selectors where the names fit in a label value (kubectl get leases -l ...)
     putIfLabelValue(labels, NAMESPACE, binding.trigger().namespace());
     putIfLabelValue(labels, TRIGGER, binding.trigger().name());
@@ -553,7 +599,11 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   private int liveMembers(Instant now) {
     Set<String> members = new LinkedHashSet<>();
     members.add(identity());
-    for (Lease lease : leases().withLabel(ROLE, MEMBER).list().getItems()) {
+    List<Lease> memberships =
+        cache.hasSynced()
+            ? cache.getIndexer().byIndex(BY_ROLE, MEMBER)
+            : leases().withLabel(role, MEMBER).list().getItems();
+    for (Lease lease : memberships) {
       if (lease.getSpec() == null) {
         continue;
       }
@@ -581,20 +631,12 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
       if (current == null) {
         leases()
             .resource(
-                new LeaseBuilder()
-                    .withNewMetadata()
-                    .withName(memberLease)
-                    .withNamespace(settings.namespace())
-                    .withLabels(Map.of(MANAGED_BY, MANAGER, ROLE, MEMBER))
-                    .withAnnotations(Map.of(IDENTITY, identity()))
-                    .endMetadata()
-                    .withNewSpec()
-                    .withHolderIdentity(identity())
-                    .withLeaseDurationSeconds(leaseSeconds)
-                    .withAcquireTime(time)
-                    .withRenewTime(time)
-                    .endSpec()
-                    .build())
+                newLease(
+                    memberLease,
+                    Map.of(MANAGED_BY, manager(), role, MEMBER),
+                    Map.of(IDENTITY, identity()),
+                    time,
+                    null))
             .create();
       } else {
         leases()
@@ -657,6 +699,34 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
 
   private NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases() {
     return client.resources(Lease.class, LeaseList.class).inNamespace(settings.namespace());
+  }
+
+  /** A Lease this replica holds from {@code time}. */
+  private Lease newLease(
+      String name,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      ZonedDateTime time,
+      Integer transitions) {
+    return new LeaseBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(settings.namespace())
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withNewSpec()
+        .withHolderIdentity(identity())
+        .withLeaseDurationSeconds(leaseSeconds)
+        .withAcquireTime(time)
+        .withRenewTime(time)
+        .withLeaseTransitions(transitions)
+        .endSpec()
+        .build();
+  }
+
+  private String manager() {
+    return "kubeless-" + source + "-trigger";
   }
 
   private static String hash(String value) {

@@ -1,4 +1,4 @@
-package io.kubeless.kinesis.source;
+package io.kubeless.trigger.coordination;
 
 /** This process no longer owns a shard: another replica took it over. */
 public final class LostShardException extends Exception {

@@ -1,4 +1,4 @@
-package io.kubeless.kinesis.source;
+package io.kubeless.trigger.coordination;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.kubeless.kinesis.source;
+package io.kubeless.trigger.coordination;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
