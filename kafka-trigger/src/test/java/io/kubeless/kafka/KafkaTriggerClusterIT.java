@@ -14,6 +14,9 @@ import io.kubeless.testing.PackagedApp;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.TestFunctions;
 import io.kubeless.testing.TriggerStatuses;
+import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
+import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,6 +92,11 @@ class KafkaTriggerClusterIT {
           .containsSubsequence("orders", topic, "True", "orders");
       assertThat(KubeCluster.row(table, "nobody")).containsSubsequence("nobody", topic, "False");
 
+      // a deleted trigger leaves no Lease behind
+      assertThat(partitionLeases(ns, "orders")).hasSize(PARTITIONS);
+      admin.resources(KafkaTrigger.class).inNamespace(ns).withName("orders").delete();
+      await().atMost(TIMEOUT).until(() -> partitionLeases(ns, "orders").isEmpty());
+
       assertThat(trigger.terminate(Duration.ofSeconds(15))).as("ended within 15 s").isTrue();
     }
   }
@@ -158,6 +166,11 @@ class KafkaTriggerClusterIT {
       assertThat(orders.duplicates()).as("duplicates").isEmpty();
       int lost = total - orders.distinct();
       assertThat(lost).as("lost of " + total).isBetween(0, bound);
+
+      // deleted, the trigger leaves no Lease behind: neither the live replica's nor the killed
+      // one's, expired
+      admin.resources(KafkaTrigger.class).inNamespace(ns).withName("orders").delete();
+      await().atMost(TIMEOUT).until(() -> partitionLeases(ns, "orders").isEmpty());
     }
   }
 
@@ -211,6 +224,19 @@ class KafkaTriggerClusterIT {
             t ->
                 t.getStatus() != null
                     && Long.valueOf(generation).equals(t.getStatus().getObservedGeneration()));
+  }
+
+  /** The partition Leases of the binding of {@code trigger} to the function "orders". */
+  private static List<Lease> partitionLeases(String ns, String trigger) {
+    BindingKey binding = new BindingKey(new TriggerId(ns, trigger), "orders");
+    return admin
+        .leases()
+        .inNamespace("kubeless")
+        .withLabel(
+            LeaseShardCoordinator.bindingLabelKey("kafka"),
+            LeaseShardCoordinator.bindingLabel(binding))
+        .list()
+        .getItems();
   }
 
   private static String holder() {

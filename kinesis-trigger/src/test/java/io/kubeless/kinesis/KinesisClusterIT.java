@@ -277,6 +277,9 @@ class KinesisClusterIT {
             .allSatisfy(s -> assertThat(s.getMillisBehindLatest()).isNotNull());
         assertThat(killedAt).isBefore(Instant.now());
       }
+      // deleted, the trigger leaves none of its shard Leases behind (c's had expired)
+      admin.resources(KinesisTrigger.class).inNamespace(ns).withName("count").delete();
+      await().atMost(TIMEOUT).until(() -> shardLeases(ns).isEmpty());
       assertThat(b.terminate(Duration.ofSeconds(40))).isTrue();
     } finally {
       admin.resources(KinesisTrigger.class).inNamespace(ns).delete();

@@ -245,6 +245,24 @@ final class FunctionConsumer extends SourceWorker {
   }
 
   /**
+   * The binding no longer exists: its partitions' Leases and checkpoints go. Its last positions
+   * stay in Kubeless's consumer group and the positions topic (committed as it stopped), where a
+   * binding of the same name resumes should it come back, as with Kubeless.
+   */
+  @Override
+  protected void forget() {
+    if (previous != null) {
+      try {
+        // the consumer it replaced releases its partitions under the same identity: after it
+        previous.awaitStopped(settings.shutdownTimeout());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    coordinator.forget(key);
+  }
+
+  /**
    * A broker problem for the status: the root cause when there is one ("No resolvable bootstrap
    * urls" rather than "Failed to construct kafka consumer"), so that every failure of the same
    * cause reports the same text and the status does not flap.

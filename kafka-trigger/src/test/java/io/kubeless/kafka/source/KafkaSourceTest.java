@@ -486,6 +486,38 @@ class KafkaSourceTest {
   }
 
   @Test
+  void aDeletedTriggerLeavesNoCheckpointAndOneCreatedAgainResumesWhereItsGroupStood()
+      throws Exception {
+    String topic = topic("deleted", 2);
+    RecordingFunction f = function("tidy", Map.of("app", "tidy"));
+    InMemoryShardCoordinator leases = new InMemoryShardCoordinator("replica", null);
+    Engine engine = engine(settings(), leases);
+    TriggerId trigger = new TriggerId("shop", "deleted");
+    BindingKey binding = new BindingKey(trigger, "tidy");
+    engine.subscribe(trigger, spec(topic, "app", "tidy", "earliest"));
+    produce(topic, 2, 40);
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 40);
+    assertThat(leases.checkpoint(binding, topic + "-0")).contains("20");
+
+    engine.specs().delete(trigger);
+
+    await().atMost(TIMEOUT).until(() -> engine.bindings().running() == 0);
+    assertThat(leases.checkpoint(binding, topic + "-0")).isEmpty();
+    assertThat(leases.checkpoint(binding, topic + "-1")).isEmpty();
+    // Kubeless's group keeps where the binding stood, as Kubeless left it
+    assertThat(TestingKafka.committed("shop_deleted_tidy_" + topic))
+        .containsEntry(partition(topic, 0), 20L)
+        .containsEntry(partition(topic, 1), 20L);
+
+    // created again under the same name, it resumes there
+    produce(topic, 2, 20);
+    engine.subscribe(trigger, spec(topic, "app", "tidy", "earliest"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 60);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(leases.checkpoint(binding, topic + "-0")).contains("30");
+  }
+
+  @Test
   void twoTriggersBindingAFunctionToTheSameTopicDeliverOnceThroughTheOlder() throws Exception {
     String topic = topic("twice", 2);
     RecordingFunction f = function("shared", Map.of("app", "shared"));

@@ -1,6 +1,7 @@
 package io.kubeless.kinesis.source;
 
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
+import io.kubeless.trigger.coordination.BindingKey;
 import io.kubeless.trigger.coordination.ShardCoordinator;
 import io.kubeless.trigger.delivery.Delivery;
 import io.kubeless.trigger.delivery.RetryPolicy;
@@ -17,6 +18,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +44,9 @@ public final class KinesisSource
   private final ShardCoordinator coordinator;
   private final CredentialsResolver credentials;
   private final KinesisClients clients;
+
+  /** The latest reader of each binding: a changed trigger's waits for the one it replaces. */
+  private final Map<BindingKey, ShardReader> latest = new ConcurrentHashMap<>();
 
   public KinesisSource(
       TriggerEngine engine,
@@ -199,8 +205,15 @@ public final class KinesisSource
 
   @Override
   public BindingWorker start(Binding<KinesisSubscription> binding) {
-    ShardReader reader =
-        new ShardReader(binding, engine, settings, coordinator, credentials, clients);
+    BindingKey key = new BindingKey(binding.trigger(), binding.function());
+    ShardReader reader;
+    synchronized (latest) {
+      latest.values().removeIf(ShardReader::isStopped);
+      reader =
+          new ShardReader(
+              binding, engine, settings, coordinator, credentials, clients, latest.get(key));
+      latest.put(key, reader);
+    }
     reader.start(engine);
     return reader;
   }

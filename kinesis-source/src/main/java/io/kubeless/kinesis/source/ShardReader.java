@@ -8,6 +8,7 @@ import io.kubeless.trigger.delivery.Batch;
 import io.kubeless.trigger.engine.BindingState;
 import io.kubeless.trigger.engine.BindingState.Phase;
 import io.kubeless.trigger.engine.BindingState.UnitState;
+import io.kubeless.trigger.engine.BindingWorker;
 import io.kubeless.trigger.engine.SourceWorker;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
@@ -76,6 +77,13 @@ final class ShardReader extends SourceWorker {
   private final CredentialsResolver credentials;
   private final KinesisClients clients;
   private final BindingKey key;
+
+  /**
+   * The reader this one replaces (a changed trigger), or null: it claims nothing until that one has
+   * checkpointed and released its shards, which it holds under the same identity.
+   */
+  private final BindingWorker previous;
+
   private final AtomicLong throttled = new AtomicLong();
 
   /** The shards this reader owns and reads, by id. */
@@ -133,7 +141,8 @@ final class ShardReader extends SourceWorker {
       KinesisSettings settings,
       ShardCoordinator coordinator,
       CredentialsResolver credentials,
-      KinesisClients clients) {
+      KinesisClients clients,
+      BindingWorker previous) {
     super(
         engine,
         "KinesisTrigger",
@@ -150,6 +159,7 @@ final class ShardReader extends SourceWorker {
     this.credentials = credentials;
     this.clients = clients;
     this.key = new BindingKey(trigger, function);
+    this.previous = previous;
     this.consumerName = consumerName(trigger, function);
     health.units(() -> units);
     metrics.lag(-1); // Kinesis tells time behind the tip, not a count: see the units
@@ -182,7 +192,7 @@ final class ShardReader extends SourceWorker {
     }
     releaseLeft();
     finishClosedShards();
-    if (claimNow || now - nextClaim >= 0) {
+    if ((claimNow || now - nextClaim >= 0) && (previous == null || previous.isStopped())) {
       claim();
     }
     int taken = 0;
@@ -825,6 +835,23 @@ final class ShardReader extends SourceWorker {
     } finally {
       closeClient();
     }
+  }
+
+  /**
+   * The binding no longer exists: its shards' Leases and checkpoints go, so a binding of the same
+   * name that comes later starts where its {@code startFrom} says.
+   */
+  @Override
+  protected void forget() {
+    if (previous != null) {
+      try {
+        // the reader it replaced releases its shards under the same identity: after it
+        previous.awaitStopped(settings.stopTimeout().plusSeconds(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    coordinator.forget(key);
   }
 
   private void closeClient() {

@@ -338,6 +338,44 @@ class KinesisSourceTest {
     assertThat(second.received("ledger")).isEqualTo(600 - afterFirst);
   }
 
+  @Test
+  void aChangedTriggerHandsItsShardsOverAndADeletedOneLeavesNoCheckpoint(@TempDir Path dir)
+      throws Exception {
+    String stream = stream("changed");
+    create(stream, 2);
+    RecordingFunction f = function("journal");
+    // a batch takes a while to send: the old reader is mid-batch when replaced
+    f.delay(Duration.ofMillis(5));
+    TriggerId id = new TriggerId(NS, "changed");
+    BindingKey binding = new BindingKey(id, "journal");
+    InMemoryShardCoordinator coordinator = new InMemoryShardCoordinator("one", dir);
+    Process p = new Process(coordinator);
+    p.specs.apply(id, spec("journal", stream, "trim_horizon"));
+
+    int put = 0;
+    for (int round = 1; round <= 3; round++) {
+      put(stream, put, put + 200, 7);
+      put += 200;
+      int before = f.distinct();
+      await().atMost(TIMEOUT).until(() -> f.distinct() > before);
+      // a new reader of the same binding replaces the running one while records flow
+      KinesisTriggerSpec changed = spec("journal", stream, "trim_horizon");
+      changed.setMaxInFlight(4 * round);
+      p.specs.apply(id, changed);
+    }
+    int total = put;
+    await().atMost(TIMEOUT).until(() -> f.distinct() == total);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(dir.resolve(NS + "_changed_journal.json")).exists();
+
+    p.specs.delete(id);
+
+    await().atMost(TIMEOUT).until(() -> p.bindings.running() == 0);
+    assertThat(coordinator.checkpoint(binding, "shardId-000000000000")).isEmpty();
+    assertThat(dir.resolve(NS + "_changed_journal.json")).doesNotExist();
+    assertThat(f.received()).isEqualTo(total);
+  }
+
   /** Registers the stream consumer that makes the binding read by enhanced fan-out. */
   private static void registerConsumer(String stream, TriggerId trigger, String function) {
     String arn =

@@ -274,6 +274,30 @@ class LeaseShardCoordinatorTest {
   }
 
   @Test
+  void forgetLeavesTheLeasesAnotherReplicaHoldsLiveAndDeletesTheReleasedOnes() {
+    var a = replica("a");
+    var b = replica("b");
+    BindingKey binding = binding("retired");
+    awaitMembers(2);
+    Set<String> ofA = awaitSplit(binding, a, b);
+    Set<String> ofB = new HashSet<>(SHARDS);
+    ofB.removeAll(ofA);
+    // a retires its binding: releases its shards, then forgets; b has not learned it yet
+    ofA.forEach(shard -> a.release(binding, shard));
+    assertThat(b.claim(binding, SHARDS)).isEqualTo(ofB); // renewed: live
+
+    a.forget(binding);
+
+    assertThat(shardLeases())
+        .extracting(l -> l.getMetadata().getAnnotations().get("kubeless.io/shard"))
+        .containsExactlyInAnyOrderElementsOf(ofB);
+    // b then retires it too: nothing is left
+    ofB.forEach(shard -> b.release(binding, shard));
+    b.forget(binding);
+    assertThat(shardLeases()).isEmpty();
+  }
+
+  @Test
   void anUnreachableApiServerIsReportedAsTheCoordinatorsNotAsAnUnexpectedFailure()
       throws Exception {
     int closedPort;

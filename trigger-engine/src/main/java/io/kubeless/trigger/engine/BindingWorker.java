@@ -14,6 +14,16 @@ public interface BindingWorker {
    */
   void stop();
 
+  /**
+   * Stops it for good: its binding no longer exists (the trigger was deleted, or the function no
+   * longer matches it). It stops as {@link #stop} does, then drops what its source keeps for the
+   * binding (checkpoints, leases), so nothing of it is left behind. A changed trigger, an invalid
+   * spec and a shutdown stop their workers instead: what they keep is where the next one resumes.
+   */
+  default void retire() {
+    stop();
+  }
+
   /** Waits until it has stopped; returns whether it did in time. */
   boolean awaitStopped(Duration timeout) throws InterruptedException;
 

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -242,9 +243,12 @@ public final class Bindings<S, W> implements TriggerSpecSource.Listener<S>, Auto
     Map<String, Running<W>> next = new HashMap<>();
     Map<String, BindingState> duplicated = new TreeMap<>();
     boolean changed = notify;
+    // the functions the trigger still binds: a binding of any other one no longer exists
+    Set<String> bound = new HashSet<>();
     if (entry != null && entry.subscription() != null) {
       W subscription = entry.subscription();
       for (FunctionEndpoint function : selected(id, subscription)) {
+        bound.add(function.name());
         TriggerId owner = owner(id, entry, function);
         if (!owner.equals(id)) {
           duplicated.put(function.name(), duplicate(function.name(), subscription, owner));
@@ -269,8 +273,20 @@ public final class Bindings<S, W> implements TriggerSpecSource.Listener<S>, Auto
         changed = true;
         BindingWorker worker = running.getValue().worker();
         if (!worker.isStopped()) {
-          LOG.infof("%s %s: stopping the binding of %s", source.kind(), id, running.getKey());
-          worker.stop();
+          // an invalid spec keeps its bindings' positions for when it is fixed
+          boolean gone =
+              entry == null || (entry.subscription() != null && !bound.contains(running.getKey()));
+          LOG.infof(
+              "%s %s: stopping the binding of %s%s",
+              source.kind(),
+              id,
+              running.getKey(),
+              gone ? "; it no longer exists, its positions are dropped" : "");
+          if (gone) {
+            worker.retire();
+          } else {
+            worker.stop();
+          }
           stopping.add(worker);
         }
       }

@@ -42,6 +42,7 @@ public abstract class SourceWorker implements BindingWorker {
   private final Semaphore signal = new Semaphore(0);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
+  private volatile boolean retired;
 
   /**
    * @param kind the trigger's kind ({@code KafkaTrigger})
@@ -107,6 +108,12 @@ public abstract class SourceWorker implements BindingWorker {
   protected abstract void finish();
 
   /**
+   * After {@link #finish}, on this thread, when the worker was retired (its binding no longer
+   * exists): drop what the source keeps for the binding, e.g. its checkpoints. A failure is logged.
+   */
+  protected void forget() {}
+
+  /**
    * An event of this binding's trigger by the wire contract.
    *
    * @param id stable per event
@@ -168,6 +175,12 @@ public abstract class SourceWorker implements BindingWorker {
   }
 
   @Override
+  public void retire() {
+    retired = true;
+    stop();
+  }
+
+  @Override
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -209,6 +222,13 @@ public abstract class SourceWorker implements BindingWorker {
         }
       }
       finish();
+      if (retired) {
+        try {
+          forget();
+        } catch (RuntimeException e) {
+          LOG.warnf(e, "%s: what was kept for the binding could not be dropped", label);
+        }
+      }
     } catch (Throwable e) {
       LOG.errorf(e, "%s: the worker stopped%s", label, running ? "; a new one will start" : "");
     } finally {

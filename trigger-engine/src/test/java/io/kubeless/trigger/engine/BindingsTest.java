@@ -132,6 +132,8 @@ class BindingsTest {
                 source.starts.stream().filter(w -> w.subscription.stream().equals("s2")).count()
                     == 1);
     assertThat(source.starts.getFirst().isStopped()).isTrue();
+    // the next one resumes where it stopped: its positions are kept
+    assertThat(source.starts.getFirst().retired).isFalse();
     assertThat(source.running(t)).containsExactly("a");
   }
 
@@ -190,6 +192,8 @@ class BindingsTest {
 
     await().atMost(TIMEOUT).until(() -> source.running(t).isEmpty());
     assertThat(bindings.state(t).orElseThrow().problem()).isEqualTo("spec.stream is empty");
+    // fixed, it resumes where it stopped
+    assertThat(source.starts).noneMatch(w -> w.retired);
   }
 
   @Test
@@ -204,6 +208,7 @@ class BindingsTest {
 
     await().atMost(TIMEOUT).until(() -> source.running(t).isEmpty());
     assertThat(bindings.state(t)).isEmpty();
+    assertThat(source.starts).allMatch(w -> w.retired);
   }
 
   @Test
@@ -217,10 +222,52 @@ class BindingsTest {
     bindings.close();
 
     assertThat(source.starts).allMatch(Worker::isStopped);
+    // a shutdown keeps every position
+    assertThat(source.starts).noneMatch(w -> w.retired);
     assertThat(bindings.running()).isZero();
   }
 
+  @Test
+  void aBindingThatNoLongerExistsIsRetiredAndOneMerelyStoppedIsNot() {
+    function("a", "app", "x");
+    function("b", "app", "x");
+    function("c", "app", "x");
+    TriggerId t = new TriggerId("ns", "t");
+    TriggerId older = new TriggerId("ns", "older");
+    Instant now = Instant.now();
+    specs.apply(t, now, new Spec("s", selector("app", "x")));
+    await().atMost(TIMEOUT).until(() -> source.running(t).equals(Set.of("a", "b", "c")));
+
+    // a function no longer selected, one deleted
+    function("a", "app", "y");
+    directory.remove("ns", "b");
+    await().atMost(TIMEOUT).until(() -> source.running(t).equals(Set.of("c")));
+    assertThat(worker(t, "a").retired).isTrue();
+    assertThat(worker(t, "b").retired).isTrue();
+
+    // an older trigger on the same stream takes c over: c's binding of t still exists
+    specs.apply(older, now.minusSeconds(5), new Spec("s", selector("app", "x")));
+    await().atMost(TIMEOUT).until(() -> source.running(t).isEmpty());
+    assertThat(worker(t, "c").retired).isFalse();
+
+    // the older trigger deleted, t takes c back; then t deleted
+    specs.delete(older);
+    await().atMost(TIMEOUT).until(() -> source.running(t).equals(Set.of("c")));
+    assertThat(worker(older, "c").retired).isTrue();
+    specs.delete(t);
+    await().atMost(TIMEOUT).until(() -> source.running(t).isEmpty());
+    assertThat(worker(t, "c").retired).isTrue();
+  }
+
   // --- helpers -------------------------------------------------------------------------------
+
+  /** The latest worker started for a binding. */
+  private Worker worker(TriggerId trigger, String function) {
+    return source.starts.reversed().stream()
+        .filter(w -> w.binding.trigger().equals(trigger) && w.binding.function().equals(function))
+        .findFirst()
+        .orElseThrow();
+  }
 
   private void function(String name, String key, String value) {
     directory.put(
@@ -321,6 +368,9 @@ class BindingsTest {
     final Spec subscription;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /** Whether it was stopped for good (its binding gone) rather than stopped. */
+    volatile boolean retired;
+
     Worker(TriggerSource.Binding<Spec> binding) {
       this.binding = binding;
       this.subscription = binding.subscription();
@@ -343,6 +393,12 @@ class BindingsTest {
         stopped.countDown();
         binding.onExit().accept(this);
       }
+    }
+
+    @Override
+    public void retire() {
+      retired = true;
+      stop();
     }
 
     @Override

@@ -377,16 +377,42 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return owners;
   }
 
+  /**
+   * Deletes the binding's shard Leases that nobody else holds: free, expired, or this replica's.
+   * One another replica holds live is left to it (it forgets the binding when it learns the trigger
+   * is gone, or the binding is that of a trigger created again under the same name). Each delete is
+   * conditional on the version read, so a Lease taken over meanwhile stays.
+   */
   @Override
   public void forget(BindingKey binding) {
-    for (Lease lease : listShardLeases(binding)) {
-      held.remove(lease.getMetadata().getName());
+    Instant now = clock.instant();
+    List<Lease> leases;
+    try {
+      leases = listShardLeases(binding, true);
+    } catch (KubernetesClientException e) {
+      LOG.warnf("Could not list the Leases of %s to delete them: %s", binding, e.getMessage());
+      return;
+    }
+    for (Lease lease : leases) {
+      String name = lease.getMetadata().getName();
+      if (lease.getSpec() != null
+          && live(lease, now)
+          && !identity().equals(lease.getSpec().getHolderIdentity())) {
+        continue;
+      }
+      held.remove(name);
       try {
-        leases().withName(lease.getMetadata().getName()).delete();
+        leases()
+            .withName(name)
+            .lockResourceVersion(lease.getMetadata().getResourceVersion())
+            .delete();
+        LOG.debugf("%s deleted Lease %s of %s", identity(), name, binding);
       } catch (KubernetesClientException e) {
-        LOG.warnf(
-            "Could not delete Lease %s/%s of %s: %s",
-            settings.namespace(), lease.getMetadata().getName(), binding, e.getMessage());
+        if (e.getCode() != CONFLICT) {
+          LOG.warnf(
+              "Could not delete Lease %s/%s of %s: %s",
+              settings.namespace(), name, binding, e.getMessage());
+        }
       }
     }
   }
@@ -524,8 +550,16 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   private List<Lease> listShardLeases(BindingKey binding) {
+    return listShardLeases(binding, false);
+  }
+
+  /**
+   * The binding's shard Leases, from the cache once it has synced unless {@code fresh} asks the API
+   * server (for what must not miss a Lease created a moment ago).
+   */
+  private List<Lease> listShardLeases(BindingKey binding, boolean fresh) {
     List<Lease> leases;
-    if (cache.hasSynced()) {
+    if (!fresh && cache.hasSynced()) {
       leases =
           cache.getIndexer().byIndex(BY_BINDING, bindingLabel(binding)).stream()
               .filter(l -> SHARD.equals(l.getMetadata().getLabels().get(role)))
