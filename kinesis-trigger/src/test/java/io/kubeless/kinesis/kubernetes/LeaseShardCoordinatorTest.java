@@ -162,9 +162,46 @@ class LeaseShardCoordinatorTest {
   }
 
   @Test
-  void aCheckpointByAReplicaThatDoesNotOwnTheShardIsRefused() throws Exception {
-    var a = replica("a");
+  void aLiveReplicasIdleShardsAreNotWrittenAtEveryClaimAndMoveOnlyOnceItsMembershipExpires() {
+    KubernetesClient ofA = client();
+    var a = replica("a", ofA);
     var b = replica("b");
+    BindingKey binding = binding("idle");
+    awaitMembers(2);
+    Set<String> ofTheA = awaitSplit(binding, a, b);
+    Map<String, String> versions = versions();
+
+    // claims of both, for longer than the lease duration: a's membership is renewed in the
+    // background, so its shards stay a's without being written, and b's stay b's
+    await()
+        .during(LEASE.multipliedBy(2))
+        .atMost(LEASE.multipliedBy(2).plus(TIMEOUT))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                a.claim(binding, SHARDS).equals(ofTheA)
+                    && java.util.Collections.disjoint(b.claim(binding, SHARDS), ofTheA));
+    assertThat(versions()).as("no shard Lease written").isEqualTo(versions);
+
+    // a's process dies: its membership expires, and b takes a's shards then
+    ofA.close();
+    await().atMost(TIMEOUT).until(() -> b.claim(binding, SHARDS), mine -> mine.containsAll(SHARDS));
+  }
+
+  /** The resourceVersion of every shard Lease. */
+  private Map<String, String> versions() {
+    Map<String, String> versions = new java.util.TreeMap<>();
+    shardLeases()
+        .forEach(
+            l -> versions.put(l.getMetadata().getName(), l.getMetadata().getResourceVersion()));
+    return versions;
+  }
+
+  @Test
+  void aCheckpointByAReplicaThatDoesNotOwnTheShardIsRefused() throws Exception {
+    // shard Leases of 4 s: a's membership stays renewed, so only their own expiry frees them
+    var a = replica("a", api.client(), Duration.ofSeconds(4));
+    var b = replica("b", api.client(), Duration.ofSeconds(4));
     BindingKey binding = binding("lost");
     awaitMembers(2);
     List<String> one = List.of("shardId-000000000000");
@@ -231,7 +268,8 @@ class LeaseShardCoordinatorTest {
         .containsEntry("kubeless.io/trigger", "names");
     assertThat(lease.getSpec().getHolderIdentity())
         .isEqualTo("kubeless-kinesis-trigger-7d9f8c6b5-x2x4z");
-    assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(2);
+    // the membership Lease is the heartbeat; a shard Lease lasts ten times as long
+    assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(20);
     assertThat(lease.getSpec().getRenewTime()).isNotNull();
     assertThat(
             LeaseShardCoordinator.memberLeaseName(
@@ -329,6 +367,11 @@ class LeaseShardCoordinatorTest {
   }
 
   private LeaseShardCoordinator replica(String identity, KubernetesClient client) {
+    return replica(identity, client, LEASE.multipliedBy(LeaseShardCoordinator.SHARD_LEASE_FACTOR));
+  }
+
+  private LeaseShardCoordinator replica(
+      String identity, KubernetesClient client, Duration shardLease) {
     if (namespace == null) {
       namespace = TestFunctions.unique("leases");
     }
@@ -336,7 +379,7 @@ class LeaseShardCoordinatorTest {
         new LeaseShardCoordinator(
             client,
             new LeaseShardCoordinator.Settings(
-                "kinesis", namespace, identity, LEASE, Duration.ofMillis(500)));
+                "kinesis", namespace, identity, LEASE, Duration.ofMillis(500), shardLease));
     closing.add(coordinator);
     return coordinator;
   }
@@ -353,7 +396,7 @@ class LeaseShardCoordinatorTest {
 
   /**
    * Claims for both replicas until each reads two shards, never the same one, as their readers do
-   * every renew interval; returns a's.
+   * every renew interval (releasing what they give up); returns a's.
    */
   private static Set<String> awaitSplit(
       BindingKey binding, LeaseShardCoordinator a, LeaseShardCoordinator b) {
@@ -364,6 +407,10 @@ class LeaseShardCoordinatorTest {
             () -> {
               Set<String> mineA = a.claim(binding, SHARDS);
               Set<String> mineB = b.claim(binding, SHARDS);
+              // as readers do, each releases what it gave up (beyond its share, once it has seen
+              // the other's membership); releasing a shard it does not hold does nothing
+              SHARDS.stream().filter(s -> !mineA.contains(s)).forEach(s -> a.release(binding, s));
+              SHARDS.stream().filter(s -> !mineB.contains(s)).forEach(s -> b.release(binding, s));
               // the claims read a cache of the Leases: the split settles within moments
               assertThat(mineA).hasSize(2);
               assertThat(mineB).hasSize(2);

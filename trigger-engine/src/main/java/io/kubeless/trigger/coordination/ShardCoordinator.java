@@ -25,7 +25,7 @@ public interface ShardCoordinator extends AutoCloseable {
    * up to its fair share of the binding's shards across the live replicas, and gives up what is
    * beyond that share (a shard it gives up is no longer in the result; the reader stops it and
    * calls {@link #release}). Called by the binding's reader at least once per renew interval; a
-   * shard not claimed again within the lease duration may be taken by another replica.
+   * shard whose Lease lapses (its holder gone, or not claiming it) may be taken by another replica.
    *
    * @param shards the shards ready to be read: open or closed but not finished, their parents
    *     finished

@@ -52,6 +52,12 @@ import org.jboss.logging.Logger;
  * replicas racing for a Lease, or a checkpoint racing a takeover, cannot both win, so a replica
  * that lost a shard finds out at its next checkpoint and sends nothing more of it.
  *
+ * <p>A shard Lease is held while its holder's membership Lease is renewed: the membership is the
+ * heartbeat (one write per replica and renew interval), so a crashed replica's shards move one
+ * lease duration after its last renewal, and an idle shard's Lease is written only when a third of
+ * its own, longer duration ({@link Settings#shardLeaseDuration}) has passed. That duration bounds a
+ * replica alive but whose reader is stuck. A checkpoint renews the shard's Lease too.
+ *
  * <p>Claims and owners read an informer's cache of the source's Leases, not the API server: a claim
  * per binding every few seconds would otherwise list Leases as often, and each list costs the
  * server in proportion to all the Leases. A stale cache costs nothing but a retry: a write based on
@@ -81,21 +87,45 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   private static final int NOT_FOUND = 404;
   private static final int ATTEMPTS = 5;
 
+  /** A shard Lease lasts this many lease durations unless the settings say otherwise. */
+  public static final int SHARD_LEASE_FACTOR = 10;
+
   /**
    * Where the Leases are and how they are kept.
    *
    * @param source the event source, a DNS label: {@code kinesis}, {@code kafka}
    * @param namespace the Leases' namespace, the controller's own
    * @param identity this replica's name in them (its pod name)
-   * @param leaseDuration how long a Lease not renewed keeps the others away
+   * @param leaseDuration how long a membership Lease not renewed keeps the others away: a crashed
+   *     replica's shards move this long after its last renewal
    * @param renewInterval how often the membership Lease is renewed (readers claim as often)
+   * @param shardLeaseDuration how long a shard Lease lasts without a renewal or a checkpoint, while
+   *     its holder's membership Lease is renewed: it only bounds a replica that is alive but whose
+   *     reader is stuck; renewed when a third of it has passed
    */
   public record Settings(
       String source,
       String namespace,
       String identity,
       Duration leaseDuration,
-      Duration renewInterval) {
+      Duration renewInterval,
+      Duration shardLeaseDuration) {
+
+    /** Settings whose shard Leases last {@value #SHARD_LEASE_FACTOR} lease durations. */
+    public Settings(
+        String source,
+        String namespace,
+        String identity,
+        Duration leaseDuration,
+        Duration renewInterval) {
+      this(
+          source,
+          namespace,
+          identity,
+          leaseDuration,
+          renewInterval,
+          leaseDuration.multipliedBy(SHARD_LEASE_FACTOR));
+    }
 
     public Settings {
       if (source == null || !DNS_LABEL.matcher(source).matches()) {
@@ -109,6 +139,10 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         throw new IllegalArgumentException(
             "the renew interval must be positive and shorter than the lease duration");
       }
+      if (shardLeaseDuration.compareTo(leaseDuration) < 0) {
+        throw new IllegalArgumentException(
+            "a shard Lease must last at least the lease duration: " + shardLeaseDuration);
+      }
     }
   }
 
@@ -120,6 +154,11 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   private final Clock clock;
   private final String memberLease;
   private final int leaseSeconds;
+  private final int shardLeaseSeconds;
+
+  /** A shard Lease this replica holds is written again once its last write is this old. */
+  private final Duration shardRenewAfter;
+
   private final ScheduledExecutorService membership;
   private final SharedIndexInformer<Lease> cache;
 
@@ -127,6 +166,9 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   private final Map<String, Lease> held = new ConcurrentHashMap<>();
 
   private volatile boolean closed;
+
+  /** Whether this replica's membership Lease was written once: the others count it from then. */
+  private volatile boolean member;
 
   public LeaseShardCoordinator(KubernetesClient client, Settings settings) {
     this.client = client;
@@ -136,7 +178,11 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     this.bindingKey = bindingLabelKey(source);
     this.clock = Clock.systemUTC();
     this.memberLease = memberLeaseName(source, settings.identity());
-    this.leaseSeconds = (int) Math.max(1, (settings.leaseDuration().toMillis() + 999) / 1000);
+    this.leaseSeconds = seconds(settings.leaseDuration());
+    this.shardLeaseSeconds = seconds(settings.shardLeaseDuration());
+    Duration third = Duration.ofSeconds(shardLeaseSeconds).dividedBy(3);
+    this.shardRenewAfter =
+        third.compareTo(settings.renewInterval()) > 0 ? third : settings.renewInterval();
     this.membership =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name(source + "-membership").unstarted(r));
@@ -212,16 +258,25 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   private Set<String> claimLeases(BindingKey binding, List<String> shards) {
+    if (!member) {
+      // the others hold a shard Lease for this replica's only once they see its membership
+      synchronized (this) {
+        if (!member) {
+          writeMembership();
+        }
+      }
+    }
     Instant now = clock.instant();
     Map<String, Lease> leases = shardLeases(binding);
     List<String> wanted = new ArrayList<>(new TreeSet<>(shards));
-    int share = Math.ceilDiv(wanted.size(), liveMembers(now));
+    Set<String> members = liveMembers(now);
+    int share = Math.ceilDiv(wanted.size(), members.size());
 
     List<String> own = new ArrayList<>();
     List<String> free = new ArrayList<>();
     for (String shard : wanted) {
       Lease lease = leases.get(shard);
-      if (lease == null || !live(lease, now)) {
+      if (lease == null || !held(lease, members, now)) {
         free.add(shard);
       } else if (identity().equals(lease.getSpec().getHolderIdentity())) {
         own.add(shard);
@@ -297,7 +352,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
               .endMetadata()
               .editSpec()
               .withRenewTime(now())
-              .withLeaseDurationSeconds(leaseSeconds)
+              .withLeaseDurationSeconds(shardLeaseSeconds)
               .endSpec()
               .build();
       try {
@@ -363,14 +418,16 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     Instant now = clock.instant();
     Map<String, String> owners = new TreeMap<>();
     Map<String, Lease> leases;
+    Set<String> members;
     try {
       leases = shardLeases(binding);
+      members = liveMembers(now);
     } catch (KubernetesClientException e) {
       throw unavailable("reading the owners of " + binding, e);
     }
     leases.forEach(
         (shard, lease) -> {
-          if (live(lease, now)) {
+          if (held(lease, members, now)) {
             owners.put(shard, lease.getSpec().getHolderIdentity());
           }
         });
@@ -387,8 +444,10 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   public void forget(BindingKey binding) {
     Instant now = clock.instant();
     List<Lease> leases;
+    Set<String> members;
     try {
       leases = listShardLeases(binding, true);
+      members = liveMembers(now);
     } catch (KubernetesClientException e) {
       LOG.warnf("Could not list the Leases of %s to delete them: %s", binding, e.getMessage());
       return;
@@ -396,7 +455,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     for (Lease lease : leases) {
       String name = lease.getMetadata().getName();
       if (lease.getSpec() != null
-          && live(lease, now)
+          && held(lease, members, now)
           && !identity().equals(lease.getSpec().getHolderIdentity())) {
         continue;
       }
@@ -453,12 +512,14 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
 
   // --- shard Leases ------------------------------------------------------------------------
 
-  private boolean renew(Lease lease, Instant now) {
-    String name = lease.getMetadata().getName();
-    ZonedDateTime renewed = lease.getSpec().getRenewTime();
-    if (renewed != null && renewed.toInstant().plus(settings.renewInterval()).isAfter(now)) {
-      // renewed lately (a checkpoint renews too): readers claim more often than Leases need; the
-      // cached Lease may be older than this replica's last write, which then stays
+  private boolean renew(Lease cached, Instant now) {
+    String name = cached.getMetadata().getName();
+    // the cache may not have seen this replica's last write yet, which is then the one to go by
+    Lease written = held.get(name);
+    Lease lease = written != null && renewed(written).isAfter(renewed(cached)) ? written : cached;
+    if (renewedLately(lease, now)) {
+      // a checkpoint renews too: this replica's membership Lease says it is alive, so an idle
+      // shard costs a write only once a third of its Lease has passed
       held.putIfAbsent(name, lease);
       return true;
     }
@@ -466,6 +527,11 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     for (int attempt = 0; attempt < 2; attempt++) {
       if (current == null || !identity().equals(current.getSpec().getHolderIdentity())) {
         break;
+      }
+      if (attempt > 0 && renewedLately(current, now)) {
+        // renewed meanwhile (a checkpoint): nothing to write
+        held.put(name, current);
+        return true;
       }
       try {
         held.put(
@@ -475,7 +541,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
                     new LeaseBuilder(current)
                         .editSpec()
                         .withRenewTime(now())
-                        .withLeaseDurationSeconds(leaseSeconds)
+                        .withLeaseDurationSeconds(shardLeaseSeconds)
                         .endSpec()
                         .build())
                 .update());
@@ -493,6 +559,19 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return false;
   }
 
+  /**
+   * Whether a shard Lease was renewed within a third of its duration, as this version writes it.
+   */
+  private boolean renewedLately(Lease lease, Instant now) {
+    return renewed(lease).plus(shardRenewAfter).isAfter(now)
+        && Integer.valueOf(shardLeaseSeconds).equals(lease.getSpec().getLeaseDurationSeconds());
+  }
+
+  private static Instant renewed(Lease lease) {
+    ZonedDateTime time = lease.getSpec().getRenewTime();
+    return time == null ? Instant.MIN : time.toInstant();
+  }
+
   private boolean acquire(BindingKey binding, String shard, Lease existing, Instant now) {
     String name = leaseName(binding, shard);
     ZonedDateTime time = now();
@@ -502,7 +581,13 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         taken =
             leases()
                 .resource(
-                    newLease(name, shardLabels(binding), annotations(binding, shard), time, 0))
+                    newLease(
+                        name,
+                        shardLabels(binding),
+                        annotations(binding, shard),
+                        time,
+                        0,
+                        shardLeaseSeconds))
                 .create();
       } else {
         String previous = existing.getSpec().getHolderIdentity();
@@ -513,7 +598,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
                     new LeaseBuilder(existing)
                         .editSpec()
                         .withHolderIdentity(identity())
-                        .withLeaseDurationSeconds(leaseSeconds)
+                        .withLeaseDurationSeconds(shardLeaseSeconds)
                         .withAcquireTime(time)
                         .withRenewTime(time)
                         .withLeaseTransitions(transitions == null ? 1 : transitions + 1)
@@ -522,7 +607,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
                 .update();
         if (previous != null && !previous.isEmpty() && !previous.equals(identity())) {
           LOG.infof(
-              "%s took over shard %s of %s from %s, whose Lease expired",
+              "%s took over shard %s of %s from %s, which is gone or whose Lease expired",
               identity(), shard, binding, previous);
         }
       }
@@ -630,7 +715,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   // --- membership --------------------------------------------------------------------------
 
   /** This replica plus the others whose membership Lease was renewed within the lease duration. */
-  private int liveMembers(Instant now) {
+  private Set<String> liveMembers(Instant now) {
     Set<String> members = new LinkedHashSet<>();
     members.add(identity());
     List<Lease> memberships =
@@ -652,7 +737,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         }
       }
     }
-    return members.size();
+    return members;
   }
 
   private void renewMembership() {
@@ -660,30 +745,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
       return;
     }
     try {
-      Lease current = leases().withName(memberLease).get();
-      ZonedDateTime time = now();
-      if (current == null) {
-        leases()
-            .resource(
-                newLease(
-                    memberLease,
-                    Map.of(MANAGED_BY, manager(), role, MEMBER),
-                    Map.of(IDENTITY, identity()),
-                    time,
-                    null))
-            .create();
-      } else {
-        leases()
-            .resource(
-                new LeaseBuilder(current)
-                    .editSpec()
-                    .withHolderIdentity(identity())
-                    .withLeaseDurationSeconds(leaseSeconds)
-                    .withRenewTime(time)
-                    .endSpec()
-                    .build())
-            .update();
-      }
+      writeMembership();
     } catch (KubernetesClientException e) {
       LOG.warnf(
           "%s could not renew its membership Lease %s/%s: %s",
@@ -691,6 +753,36 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     } catch (RuntimeException e) {
       LOG.warnf(e, "%s could not renew its membership Lease", identity());
     }
+  }
+
+  /** Creates or renews this replica's membership Lease. */
+  private synchronized void writeMembership() {
+    Lease current = leases().withName(memberLease).get();
+    ZonedDateTime time = now();
+    if (current == null) {
+      leases()
+          .resource(
+              newLease(
+                  memberLease,
+                  Map.of(MANAGED_BY, manager(), role, MEMBER),
+                  Map.of(IDENTITY, identity()),
+                  time,
+                  null,
+                  leaseSeconds))
+          .create();
+    } else {
+      leases()
+          .resource(
+              new LeaseBuilder(current)
+                  .editSpec()
+                  .withHolderIdentity(identity())
+                  .withLeaseDurationSeconds(leaseSeconds)
+                  .withRenewTime(time)
+                  .endSpec()
+                  .build())
+          .update();
+    }
+    member = true;
   }
 
   private CoordinatorUnavailableException unavailable(String what, KubernetesClientException e) {
@@ -712,6 +804,18 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return holder != null && !holder.isEmpty() && !expiry(lease).isBefore(now);
   }
 
+  /**
+   * Whether a shard Lease is held: by this replica, or by a live member (its membership Lease
+   * renewed within the lease duration), and not expired (a holder alive but stuck lets it expire).
+   */
+  private boolean held(Lease lease, Set<String> members, Instant now) {
+    if (!live(lease, now)) {
+      return false;
+    }
+    String holder = lease.getSpec().getHolderIdentity();
+    return holder.equals(identity()) || members.contains(holder);
+  }
+
   private boolean expiredLongAgo(Lease lease, Instant now) {
     return expiry(lease).plus(settings.leaseDuration().multipliedBy(10)).isBefore(now);
   }
@@ -725,6 +829,10 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return renewed
         .toInstant()
         .plus(seconds == null ? settings.leaseDuration() : Duration.ofSeconds(seconds));
+  }
+
+  private static int seconds(Duration duration) {
+    return (int) Math.max(1, (duration.toMillis() + 999) / 1000);
   }
 
   private ZonedDateTime now() {
@@ -741,7 +849,8 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
       Map<String, String> labels,
       Map<String, String> annotations,
       ZonedDateTime time,
-      Integer transitions) {
+      Integer transitions,
+      int seconds) {
     return new LeaseBuilder()
         .withNewMetadata()
         .withName(name)
@@ -751,7 +860,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         .endMetadata()
         .withNewSpec()
         .withHolderIdentity(identity())
-        .withLeaseDurationSeconds(leaseSeconds)
+        .withLeaseDurationSeconds(seconds)
         .withAcquireTime(time)
         .withRenewTime(time)
         .withLeaseTransitions(transitions)

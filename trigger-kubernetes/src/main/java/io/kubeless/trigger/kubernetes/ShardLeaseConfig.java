@@ -11,14 +11,16 @@ import java.util.Optional;
 public interface ShardLeaseConfig {
 
   /**
-   * How long a shard Lease (and a replica's membership Lease) that is not renewed keeps the other
-   * replicas away: after a crash, its shards wait this long for a new owner.
+   * How long a replica's membership Lease that is not renewed keeps the other replicas away from
+   * its shards: after a crash, its shards wait this long for a new owner. While the replica lives,
+   * its shard Leases last ten times as long, and an idle one is written only when a third of that
+   * has passed (a stuck reader's shards move after that).
    */
   @WithDefault("15s")
   Duration leaseDuration();
 
   /**
-   * How often a replica renews its Leases, and claims its shards; well below {@code
+   * How often a replica renews its membership Lease, and claims its shards; well below {@code
    * lease-duration}.
    */
   @WithDefault("5s")
