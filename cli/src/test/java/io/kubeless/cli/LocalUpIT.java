@@ -230,6 +230,96 @@ class LocalUpIT {
     assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
   }
 
+  /**
+   * A local up killed outright (SIGKILL: no chance to stop anything) leaves its function's runtime
+   * and its nats-server running with no parent; the next local up on the same state directory stops
+   * them before it starts its own, and its own Ctrl-C leaves nothing.
+   */
+  @Test
+  void aKilledLocalUpLeavesNothingRunningOnceStartedAgain() throws Exception {
+    Path root = repositoryRoot();
+    Path manifests = dir.resolve("manifests");
+    Files.createDirectories(manifests);
+    for (String file : List.of("hello-python.yaml", "nats-trigger.yaml")) {
+      Files.copy(root.resolve("examples").resolve(file), manifests.resolve(file));
+    }
+    up = localUp(root, manifests);
+    Thread.ofPlatform().daemon().start(this::readLines);
+    awaitPythonAndNats();
+    List<ProcessHandle> first = up.descendants().toList();
+    assertThat(first)
+        .as("the Python runtime and the nats-server")
+        .anyMatch(p -> p.info().command().map(c -> c.endsWith("nats-server")).orElse(false))
+        .anyMatch(
+            p ->
+                p.info()
+                    .arguments()
+                    .map(a -> String.join(" ", a))
+                    .orElse("")
+                    .contains("_kubeless.py"));
+    started = new ArrayList<>(first);
+    Path state = dir.resolve(".kubeless/local.json");
+    await("local.json written")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Files.exists(state) && Files.readString(state).contains("nats-server"));
+
+    up.destroyForcibly(); // SIGKILL
+    assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    // what a killed local mode leaves: its children, running on
+    assertThat(first).allMatch(ProcessHandle::isAlive);
+    assertThat(state).exists();
+
+    lines.clear();
+    urls.clear();
+    up = localUp(root, manifests);
+    Thread.ofPlatform().daemon().start(this::readLines);
+    awaitPythonAndNats();
+    assertThat(lines)
+        .anyMatch(
+            l ->
+                l.startsWith("stopping function default/hello-python (pid ")
+                    && l.endsWith("left running by a local mode that did not stop cleanly"))
+        .anyMatch(l -> l.startsWith("stopping nats-server (pid "));
+    assertThat(first).as("the killed local up's processes").noneMatch(ProcessHandle::isAlive);
+    assertThat(greeting("hello-python")).contains("hello ann");
+
+    List<ProcessHandle> second = up.descendants().toList();
+    started.addAll(second);
+    new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();
+    assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("local up ends on SIGINT").isTrue();
+    await("no function or nats-server process left")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> second.stream().noneMatch(ProcessHandle::isAlive));
+    assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
+  }
+
+  private Process localUp(Path root, Path manifests) throws IOException {
+    return new ProcessBuilder(
+            root.resolve("kubeless").toString(),
+            "local",
+            "up",
+            manifests.toString(),
+            "--state-dir",
+            dir.resolve(".kubeless").toString())
+        .directory(root.toFile())
+        .redirectErrorStream(true)
+        .start();
+  }
+
+  private void awaitPythonAndNats() {
+    await("hello-python ready and the NATS trigger subscribed for it")
+        .atMost(Duration.ofMinutes(3))
+        .until(
+            () ->
+                urls.containsKey("hello-python")
+                    && lines.stream().anyMatch(l -> l.contains("[hello-python] ready at"))
+                    && lines.stream()
+                        .anyMatch(
+                            l ->
+                                l.contains("[nats] trigger default/orders-nats:")
+                                    && l.contains("hello-python=Subscribed")));
+  }
+
   /** The function's answer to {"name":"ann"}, or the failure while it restarts. */
   private String greeting(String function) {
     try {

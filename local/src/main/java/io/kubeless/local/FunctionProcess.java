@@ -16,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -168,31 +167,7 @@ final class FunctionProcess {
     if (p == null) {
       return;
     }
-    List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-    all.add(p.toHandle());
-    for (ProcessHandle h : all) {
-      h.destroy();
-    }
-    long deadline = System.nanoTime() + grace.toNanos();
-    for (ProcessHandle h : all) {
-      long left = deadline - System.nanoTime();
-      try {
-        if (left <= 0) {
-          break;
-        }
-        h.onExit().get(left, TimeUnit.NANOSECONDS);
-      } catch (Exception e) {
-        break;
-      }
-    }
-    // what is left, and anything started in the meantime
-    List<ProcessHandle> rest = new ArrayList<>(all);
-    p.descendants().forEach(rest::add);
-    for (ProcessHandle h : rest) {
-      if (h.isAlive()) {
-        h.destroyForcibly();
-      }
-    }
+    Leftovers.stopTree(p.toHandle(), grace);
     try {
       p.waitFor(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

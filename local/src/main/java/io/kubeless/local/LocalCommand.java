@@ -138,6 +138,9 @@ public class LocalCommand implements Callable<Integer> {
                     natsPort,
                     out,
                     httpPort == null ? -1 : httpPort));
+      } catch (IllegalStateException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
       } catch (Exception e) {
         System.err.println("error: " + e);
         return 1;

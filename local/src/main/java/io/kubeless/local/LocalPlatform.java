@@ -116,6 +116,8 @@ public final class LocalPlatform implements AutoCloseable {
   private Invoker invoker;
   private TriggerEngine engine;
   private volatile boolean closed;
+  // this platform wrote local.json: it deletes it when it stops
+  private volatile boolean stateWritten;
   private boolean stopped;
 
   private LocalPlatform(Options options) {
@@ -158,6 +160,7 @@ public final class LocalPlatform implements AutoCloseable {
 
   private void run(Manifests files) throws Exception {
     Files.createDirectories(applied.root());
+    Leftovers.stop(stateFile(), out);
     // after the user's files: a name they define is theirs (the first one counts)
     Manifests manifests = files.plus(Manifests.load(applied.files()));
     manifests.problems().forEach(p -> out.println("invalid: " + p));
@@ -227,6 +230,14 @@ public final class LocalPlatform implements AutoCloseable {
     }
     functions.put(lf.key(), p);
     directory.put(endpoint(p, false));
+    if (admin != null && !closed) {
+      // started again after the start-up (a retry): local.json names the new process
+      try {
+        writeState();
+      } catch (IOException e) {
+        out.println("writing " + stateFile() + ": " + e);
+      }
+    }
     // a function that exits once it has served stays down (unavailable: its records wait in the
     // topic); one that exits before it ever answered (its port taken meanwhile by another
     // process, say) starts again on a fresh port, a few times
@@ -337,16 +348,26 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   private synchronized void writeState() throws IOException {
+    stateWritten = true;
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("pid", ProcessHandle.current().pid());
+    ProcessHandle.current()
+        .info()
+        .startInstant()
+        .ifPresent(t -> state.put("started", t.toEpochMilli()));
     Map<String, Object> fns = new LinkedHashMap<>();
+    // every process started, for the next local mode to stop should this one be killed
+    List<Map<String, Object>> processes = new ArrayList<>();
     for (var e : runningByKey().entrySet()) {
       Map<String, Object> f = new HashMap<>();
       f.put("url", e.getValue().url().toString());
       f.put("pid", e.getValue().process().pid());
       fns.put(e.getKey(), f);
+      processes.add(Leftovers.entry(e.getValue().process().toHandle(), "function " + e.getKey()));
     }
     state.put("functions", fns);
+    nats.serverProcess().ifPresent(p -> processes.add(Leftovers.entry(p, "nats-server")));
+    state.put("processes", processes);
     for (LocalTriggers<?, ?, ?> kind : kinds) {
       kind.state(state);
     }
@@ -777,6 +798,9 @@ public final class LocalPlatform implements AutoCloseable {
       }
     }
     kinds.forEach(LocalTriggers::stopServer);
+    if (!stateWritten) {
+      return; // the file, if any, is another local mode's (one still running, say)
+    }
     try {
       Files.deleteIfExists(stateFile());
     } catch (IOException e) {
