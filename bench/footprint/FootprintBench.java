@@ -142,6 +142,10 @@ public class FootprintBench {
             List.of(
                 "-Dquarkus.operator-sdk.concurrent-reconciliation-threads=50",
                 "-Dquarkus.operator-sdk.concurrent-workflow-threads=50")));
+    // the images with the cache trained against the API server (the bench's), as a first start in
+    // the cluster would train it: the operator's start, the TLS connection and the informers'
+    // first lists are in the cache too
+    VARIANTS.put("image-cluster", new Variant("image-cluster", null, Map.of(), true, List.of()));
     // the images under Native Memory Tracking: its summary goes next to the controller's log
     VARIANTS.put(
         "image-nmt",
@@ -151,6 +155,16 @@ public class FootprintBench {
     VARIANTS.put(
         "image-c1",
         new Variant("image-c1", null, Map.of(), true, List.of("-XX:TieredStopAtLevel=1")));
+    // the images with C2 but every compilation threshold four times higher: fewer methods
+    // profiled and compiled (less code, fewer method profiles)
+    VARIANTS.put(
+        "image-cts4",
+        new Variant(
+            "image-cts4", null, Map.of(), true, List.of("-XX:CompileThresholdScaling=4")));
+    VARIANTS.put(
+        "image-cts10",
+        new Variant(
+            "image-cts10", null, Map.of(), true, List.of("-XX:CompileThresholdScaling=10")));
     // the images with another collector (trained with it too): SerialGC has no parallel
     // collector's marking bitmaps and task queues
     VARIANTS.put(
@@ -344,7 +358,16 @@ public class FootprintBench {
                           ? root.resolve(controller.module()).resolve("target/quarkus-app")
                           : Path.of(apps).resolve(controller.module());
               if (variant.aot()) {
-                dir = trained(root, dir, controller.module(), variant);
+                dir =
+                    trained(
+                        root,
+                        dir,
+                        controller.module(),
+                        variant,
+                        variant.name().startsWith("image-cluster")
+                            ? clusterOptions(cluster, controller)
+                            : List.of(),
+                        controller.env());
               }
               Sample sample =
                   measure(root, cluster, admin, controller, variant, dir, size, round);
@@ -600,7 +623,14 @@ public class FootprintBench {
    * -XX:AOTCacheOutput=app.aot} and {@code -Dquarkus.appcds.generate=true}, which ends after its
    * start-up and needs no cluster. Made once per module and variant, again when the jar is newer.
    */
-  static Path trained(Path root, Path app, String module, Variant variant) throws Exception {
+  static Path trained(
+      Path root,
+      Path app,
+      String module,
+      Variant variant,
+      List<String> against,
+      Map<String, String> env)
+      throws Exception {
     Path copy = root.resolve("target/footprint/aot/" + variant.name() + "/" + module);
     Path cache = copy.resolve("app.aot");
     Path jar = app.resolve("quarkus-run.jar");
@@ -634,16 +664,59 @@ public class FootprintBench {
       command.addAll(APPEND);
       command.addAll(TRAINING);
     }
+    int port = freePort();
+    if (!against.isEmpty()) {
+      // an API server that answers: the options naming it replace the training's unreachable one,
+      // and the application runs until it is ready and a little longer (quarkus.appcds.generate
+      // would end it before its runtime start); the JVM writes the cache when SIGTERM ends it
+      command.removeIf(
+          o ->
+              o.startsWith("-Dquarkus.kubernetes-client.")
+                  || o.startsWith("-Dquarkus.appcds.generate"));
+      command.addAll(against);
+      command.add("-Dquarkus.http.host=127.0.0.1");
+      command.add("-Dquarkus.http.port=" + port);
+    }
     command.add("-jar");
     command.add("quarkus-run.jar");
     Path log = root.resolve("target/footprint/" + module + "-" + variant.name() + "-training.log");
     long t0 = System.nanoTime();
-    Process training =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(copy.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+            .redirectOutput(log.toFile());
+    if (!against.isEmpty()) {
+      builder.environment().putAll(env);
+      builder.environment().put("KUBELESS_NAMESPACE", "kubeless");
+      builder.environment().put("KUBECONFIG", "/nonexistent");
+      builder.environment().put("HOSTNAME", module + "-training");
+      builder.environment().put("AWS_REGION", REGION);
+    }
+    Process training = builder.start();
+    if (!against.isEmpty()) {
+      URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      boolean up = false;
+      while (!up && training.isAlive() && System.nanoTime() < deadline) {
+        try {
+          HttpResponse<String> response =
+              HTTP.send(
+                  HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+          up = response.statusCode() == 200 && response.body().contains("UP");
+        } catch (IOException e) {
+          // not listening yet
+        }
+        Thread.sleep(100);
+      }
+      if (!up) {
+        training.destroyForcibly();
+        throw new IllegalStateException("the training run of " + module + " never got ready");
+      }
+      Thread.sleep(5000); // the running controller's timers and watches, recorded as well
+      training.destroy();
+    }
     // no API server answers an image build: the start fails at the operator, after the classes
     // it loads are recorded; the cache is written at exit all the same
     if (!training.waitFor(5, TimeUnit.MINUTES) || !Files.exists(cache)) {
@@ -672,6 +745,19 @@ public class FootprintBench {
     result.removeIf(o -> gc.matcher(o).matches());
     result.addAll(0, chosen);
     return result;
+  }
+
+  /** The options that connect a controller to the bench's API server as its ServiceAccount. */
+  static List<String> clusterOptions(KubeCluster cluster, Controller controller) {
+    List<String> options = new ArrayList<>();
+    options.add("-Dquarkus.kubernetes-client.api-server-url=" + cluster.url());
+    options.add(
+        "-Dquarkus.kubernetes-client.token=" + cluster.token("kubeless", controller.account()));
+    options.add("-Dquarkus.kubernetes-client.ca-cert-file=" + cluster.caCertificate());
+    options.add("-Dquarkus.kubernetes-client.namespace=kubeless");
+    options.add("-Dkubeless.http-trigger.gateway.port=0");
+    controller.properties().forEach((k, v) -> options.add("-D" + k + "=" + v));
+    return options;
   }
 
   /** The JVM options of an image: its run and its AOT training run, relative to the app. */
