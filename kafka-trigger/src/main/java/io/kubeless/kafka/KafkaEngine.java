@@ -1,6 +1,7 @@
 package io.kubeless.kafka;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeless.api.v1beta1.KafkaTrigger;
 import io.kubeless.api.v1beta1.KafkaTriggerSpec;
 import io.kubeless.kafka.config.KafkaTriggerConfig;
 import io.kubeless.kafka.config.KafkaTriggerProperties;
@@ -32,7 +33,10 @@ public class KafkaEngine {
   /** The source name in the Leases' names and labels ({@code kafka-<hash>}). */
   public static final String LEASES = "kafka";
 
-  /** Partition Leases under the status Lease's namespace and identity, unless configured. */
+  /**
+   * Partition Leases under the status Lease's namespace and identity, unless configured; those of
+   * KafkaTriggers deleted while no replica ran are swept every ten minutes.
+   */
   @Produces
   @Singleton
   LeaseShardCoordinator coordinator(
@@ -41,7 +45,9 @@ public class KafkaEngine {
       TriggerConfig trigger,
       StatusLeadership leadership) {
     return new LeaseShardCoordinator(
-        client, config.leases(LEASES, trigger.leaderElection().namespace(), leadership.identity()));
+        client,
+        config.leases(LEASES, trigger.leaderElection().namespace(), leadership.identity()),
+        LeaseShardCoordinator.existing(client, KafkaTrigger.class));
   }
 
   @Produces

@@ -1,6 +1,7 @@
 package io.kubeless.kinesis;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeless.api.v1beta1.KinesisTrigger;
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
 import io.kubeless.kinesis.config.KinesisTriggerConfig;
 import io.kubeless.kinesis.config.KinesisTriggerSettings;
@@ -26,7 +27,10 @@ import jakarta.interceptor.Interceptor;
 @Singleton
 public class KinesisEngine {
 
-  /** Shard Leases under the status Lease's namespace and identity, unless configured otherwise. */
+  /**
+   * Shard Leases under the status Lease's namespace and identity, unless configured otherwise;
+   * those of KinesisTriggers deleted while no replica ran are swept every ten minutes.
+   */
   @Produces
   @Singleton
   LeaseShardCoordinator coordinator(
@@ -37,7 +41,8 @@ public class KinesisEngine {
     return new LeaseShardCoordinator(
         client,
         KinesisTriggerSettings.leases(
-            config, trigger.leaderElection().namespace(), leadership.identity()));
+            config, trigger.leaderElection().namespace(), leadership.identity()),
+        LeaseShardCoordinator.existing(client, KinesisTrigger.class));
   }
 
   @Produces

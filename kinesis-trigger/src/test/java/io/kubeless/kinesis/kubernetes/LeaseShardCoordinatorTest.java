@@ -336,6 +336,54 @@ class LeaseShardCoordinatorTest {
   }
 
   @Test
+  void theLeasesOfATriggerDeletedWhileNoReplicaRanAreSweptOnceStaleAndNoOthers() throws Exception {
+    // the triggers that exist, as the API server lists them: "gone" was deleted while no replica
+    // ran, so none retired its binding; "new" was created after the list was read
+    Set<TriggerId> existing = Set.of(new TriggerId("shop", "kept"));
+    if (namespace == null) {
+      namespace = TestFunctions.unique("leases");
+    }
+    var a =
+        new LeaseShardCoordinator(
+            api.client(),
+            new LeaseShardCoordinator.Settings(
+                "kinesis", namespace, "a", LEASE, Duration.ofMillis(500), LEASE),
+            () -> existing);
+    closing.add(a);
+    BindingKey kept = binding("kept");
+    BindingKey gone = binding("gone");
+    BindingKey created = binding("new");
+    for (BindingKey binding : List.of(kept, gone)) {
+      assertThat(a.claim(binding, SHARDS)).containsExactlyInAnyOrderElementsOf(SHARDS);
+      a.checkpoint(binding, SHARDS.getFirst(), "seq-" + binding.trigger().name());
+      SHARDS.forEach(shard -> a.release(binding, shard));
+    }
+    // written moments ago: nothing is stale yet
+    assertThat(a.forgetStale()).isZero();
+    assertThat(shardLeases()).hasSize(8);
+
+    // two shard Lease durations (4 s) later, the Leases of "gone" go; "new"'s, renewed by its
+    // reader all along, stay though its trigger was not listed
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              a.claim(created, SHARDS);
+              a.forgetStale();
+              return shardLeases().stream().noneMatch(l -> of(l, "gone"));
+            });
+    assertThat(shardLeases()).hasSize(8).noneMatch(l -> of(l, "gone"));
+    assertThat(shardLeases().stream().filter(l -> of(l, "kept"))).hasSize(4);
+    assertThat(a.checkpoint(kept, SHARDS.getFirst())).contains("seq-kept");
+    assertThat(a.checkpoint(gone, SHARDS.getFirst())).isEmpty();
+    assertThat(a.owners(created)).containsOnlyKeys(SHARDS);
+  }
+
+  private static boolean of(Lease lease, String trigger) {
+    return trigger.equals(lease.getMetadata().getAnnotations().get("kubeless.io/trigger"));
+  }
+
+  @Test
   void anUnreachableApiServerIsReportedAsTheCoordinatorsNotAsAnUnexpectedFailure()
       throws Exception {
     int closedPort;

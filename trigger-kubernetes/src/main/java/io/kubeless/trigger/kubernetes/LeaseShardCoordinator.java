@@ -1,5 +1,6 @@
 package io.kubeless.trigger.kubernetes;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
@@ -37,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -89,6 +91,9 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
 
   /** A shard Lease lasts this many lease durations unless the settings say otherwise. */
   public static final int SHARD_LEASE_FACTOR = 10;
+
+  /** How often the Leases of triggers that no longer exist are looked for (after one minute). */
+  public static final Duration STALE_SWEEP_INTERVAL = Duration.ofMinutes(10);
 
   /**
    * Where the Leases are and how they are kept.
@@ -165,12 +170,29 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   /** The Leases this replica holds, as last written: their resourceVersion saves a read. */
   private final Map<String, Lease> held = new ConcurrentHashMap<>();
 
+  /** Every trigger of the source's kind that exists, from the API server; null: no sweep. */
+  private final Supplier<Set<TriggerId>> triggers;
+
   private volatile boolean closed;
+  private volatile boolean sweepFailed;
 
   /** Whether this replica's membership Lease was written once: the others count it from then. */
   private volatile boolean member;
 
+  /** A coordinator that leaves the Leases of deleted triggers to {@link #forget}. */
   public LeaseShardCoordinator(KubernetesClient client, Settings settings) {
+    this(client, settings, null);
+  }
+
+  /**
+   * @param triggers every trigger of the source's kind that exists, read from the API server (not a
+   *     cache that may not have synced): every {@link #STALE_SWEEP_INTERVAL}, the shard Leases of
+   *     any other trigger that nobody has written for two shard Lease durations are deleted ({@link
+   *     #forgetStale}); null for none
+   */
+  public LeaseShardCoordinator(
+      KubernetesClient client, Settings settings, Supplier<Set<TriggerId>> triggers) {
+    this.triggers = triggers;
     this.client = client;
     this.settings = settings;
     this.source = settings.source();
@@ -188,6 +210,13 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
             r -> Thread.ofPlatform().daemon().name(source + "-membership").unstarted(r));
     membership.scheduleWithFixedDelay(
         this::renewMembership, 0, settings.renewInterval().toMillis(), TimeUnit.MILLISECONDS);
+    if (triggers != null) {
+      membership.scheduleWithFixedDelay(
+          this::sweepStale,
+          Math.min(60_000, STALE_SWEEP_INTERVAL.toMillis()),
+          STALE_SWEEP_INTERVAL.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
     this.cache = leases().withLabel(role).runnableInformer(0);
     // shard Leases by their binding's label value (memberships have none), and all by role
     cache.addIndexers(
@@ -473,6 +502,89 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
               settings.namespace(), name, binding, e.getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * Deletes the shard Leases of triggers that no longer exist and that nobody has written for two
+   * shard Lease durations: those of triggers deleted while no replica ran (a running replica
+   * {@linkplain #forget forgets} the bindings it retires), which would otherwise stay forever. The
+   * triggers are read first, then the Leases, both from the API server: a trigger created meanwhile
+   * has Leases written moments ago, and a Lease of a binding that lives is written at least once a
+   * third of its duration. Each delete is conditional on the version read, so a Lease claimed
+   * meanwhile (a trigger created again under the same name) stays.
+   *
+   * @return how many Leases were deleted
+   */
+  public int forgetStale() {
+    if (triggers == null || closed) {
+      return 0;
+    }
+    Set<TriggerId> existing;
+    List<Lease> leases;
+    try {
+      existing = triggers.get();
+      leases = leases().withLabel(role, SHARD).list().getItems();
+    } catch (KubernetesClientException e) {
+      if (!sweepFailed) {
+        sweepFailed = true;
+        LOG.warnf(
+            "Cannot look for the %s Leases of deleted triggers (they stay until deleted by hand):"
+                + " %s",
+            source, e.getMessage());
+      }
+      return 0;
+    }
+    Instant now = clock.instant();
+    int deleted = 0;
+    for (Lease lease : leases) {
+      Map<String, String> a = lease.getMetadata().getAnnotations();
+      if (a == null || a.get(NAMESPACE) == null || a.get(TRIGGER) == null) {
+        continue;
+      }
+      TriggerId trigger = new TriggerId(a.get(NAMESPACE), a.get(TRIGGER));
+      if (existing.contains(trigger)
+          || lease.getSpec() == null
+          || expiry(lease).plus(settings.shardLeaseDuration()).isAfter(now)) {
+        continue;
+      }
+      String name = lease.getMetadata().getName();
+      try {
+        leases()
+            .withName(name)
+            .lockResourceVersion(lease.getMetadata().getResourceVersion())
+            .delete();
+        deleted++;
+        LOG.infof(
+            "Deleted Lease %s/%s (shard %s of %s, function %s): its trigger no longer exists",
+            settings.namespace(), name, a.get(SHARD_ID), trigger, a.get(FUNCTION));
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != CONFLICT && e.getCode() != NOT_FOUND) {
+          LOG.warnf("Could not delete Lease %s/%s: %s", settings.namespace(), name, e.getMessage());
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** Every trigger of {@code kind} in the cluster, listed from the API server when called. */
+  public static Supplier<Set<TriggerId>> existing(
+      KubernetesClient client, Class<? extends HasMetadata> kind) {
+    return () -> {
+      Set<TriggerId> ids = new java.util.HashSet<>();
+      for (HasMetadata trigger : client.resources(kind).inAnyNamespace().list().getItems()) {
+        ids.add(
+            new TriggerId(trigger.getMetadata().getNamespace(), trigger.getMetadata().getName()));
+      }
+      return ids;
+    };
+  }
+
+  private void sweepStale() {
+    try {
+      forgetStale();
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "Looking for the %s Leases of deleted triggers failed", source);
     }
   }
 
