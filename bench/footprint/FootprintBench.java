@@ -161,6 +161,11 @@ public class FootprintBench {
         "image-cts4",
         new Variant(
             "image-cts4", null, Map.of(), true, List.of("-XX:CompileThresholdScaling=4")));
+    // and the JVM's default thresholds, for the images that scale them
+    VARIANTS.put(
+        "image-cts1",
+        new Variant(
+            "image-cts1", null, Map.of(), true, List.of("-XX:CompileThresholdScaling=1")));
     VARIANTS.put(
         "image-cts10",
         new Variant(
