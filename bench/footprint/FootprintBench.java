@@ -170,6 +170,17 @@ public class FootprintBench {
         "image-cts10",
         new Variant(
             "image-cts10", null, Map.of(), true, List.of("-XX:CompileThresholdScaling=10")));
+    // the images with an HTTP/1.1 management server: no HTTP/2 codec loaded
+    VARIANTS.put(
+        "image-h1",
+        new Variant("image-h1", null, Map.of(), true, List.of("-Dquarkus.http.http2=false")));
+    // the images with glibc's malloc in one or two arenas instead of up to 8 per core
+    VARIANTS.put(
+        "image-arena1",
+        new Variant("image-arena1", null, Map.of("MALLOC_ARENA_MAX", "1"), true, List.of()));
+    VARIANTS.put(
+        "image-arena2",
+        new Variant("image-arena2", null, Map.of("MALLOC_ARENA_MAX", "2"), true, List.of()));
     // the images with another collector (trained with it too): SerialGC has no parallel
     // collector's marking bitmaps and task queues
     VARIANTS.put(
@@ -602,6 +613,13 @@ public class FootprintBench {
         // and which classes take the class space: every loaded class, by its loader
         Files.writeString(
             log.resolveSibling(identity + ".classes"), jcmd(pid, "VM.class_hierarchy"));
+        // the heap's objects by class, and every mapping's resident and anonymous share
+        Files.writeString(
+            log.resolveSibling(identity + ".histogram"), jcmd(pid, "GC.class_histogram"));
+        Files.copy(
+            Path.of("/proc/" + pid + "/smaps"),
+            log.resolveSibling(identity + ".smaps"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
       return new Sample(
           readySeconds,
