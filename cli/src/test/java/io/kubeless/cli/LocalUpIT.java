@@ -3,10 +3,13 @@ package io.kubeless.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -293,17 +296,119 @@ class LocalUpIT {
     assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
   }
 
+  @Test
+  void aLocalUpKilledDuringItsStartUpLeavesNothingRunningOnceStartedAgain() throws Exception {
+    Path root = repositoryRoot();
+    Path manifests = dir.resolve("manifests");
+    Files.createDirectories(manifests);
+    for (String file : List.of("hello-python.yaml", "nats-trigger.yaml")) {
+      Files.copy(root.resolve("examples").resolve(file), manifests.resolve(file));
+    }
+    // started after hello-python (files in name order): its dependencies never finish
+    // installing, pip waiting on an index that takes the connection and never answers
+    Path withDeps = manifests.resolve("waits-for-deps.yaml");
+    Files.writeString(
+        withDeps,
+        """
+        apiVersion: kubeless.io/v1beta1
+        kind: Function
+        metadata:
+          name: waits-for-deps
+        spec:
+          runtime: python3.12
+          handler: hello.handler
+          deps: |
+            requests
+          function: |
+            def handler(event, context):
+                return "hello"
+        """);
+    try (ServerSocket silent = new ServerSocket(0)) {
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(silent.accept());
+                  }
+                } catch (IOException e) {
+                  // closed by the test
+                }
+              });
+      up =
+          localUp(
+              root,
+              manifests,
+              Map.of(
+                  "PIP_INDEX_URL",
+                  "http://127.0.0.1:" + silent.getLocalPort() + "/simple",
+                  "PIP_TIMEOUT",
+                  "600"));
+      Thread.ofPlatform().daemon().start(this::readLines);
+      await("the start-up waiting on waits-for-deps' dependencies")
+          .atMost(Duration.ofMinutes(3))
+          .until(() -> lines.stream().anyMatch(l -> l.startsWith("[waits-for-deps] installing")));
+      started = new ArrayList<>(up.descendants().toList());
+      Path state = dir.resolve(".kubeless/local.json");
+      JsonNode recorded = new ObjectMapper().readTree(state.toFile());
+      assertThat(recorded.path("admin").isNull()).as("no admin API yet: still starting").isTrue();
+      List<String> names = new ArrayList<>();
+      List<ProcessHandle> processes = new ArrayList<>();
+      recorded
+          .path("processes")
+          .forEach(
+              p -> {
+                names.add(p.path("what").asText());
+                ProcessHandle.of(p.path("pid").asLong()).ifPresent(processes::add);
+              });
+      assertThat(names)
+          .as("what the start-up had started when it was killed")
+          .containsExactlyInAnyOrder("function default/hello-python", "nats-server");
+
+      up.destroyForcibly(); // SIGKILL, during the start-up
+      assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(processes).hasSize(2).allMatch(ProcessHandle::isAlive);
+      // the install in progress is not recorded: it ends by itself (here it would wait 10 min)
+      started.stream().filter(p -> !processes.contains(p)).forEach(ProcessHandle::destroyForcibly);
+
+      Files.delete(withDeps);
+      lines.clear();
+      urls.clear();
+      up = localUp(root, manifests, Map.of());
+      Thread.ofPlatform().daemon().start(this::readLines);
+      awaitPythonAndNats();
+      assertThat(lines)
+          .anyMatch(l -> l.startsWith("stopping function default/hello-python (pid "))
+          .anyMatch(l -> l.startsWith("stopping nats-server (pid "));
+      assertThat(processes).as("the killed start-up's processes").noneMatch(ProcessHandle::isAlive);
+      assertThat(greeting("hello-python")).contains("hello ann");
+      started.addAll(up.descendants().toList());
+      new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();
+      assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("local up ends on SIGINT").isTrue();
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
   private Process localUp(Path root, Path manifests) throws IOException {
-    return new ProcessBuilder(
-            root.resolve("kubeless").toString(),
-            "local",
-            "up",
-            manifests.toString(),
-            "--state-dir",
-            dir.resolve(".kubeless").toString())
-        .directory(root.toFile())
-        .redirectErrorStream(true)
-        .start();
+    return localUp(root, manifests, Map.of());
+  }
+
+  private Process localUp(Path root, Path manifests, Map<String, String> env) throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                root.resolve("kubeless").toString(),
+                "local",
+                "up",
+                manifests.toString(),
+                "--state-dir",
+                dir.resolve(".kubeless").toString())
+            .directory(root.toFile())
+            .redirectErrorStream(true);
+    builder.environment().putAll(env);
+    return builder.start();
   }
 
   private void awaitPythonAndNats() {

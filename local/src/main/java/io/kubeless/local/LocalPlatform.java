@@ -188,6 +188,9 @@ public final class LocalPlatform implements AutoCloseable {
     for (LocalTriggers<?, ?, ?> kind : kinds) {
       startKind(kind, manifests);
     }
+    // local.json names each process from its start on (the admin API not yet, the CLI waits for
+    // it): a local mode killed during its start-up leaves nothing the next one does not stop
+    writeState();
 
     for (LocalFunction lf : parsed) {
       functionPrints.put(lf.key(), print(lf));
@@ -230,8 +233,8 @@ public final class LocalPlatform implements AutoCloseable {
     }
     functions.put(lf.key(), p);
     directory.put(endpoint(p, false));
-    if (admin != null && !closed) {
-      // started again after the start-up (a retry): local.json names the new process
+    if (!closed) {
+      // local.json names the new process (during the start-up too, or started again later)
       try {
         writeState();
       } catch (IOException e) {
