@@ -241,11 +241,7 @@ class LocalUpIT {
   @Test
   void aKilledLocalUpLeavesNothingRunningOnceStartedAgain() throws Exception {
     Path root = repositoryRoot();
-    Path manifests = dir.resolve("manifests");
-    Files.createDirectories(manifests);
-    for (String file : List.of("hello-python.yaml", "nats-trigger.yaml")) {
-      Files.copy(root.resolve("examples").resolve(file), manifests.resolve(file));
-    }
+    Path manifests = pythonAndNats(root);
     up = localUp(root, manifests);
     Thread.ofPlatform().daemon().start(this::readLines);
     awaitPythonAndNats();
@@ -296,14 +292,14 @@ class LocalUpIT {
     assertThat(dir.resolve(".kubeless/local.json")).doesNotExist();
   }
 
+  /**
+   * The same, killed during its start-up (before its admin API answers): local.json names what it
+   * had started by then, and the next local up stops it.
+   */
   @Test
   void aLocalUpKilledDuringItsStartUpLeavesNothingRunningOnceStartedAgain() throws Exception {
     Path root = repositoryRoot();
-    Path manifests = dir.resolve("manifests");
-    Files.createDirectories(manifests);
-    for (String file : List.of("hello-python.yaml", "nats-trigger.yaml")) {
-      Files.copy(root.resolve("examples").resolve(file), manifests.resolve(file));
-    }
+    Path manifests = pythonAndNats(root);
     // started after hello-python (files in name order): its dependencies never finish
     // installing, pip waiting on an index that takes the connection and never answers
     Path withDeps = manifests.resolve("waits-for-deps.yaml");
@@ -390,6 +386,16 @@ class LocalUpIT {
         socket.close();
       }
     }
+  }
+
+  /** A folder with the Python example and the NATS trigger bound to it. */
+  private Path pythonAndNats(Path root) throws IOException {
+    Path manifests = dir.resolve("manifests");
+    Files.createDirectories(manifests);
+    for (String file : List.of("hello-python.yaml", "nats-trigger.yaml")) {
+      Files.copy(root.resolve("examples").resolve(file), manifests.resolve(file));
+    }
+    return manifests;
   }
 
   private Process localUp(Path root, Path manifests) throws IOException {
