@@ -533,7 +533,8 @@ public class NatsBench {
         d.ackTimeout(),
         d.ackWait(),
         Duration.ofSeconds(10),
-        d.idleInterval());
+        d.idleInterval(),
+        d.consumerRetention());
   }
 
   /** Pending limits of both sides' core subscriptions: room for a whole turn's messages. */

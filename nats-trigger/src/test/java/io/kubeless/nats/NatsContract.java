@@ -176,7 +176,8 @@ abstract class NatsContract extends TriggerEngineContractTest {
             d.ackTimeout(),
             d.ackWait(),
             Duration.ofSeconds(5),
-            d.idleInterval());
+            d.idleInterval(),
+            d.consumerRetention());
     NatsSource source = new NatsSource(engine, settings);
     NATSTriggerSpec spec = spec((NatsStream) stream, function, LABEL);
     spec.setOrdering(ordering.label());

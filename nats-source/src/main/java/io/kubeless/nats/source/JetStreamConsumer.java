@@ -44,6 +44,9 @@ final class JetStreamConsumer extends NatsWorker {
   /** JetStream's error code for a stream that does not exist. */
   private static final int STREAM_NOT_FOUND = 10059;
 
+  /** JetStream's error code for a consumer that does not exist. */
+  private static final int CONSUMER_NOT_FOUND = 10014;
+
   /**
    * The shortest expiry of a pull request; a no-wait pull ends as soon as the messages that are
    * there were delivered, so this only bounds a pull the server is slow to end.
@@ -239,6 +242,8 @@ final class JetStreamConsumer extends NatsWorker {
             .ackWait(settings.ackWait())
             .deliverPolicy(jetStream.deliverAll() ? DeliverPolicy.All : DeliverPolicy.New)
             .maxAckPending(Math.max(1000L, 4L * settings.batchSize()))
+            // no inactive threshold: a bound consumer stays however long its function is down
+            // (one its binding's end gave a retention, see forget, loses it here)
             .build();
     try {
       jsm.addOrUpdateConsumer(jetStream.stream(), config);
@@ -252,6 +257,7 @@ final class JetStreamConsumer extends NatsWorker {
       LOG.infof(
           "%s: consumer %s exists and cannot be updated (%s); using it as it is",
           label, durable, e.getErrorDescription());
+      keep(jsm, existing.getConsumerConfiguration());
       if (existing.getConsumerConfiguration().getAckPolicy() != AckPolicy.Explicit) {
         LOG.warnf(
             "%s: consumer %s acknowledges with AckPolicy.%s: a message delivered to a replica that"
@@ -286,6 +292,78 @@ final class JetStreamConsumer extends NatsWorker {
       } catch (RuntimeException e) {
         LOG.debugf("%s: leaving the subscription failed: %s", label, e);
       }
+    }
+  }
+
+  /**
+   * Takes away the inactive threshold of a consumer used as it is, which a binding that ended gave
+   * it: bound again, it must not be deleted while its function is down.
+   */
+  private void keep(JetStreamManagement jsm, ConsumerConfiguration existing) {
+    Duration threshold = existing.getInactiveThreshold();
+    if (threshold == null || threshold.isZero()) {
+      return;
+    }
+    try {
+      jsm.updateConsumer(
+          jetStream.stream(),
+          ConsumerConfiguration.builder(existing).inactiveThreshold(Duration.ZERO).build());
+    } catch (IOException | JetStreamApiException e) {
+      LOG.warnf(
+          "%s: consumer %s keeps its inactive threshold of %s (%s): JetStream deletes it should it"
+              + " take no message for that long",
+          label, durable, threshold, e.getMessage());
+    }
+  }
+
+  /**
+   * The binding no longer exists (its trigger was deleted, its function is no longer selected): its
+   * consumer, which would otherwise stay on the server for good, is given the consumer retention as
+   * its inactive threshold, so that JetStream deletes it once nothing has used it for that long,
+   * and a binding of the same name that comes back before resumes where this one stopped, as a
+   * Kafka consumer group's positions do. With a retention of zero it is deleted now. Every replica
+   * of the binding does the same; a failure is logged and leaves the consumer as it was.
+   */
+  @Override
+  protected void forget() {
+    Duration retention = settings.consumerRetention();
+    try {
+      JetStreamManagement jsm = connection.get().jetStreamManagement();
+      if (retention.isZero()) {
+        jsm.deleteConsumer(jetStream.stream(), durable);
+        LOG.infof(
+            "%s: consumer %s of stream %s deleted: its binding no longer exists",
+            label, durable, jetStream.stream());
+        return;
+      }
+      var existing = jsm.getConsumerInfo(jetStream.stream(), durable).getConsumerConfiguration();
+      jsm.updateConsumer(
+          jetStream.stream(),
+          ConsumerConfiguration.builder(existing).inactiveThreshold(retention).build());
+      LOG.infof(
+          "%s: consumer %s of stream %s is deleted by JetStream once unused for %s: its binding no"
+              + " longer exists (one of the same name that comes back before resumes from it)",
+          label, durable, jetStream.stream(), retention);
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
+        return; // nothing left: another replica deleted it, or the stream is gone
+      }
+      LOG.warnf(
+          "%s: consumer %s of stream %s stays as it is (%s); delete it with `nats consumer rm %s"
+              + " %s` if its binding does not come back",
+          label, durable, jetStream.stream(), e.getErrorDescription(), jetStream.stream(), durable);
+    } catch (IOException e) {
+      LOG.warnf(
+          "%s: consumer %s of stream %s stays as it is (%s); delete it with `nats consumer rm %s"
+              + " %s` if its binding does not come back",
+          label,
+          durable,
+          jetStream.stream(),
+          NatsConnection.describe(e),
+          jetStream.stream(),
+          durable);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

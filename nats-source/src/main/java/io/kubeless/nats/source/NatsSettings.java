@@ -23,6 +23,9 @@ import java.util.Optional;
  *     of it
  * @param stopTimeout how long a stopping binding may take to send what it took
  * @param idleInterval the longest pause between two rounds that took nothing
+ * @param consumerRetention how long the server keeps the JetStream consumer of a binding that no
+ *     longer exists (its trigger deleted, its function no longer selected) before deleting it: a
+ *     binding that comes back within it resumes where it stopped; zero deletes it at once
  */
 public record NatsSettings(
     Server server,
@@ -33,15 +36,23 @@ public record NatsSettings(
     Duration ackTimeout,
     Duration ackWait,
     Duration stopTimeout,
-    Duration idleInterval) {
+    Duration idleInterval,
+    Duration consumerRetention) {
 
   /** Kubeless's default {@code NATS_URL}. */
   public static final String DEFAULT_URL = "nats://nats.nats-io.svc.cluster.local:4222";
+
+  /** As long as Kafka keeps a consumer group's positions by default. */
+  public static final Duration DEFAULT_CONSUMER_RETENTION = Duration.ofDays(7);
 
   public NatsSettings {
     Objects.requireNonNull(server, "server");
     if (pendingMessages < 1 || pendingBytes < 1 || batchSize < 1) {
       throw new IllegalArgumentException("pending limits and batch size must be at least 1");
+    }
+    Objects.requireNonNull(consumerRetention, "consumerRetention");
+    if (consumerRetention.isNegative()) {
+      throw new IllegalArgumentException("the consumer retention must not be negative");
     }
   }
 
@@ -56,7 +67,8 @@ public record NatsSettings(
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
         Duration.ofSeconds(20),
-        Duration.ofMillis(50));
+        Duration.ofMillis(50),
+        DEFAULT_CONSUMER_RETENTION);
   }
 
   /**

@@ -147,7 +147,24 @@ class NatsSourceTest {
         d.ackTimeout(),
         ackWait,
         Duration.ofSeconds(5),
-        d.idleInterval());
+        d.idleInterval(),
+        d.consumerRetention());
+  }
+
+  /** The defaults with a retention of the consumers of bindings that ended. */
+  private static NatsSettings retaining(String name, Duration retention) {
+    NatsSettings d = NatsSettings.defaults(NatsSettings.Server.at(server.url(), name));
+    return new NatsSettings(
+        d.server(),
+        d.pendingMessages(),
+        d.pendingBytes(),
+        d.batchSize(),
+        d.fetchWait(),
+        d.ackTimeout(),
+        d.ackWait(),
+        Duration.ofSeconds(5),
+        d.idleInterval(),
+        retention);
   }
 
   private static void awaitUnavailable(Process p, TriggerId id) {
@@ -390,7 +407,8 @@ class NatsSourceTest {
                 d.ackTimeout(),
                 d.ackWait(),
                 d.stopTimeout(),
-                d.idleInterval()));
+                d.idleInterval(),
+                d.consumerRetention()));
     RecordingFunction f = function("slow", Map.of("app", "slow"));
     f.delay(Duration.ofMillis(20));
     String subject = subject("slow");
@@ -573,6 +591,120 @@ class NatsSourceTest {
       assertThat(previous == null || previous < n).as("%d after %s", n, previous).isTrue();
     }
     assertThat(dropped(p, "late_ack")).isZero();
+  }
+
+  private static io.nats.client.api.ConsumerInfo consumer(String stream, String durable)
+      throws Exception {
+    try {
+      return publisher.jetStreamManagement().getConsumerInfo(stream, durable);
+    } catch (io.nats.client.JetStreamApiException e) {
+      if (e.getApiErrorCode() == 10014) {
+        return null; // no such consumer
+      }
+      throw e;
+    }
+  }
+
+  private static boolean unlimited(io.nats.client.api.ConsumerInfo info) {
+    Duration threshold = info.getConsumerConfiguration().getInactiveThreshold();
+    return threshold == null || threshold.isZero();
+  }
+
+  @Test
+  void theConsumerOfABindingThatEndedIsKeptForTheRetentionAndABindingThatComesBackResumes()
+      throws Exception {
+    String subject = subject("kept");
+    String stream = stream(subject);
+    RecordingFunction a = function("audit", Map.of("app", "kept"));
+    RecordingFunction b = function("billing", Map.of("app", "kept", "tier", "b"));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "kept"));
+    spec.setStream(stream);
+    TriggerId id = new TriggerId(NS, "kept");
+    String durableA = NS + "_kept_audit";
+    String durableB = NS + "_kept_billing";
+
+    Process p = new Process(retaining("kept", Duration.ofDays(1)));
+    p.specs.apply(id, spec);
+    p.awaitActive(id, 2);
+    assertThat(unlimited(consumer(stream, durableA))).isTrue();
+    publisher.jetStream().publish(subject, "{\"n\":0}".getBytes());
+    await().atMost(TIMEOUT).until(() -> a.received() == 1 && b.received() == 1);
+
+    // billing is no longer selected: its consumer is given the retention, audit's is untouched
+    directory.put(b.endpoint(NS, Map.of("tier", "b"), true, Duration.ofSeconds(2)));
+    p.awaitActive(id, 1);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                Duration.ofDays(1)
+                    .equals(
+                        consumer(stream, durableB)
+                            .getConsumerConfiguration()
+                            .getInactiveThreshold()));
+    assertThat(unlimited(consumer(stream, durableA))).isTrue();
+
+    // messages meanwhile wait in its consumer; selected again, it resumes with them, and its
+    // consumer has no threshold any more (its function may be down for however long)
+    for (int i = 1; i <= 5; i++) {
+      publisher.jetStream().publish(subject, ("{\"n\":" + i + "}").getBytes());
+    }
+    await().atMost(TIMEOUT).until(() -> a.received() == 6);
+    directory.put(b.endpoint(NS, Map.of("app", "kept", "tier", "b"), true, Duration.ofSeconds(2)));
+    p.awaitActive(id, 2);
+    await().atMost(TIMEOUT).until(() -> b.received() == 6);
+    assertThat(b.duplicates()).isEmpty();
+    assertThat(unlimited(consumer(stream, durableB))).isTrue();
+
+    // the trigger is deleted: both consumers get the retention
+    p.specs.delete(id);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> !unlimited(consumer(stream, durableA)) && !unlimited(consumer(stream, durableB)));
+    assertThat(a.duplicates()).isEmpty();
+  }
+
+  @Test
+  void jetStreamDeletesTheConsumerOfABindingThatEndedOnceItsRetentionPassed() throws Exception {
+    String subject = subject("gone");
+    String stream = stream(subject);
+    function("gone", Map.of("app", "gone"));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "gone"));
+    spec.setStream(stream);
+    TriggerId id = new TriggerId(NS, "gone");
+    Process p = new Process(retaining("gone", Duration.ofSeconds(1)));
+    p.specs.apply(id, spec);
+    p.awaitActive(id, 1);
+    assertThat(consumer(stream, NS + "_gone_gone")).isNotNull();
+
+    p.specs.delete(id);
+    await().atMost(TIMEOUT).until(() -> consumer(stream, NS + "_gone_gone") == null);
+  }
+
+  @Test
+  void aRetentionOfZeroDeletesTheConsumerAsItsBindingEnds() throws Exception {
+    String subject = subject("now");
+    String stream = stream(subject);
+    function("now", Map.of("app", "now"));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "now"));
+    spec.setStream(stream);
+    TriggerId id = new TriggerId(NS, "now");
+    Process p = new Process(retaining("now", Duration.ZERO));
+    p.specs.apply(id, spec);
+    p.awaitActive(id, 1);
+    assertThat(consumer(stream, NS + "_now_now")).isNotNull();
+
+    // a graceful stop (a restart) keeps it: the next process resumes from it
+    p.close();
+    closing.remove(p);
+    assertThat(consumer(stream, NS + "_now_now")).isNotNull();
+
+    Process q = new Process(retaining("now", Duration.ZERO));
+    q.specs.apply(id, spec);
+    q.awaitActive(id, 1);
+    q.specs.delete(id);
+    await().atMost(TIMEOUT).until(() -> consumer(stream, NS + "_now_now") == null);
   }
 
   @Test

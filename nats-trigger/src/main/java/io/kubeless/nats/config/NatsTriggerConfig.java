@@ -101,6 +101,14 @@ public interface NatsTriggerConfig {
   @WithDefault("50ms")
   Duration idleInterval();
 
+  /**
+   * How long the server keeps the JetStream consumer of a binding that no longer exists (its
+   * trigger deleted, its function no longer selected) before deleting it; a binding that comes back
+   * within it resumes where it stopped. Zero deletes it at once.
+   */
+  @WithDefault("7d")
+  Duration consumerRetention();
+
   /** TLS settings. */
   interface Tls {
 

@@ -68,7 +68,8 @@ public final class NatsTriggerSettings {
         config.ackTimeout(),
         config.ackWait(),
         config.stopTimeout(),
-        config.idleInterval());
+        config.idleInterval(),
+        config.consumerRetention());
   }
 
   private static Optional<NatsSettings.Tls> tls(NatsTriggerConfig.Tls tls) {

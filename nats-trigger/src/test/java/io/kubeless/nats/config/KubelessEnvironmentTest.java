@@ -193,7 +193,8 @@ class KubelessEnvironmentTest {
                     "kubeless.nats.ack-wait", "1m",
                     "kubeless.nats.stop-timeout", "5s",
                     "kubeless.nats.idle-interval", "10ms",
-                    "kubeless.nats.reconnect-wait", "250ms")));
+                    "kubeless.nats.reconnect-wait", "250ms",
+                    "kubeless.nats.consumer-retention", "36h")));
 
     assertThat(settings)
         .isEqualTo(
@@ -206,7 +207,8 @@ class KubelessEnvironmentTest {
                 Duration.ofSeconds(2),
                 Duration.ofMinutes(1),
                 Duration.ofSeconds(5),
-                Duration.ofMillis(10)));
+                Duration.ofMillis(10),
+                Duration.ofHours(36)));
     assertThat(settings.server().reconnectWait()).isEqualTo(Duration.ofMillis(250));
   }
 
