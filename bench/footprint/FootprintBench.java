@@ -64,6 +64,8 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 public class FootprintBench {
 
   static final String NS = "footprint";
+  /** Seconds a settled controller is then left alone before its idle figures are read. */
+  static final int IDLE_SECONDS = Integer.getInteger("idle", 0);
   static final String REGION = "us-east-1";
   static final int STREAMS = 10;
   static final HttpClient HTTP =
@@ -174,6 +176,10 @@ public class FootprintBench {
     VARIANTS.put(
         "image-h1",
         new Variant("image-h1", null, Map.of(), true, List.of("-Dquarkus.http.http2=false")));
+    // the images with the young generation capped: eden's pages, once touched, stay resident
+    VARIANTS.put(
+        "image-young8",
+        new Variant("image-young8", null, Map.of(), true, List.of("-XX:MaxNewSize=8m")));
     // the images with glibc's malloc in one or two arenas instead of up to 8 per core
     VARIANTS.put(
         "image-arena1",
@@ -237,7 +243,9 @@ public class FootprintBench {
       double anonSettledMb,
       int threadsSettled,
       double heapUsedMb,
-      int statuses) {}
+      int statuses,
+      double rssIdleMb,
+      double anonIdleMb) {}
 
   public static void main(String[] args) {
     try {
@@ -390,7 +398,7 @@ public class FootprintBench {
               System.out.printf(
                   "  %-20s %-14s round %d: ready %.2f s (CPU %.2f s), RSS %.0f MB (%d threads),"
                       + " settled after %.1f s: RSS %.0f MB (anon %.0f), heap used %.0f MB,"
-                      + " %d threads, %d/%d statuses%n",
+                      + " %d threads, %d/%d statuses; idle RSS %.0f MB (anon %.0f)%n",
                   controller.module(),
                   variant.name(),
                   round,
@@ -404,7 +412,9 @@ public class FootprintBench {
                   sample.heapUsedMb(),
                   sample.threadsSettled(),
                   sample.statuses(),
-                  size);
+                  size,
+                  sample.rssIdleMb(),
+                  sample.anonIdleMb());
               results
                   .computeIfAbsent(variant.name(), v -> new LinkedHashMap<>())
                   .computeIfAbsent(controller.module(), c -> new LinkedHashMap<>())
@@ -605,6 +615,22 @@ public class FootprintBench {
       double anonSettled = kb(settled.get("RssAnon")) / 1024.0;
       int threadsSettled = Integer.parseInt(settled.get("Threads").trim());
       double heapUsed = heapUsedMb(pid);
+      // idle: the same process left alone for IDLE seconds more (the JVM's periodic work: the
+      // native heap trimmed, the compiler's arena chunks given back, the heap shrunk after a GC)
+      double rssIdle = rssSettled;
+      double anonIdle = anonSettled;
+      if (IDLE_SECONDS > 0) {
+        StringBuilder trace = new StringBuilder();
+        long idleStart = System.nanoTime();
+        for (int s = 10; s <= IDLE_SECONDS; s += 10) {
+          Thread.sleep(Math.max(0, idleStart / 1_000_000 + s * 1000L - System.nanoTime() / 1_000_000));
+          Map<String, String> idle = status(pid);
+          rssIdle = kb(idle.get("VmRSS")) / 1024.0;
+          anonIdle = kb(idle.get("RssAnon")) / 1024.0;
+          trace.append(String.format(" %ds %.0f (%.0f)", s, rssIdle, anonIdle));
+        }
+        System.out.println("  " + identity + " idle RSS MB (anon):" + trace);
+      }
       if ((variant.options() != null
               && variant.options().contains("-XX:NativeMemoryTracking=summary"))
           || variant.extra().contains("-XX:NativeMemoryTracking=summary")) {
@@ -616,6 +642,7 @@ public class FootprintBench {
         // the heap's objects by class, and every mapping's resident and anonymous share
         Files.writeString(
             log.resolveSibling(identity + ".histogram"), jcmd(pid, "GC.class_histogram"));
+        Files.writeString(log.resolveSibling(identity + ".heap"), jcmd(pid, "GC.heap_info"));
         Files.copy(
             Path.of("/proc/" + pid + "/smaps"),
             log.resolveSibling(identity + ".smaps"),
@@ -631,7 +658,9 @@ public class FootprintBench {
           anonSettled,
           threadsSettled,
           heapUsed,
-          statuses);
+          statuses,
+          rssIdle,
+          anonIdle);
     } finally {
       process.destroy(); // SIGTERM: the controller releases its Lease for the next one
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -914,8 +943,9 @@ public class FootprintBench {
     System.out.println();
     System.out.println(
         "| variant | controller | N | ready s | CPU s to ready | RSS ready MB | RSS settled MB |"
-            + " anon settled MB | heap used MB | threads ready | threads settled |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + " anon settled MB | heap used MB | threads ready | threads settled |"
+            + " RSS idle MB | anon idle MB |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     results.forEach(
         (variant, byController) ->
             byController.forEach(
@@ -928,7 +958,7 @@ public class FootprintBench {
                           }
                           System.out.printf(
                               "| %s | %s | %d | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f"
-                                  + " | %.0f |%n",
+                                  + " | %.0f | %.0f | %.0f |%n",
                               variant,
                               controller,
                               size,
@@ -939,7 +969,9 @@ public class FootprintBench {
                               median(s, Sample::anonSettledMb),
                               median(s, Sample::heapUsedMb),
                               median(s, Sample::threadsReady),
-                              median(s, Sample::threadsSettled));
+                              median(s, Sample::threadsSettled),
+                              median(s, Sample::rssIdleMb),
+                              median(s, Sample::anonIdleMb));
                         })));
     System.out.flush();
   }

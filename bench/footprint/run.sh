@@ -61,7 +61,7 @@ bootstrap=$(sed -n 's/^bootstrap=//p' "$work/broker.log")
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)," \
   "load $(cut -d' ' -f1-3 /proc/loadavg), $("$java" -version 2>&1 | head -1)"
 "$java" -Xmx1g -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -Dkafka="$bootstrap" -Dsizes="${SIZES:-0 100 1000}" -Drounds="${ROUNDS:-3}" \
+  -Dkafka="$bootstrap" -Dsizes="${SIZES:-0 100 1000}" -Drounds="${ROUNDS:-3}" -Didle="${IDLE:-0}" \
   -Dvariants="${VARIANTS:-baseline image}" ${CONTROLLERS:+-Dcontrollers="$CONTROLLERS"} \
   ${APPS:+-Dapps="$APPS"} \
   -cp "$cp" bench/footprint/FootprintBench.java

@@ -2,10 +2,10 @@ package io.kubeless.trigger.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.RegisteredController;
+import io.javaoperatorsdk.operator.api.config.ControllerConfiguration;
 import io.kubeless.api.Crds;
 import io.kubeless.api.v1beta1.Function;
+import io.quarkiverse.operatorsdk.runtime.QuarkusConfigurationService;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +16,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Before the operator starts (its start-up observer comes later): the trigger's kind and Function
- * must be served, else the start stops naming the CRD to install ({@link Crds}).
+ * must be served, else the start stops naming the CRD to install ({@link Crds}). The kinds come
+ * from the operator's configuration, not from the operator: creating it creates the reconcilers,
+ * whose Functions informer would log the missing CRD's 404 before this check could name it.
  */
 @ApplicationScoped
 class CrdCheck {
@@ -26,14 +28,17 @@ class CrdCheck {
   boolean enabled;
 
   void onStart(
-      @Observes @Priority(100) StartupEvent event, KubernetesClient client, Operator operator) {
+      @Observes @Priority(100) StartupEvent event,
+      KubernetesClient client,
+      QuarkusConfigurationService operator) {
     if (!enabled) {
       return;
     }
     Set<Class<? extends HasMetadata>> kinds = new LinkedHashSet<>();
-    for (RegisteredController<?> controller : operator.getRegisteredControllers()) {
-      kinds.add(controller.getConfiguration().getResourceClass());
-    }
+    operator
+        .controllerConfigurations()
+        .map(ControllerConfiguration::getResourceClass)
+        .forEach(kinds::add);
     kinds.add(Function.class);
     Crds.requireServed(client, kinds);
   }
