@@ -37,7 +37,7 @@ class ManifestsTest {
     assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(container.getResources().getRequests())
         .containsEntry("cpu", new Quantity("200m"))
-        .containsEntry("memory", new Quantity("192Mi"));
+        .containsEntry("memory", new Quantity("160Mi"));
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry("prometheus.io/port", "8080");
   }

@@ -122,7 +122,7 @@ class ManifestsTest {
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(container.getResources().getRequests())
         .containsEntry("cpu", new Quantity("200m"))
-        .containsEntry("memory", new Quantity("192Mi"));
+        .containsEntry("memory", new Quantity("160Mi"));
     assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("512Mi"));
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry("prometheus.io/port", "8080");
