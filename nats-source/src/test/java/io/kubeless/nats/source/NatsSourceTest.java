@@ -667,33 +667,35 @@ class NatsSourceTest {
 
   @Test
   void jetStreamDeletesTheConsumerOfABindingThatEndedOnceItsRetentionPassed() throws Exception {
-    String subject = subject("gone");
-    String stream = stream(subject);
-    function("gone", Map.of("app", "gone"));
-    NATSTriggerSpec spec = spec(subject, Map.of("app", "gone"));
-    spec.setStream(stream);
-    TriggerId id = new TriggerId(NS, "gone");
     Process p = new Process(retaining("gone", Duration.ofSeconds(1)));
+    String stream = bindOne(p, "gone").getStream();
+    p.specs.delete(new TriggerId(NS, "gone"));
+    await().atMost(TIMEOUT).until(() -> consumer(stream, NS + "_gone_gone") == null);
+  }
+
+  /**
+   * A JetStream trigger {@code name} on a stream of its own, bound to one function {@code name},
+   * applied to {@code p} and consuming; returns its spec.
+   */
+  private NATSTriggerSpec bindOne(Process p, String name) throws Exception {
+    String subject = subject(name);
+    String stream = stream(subject);
+    function(name, Map.of("app", name));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", name));
+    spec.setStream(stream);
+    TriggerId id = new TriggerId(NS, name);
     p.specs.apply(id, spec);
     p.awaitActive(id, 1);
-    assertThat(consumer(stream, NS + "_gone_gone")).isNotNull();
-
-    p.specs.delete(id);
-    await().atMost(TIMEOUT).until(() -> consumer(stream, NS + "_gone_gone") == null);
+    assertThat(consumer(stream, NS + "_" + name + "_" + name)).isNotNull();
+    return spec;
   }
 
   @Test
   void aRetentionOfZeroDeletesTheConsumerAsItsBindingEnds() throws Exception {
-    String subject = subject("now");
-    String stream = stream(subject);
-    function("now", Map.of("app", "now"));
-    NATSTriggerSpec spec = spec(subject, Map.of("app", "now"));
-    spec.setStream(stream);
-    TriggerId id = new TriggerId(NS, "now");
     Process p = new Process(retaining("now", Duration.ZERO));
-    p.specs.apply(id, spec);
-    p.awaitActive(id, 1);
-    assertThat(consumer(stream, NS + "_now_now")).isNotNull();
+    NATSTriggerSpec spec = bindOne(p, "now");
+    String stream = spec.getStream();
+    TriggerId id = new TriggerId(NS, "now");
 
     // a graceful stop (a restart) keeps it: the next process resumes from it
     p.close();
