@@ -345,28 +345,43 @@ class LocalUpIT {
       await("the start-up waiting on waits-for-deps' dependencies")
           .atMost(Duration.ofMinutes(3))
           .until(() -> lines.stream().anyMatch(l -> l.startsWith("[waits-for-deps] installing")));
-      started = new ArrayList<>(up.descendants().toList());
       Path state = dir.resolve(".kubeless/local.json");
-      JsonNode recorded = new ObjectMapper().readTree(state.toFile());
-      assertThat(recorded.path("admin").isNull()).as("no admin API yet: still starting").isTrue();
-      List<String> names = new ArrayList<>();
-      List<ProcessHandle> processes = new ArrayList<>();
-      recorded
-          .path("processes")
-          .forEach(
-              p -> {
-                names.add(p.path("what").asText());
-                ProcessHandle.of(p.path("pid").asLong()).ifPresent(processes::add);
+      Map<String, ProcessHandle> recorded = new ConcurrentHashMap<>();
+      // the install is recorded as it starts, just after that line
+      await("local.json naming the install")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                recorded.clear();
+                JsonNode json = new ObjectMapper().readTree(state.toFile());
+                assertThat(json.path("admin").isNull())
+                    .as("no admin API yet: still starting")
+                    .isTrue();
+                json.path("processes")
+                    .forEach(
+                        p ->
+                            ProcessHandle.of(p.path("pid").asLong())
+                                .ifPresent(h -> recorded.put(p.path("what").asText(), h)));
+                return recorded.size() == 3;
               });
-      assertThat(names)
+      assertThat(recorded.keySet())
           .as("what the start-up had started when it was killed")
-          .containsExactlyInAnyOrder("function default/hello-python", "nats-server");
+          .containsExactlyInAnyOrder(
+              "function default/hello-python",
+              "dependency install of function default/waits-for-deps",
+              "nats-server");
+      List<ProcessHandle> processes = List.copyOf(recorded.values());
+      started = new ArrayList<>(up.descendants().toList());
+      // the install's own processes too (pip, waiting on the silent index)
+      ProcessHandle installer =
+          recorded.get("dependency install of function default/waits-for-deps");
+      List<ProcessHandle> install =
+          Stream.concat(Stream.of(installer), installer.descendants()).toList();
 
       up.destroyForcibly(); // SIGKILL, during the start-up
       assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(processes).hasSize(2).allMatch(ProcessHandle::isAlive);
-      // the install in progress is not recorded: it ends by itself (here it would wait 10 min)
-      started.stream().filter(p -> !processes.contains(p)).forEach(ProcessHandle::destroyForcibly);
+      assertThat(processes).hasSize(3).allMatch(ProcessHandle::isAlive);
+      assertThat(install).allMatch(ProcessHandle::isAlive);
 
       Files.delete(withDeps);
       lines.clear();
@@ -376,8 +391,11 @@ class LocalUpIT {
       awaitPythonAndNats();
       assertThat(lines)
           .anyMatch(l -> l.startsWith("stopping function default/hello-python (pid "))
-          .anyMatch(l -> l.startsWith("stopping nats-server (pid "));
+          .anyMatch(l -> l.startsWith("stopping nats-server (pid "))
+          .anyMatch(
+              l -> l.startsWith("stopping dependency install of function default/waits-for-deps"));
       assertThat(processes).as("the killed start-up's processes").noneMatch(ProcessHandle::isAlive);
+      assertThat(install).as("the install's processes").noneMatch(ProcessHandle::isAlive);
       assertThat(greeting("hello-python")).contains("hello ann");
       started.addAll(up.descendants().toList());
       new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();

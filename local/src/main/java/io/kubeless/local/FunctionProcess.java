@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
@@ -41,17 +42,36 @@ final class FunctionProcess {
   private final int port;
   private final PrintStream out;
   private final LogBuffer logs;
+  private final Runnable installStarted;
   private volatile Process process;
+  private volatile Process installing;
   private volatile boolean stopping;
 
+  /**
+   * @param installStarted told once the install of the dependencies has started (its process is
+   *     then {@link #installing})
+   */
   FunctionProcess(
-      LocalFunction function, Path home, Path runtimes, int port, PrintStream out, LogBuffer logs) {
+      LocalFunction function,
+      Path home,
+      Path runtimes,
+      int port,
+      PrintStream out,
+      LogBuffer logs,
+      Runnable installStarted) {
     this.function = function;
     this.home = home;
     this.runtimes = runtimes;
     this.port = port;
     this.out = out;
     this.logs = logs;
+    this.installStarted = installStarted;
+  }
+
+  /** The install of the dependencies while it runs. */
+  Optional<ProcessHandle> installing() {
+    Process p = installing;
+    return p == null || !p.isAlive() ? Optional.empty() : Optional.of(p.toHandle());
   }
 
   /** The last lines the function printed, and their followers. */
@@ -163,6 +183,10 @@ final class FunctionProcess {
   /** Stops the process and everything it started: SIGTERM, then SIGKILL after {@code grace}. */
   void stop(Duration grace) {
     stopping = true;
+    Process install = installing;
+    if (install != null) {
+      Leftovers.stopTree(install.toHandle(), grace);
+    }
     Process p = process;
     if (p == null) {
       return;
@@ -237,10 +261,23 @@ final class FunctionProcess {
             runtimes.resolve(function.language()).resolve("install").toAbsolutePath().toString());
     pb.environment().put("KUBELESS_INSTALL_VOLUME", cache.toAbsolutePath().toString());
     pb.redirectErrorStream(true);
+    if (stopping) {
+      throw new IOException("stopped before the dependencies were installed");
+    }
     Process install = pb.start();
-    Thread pump = pump(install.getInputStream(), "[" + function.label() + "] ");
-    int code = install.waitFor();
-    pump.join();
+    installing = install;
+    int code;
+    try {
+      installStarted.run();
+      Thread pump = pump(install.getInputStream(), "[" + function.label() + "] ");
+      code = install.waitFor();
+      pump.join();
+    } finally {
+      installing = null;
+    }
+    if (stopping) {
+      throw new IOException("stopped while the dependencies were installing");
+    }
     if (code != 0) {
       throw new IOException("installing the dependencies failed with code " + code);
     }

@@ -94,6 +94,8 @@ public final class LocalPlatform implements AutoCloseable {
   private final Map<String, JsonNode> functionPrints = new HashMap<>();
   private final Map<String, Path> functionFiles = new HashMap<>();
   private final Map<String, LogBuffer> logs = new ConcurrentHashMap<>();
+  // functions whose start (the install of their dependencies) is under way
+  private final Set<FunctionProcess> starting = ConcurrentHashMap.newKeySet();
   private volatile AdminServer admin;
   private Map<Path, String> fileHashes = new HashMap<>();
   private List<Path> sources = List.of();
@@ -223,13 +225,19 @@ public final class LocalPlatform implements AutoCloseable {
             options.runtimes(),
             port,
             out,
-            logs.computeIfAbsent(lf.key(), k -> new LogBuffer()));
+            logs.computeIfAbsent(lf.key(), k -> new LogBuffer()),
+            this::installStarted);
+    starting.add(p);
     try {
       p.start();
     } catch (IOException e) {
       p.stop(Duration.ofSeconds(1));
-      report("function " + lf.label() + ": NotStarted: " + e.getMessage());
+      if (!closed) { // else stopped by the close, which says so
+        report("function " + lf.label() + ": NotStarted: " + e.getMessage());
+      }
       return false;
+    } finally {
+      starting.remove(p);
     }
     functions.put(lf.key(), p);
     directory.put(endpoint(p, false));
@@ -350,6 +358,18 @@ public final class LocalPlatform implements AutoCloseable {
     out.println("  state in " + options.home() + "; Ctrl-C stops everything");
   }
 
+  /** local.json names an install of dependencies as it starts, for the next local mode to stop. */
+  private void installStarted() {
+    if (closed) {
+      return;
+    }
+    try {
+      writeState();
+    } catch (IOException e) {
+      out.println("writing " + stateFile() + ": " + e);
+    }
+  }
+
   private synchronized void writeState() throws IOException {
     stateWritten = true;
     Map<String, Object> state = new LinkedHashMap<>();
@@ -369,6 +389,13 @@ public final class LocalPlatform implements AutoCloseable {
       processes.add(Leftovers.entry(e.getValue().process().toHandle(), "function " + e.getKey()));
     }
     state.put("functions", fns);
+    for (FunctionProcess p : starting) {
+      p.installing()
+          .ifPresent(
+              h ->
+                  processes.add(
+                      Leftovers.entry(h, "dependency install of function " + p.function().key())));
+    }
     nats.serverProcess().ifPresent(p -> processes.add(Leftovers.entry(p, "nats-server")));
     state.put("processes", processes);
     for (LocalTriggers<?, ?, ?> kind : kinds) {
@@ -763,6 +790,11 @@ public final class LocalPlatform implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    // first a dependency install under way: the start or reload waiting on it (holding the
+    // platform, on the watcher's thread) ends with it
+    for (FunctionProcess p : starting) {
+      p.stop(Duration.ofSeconds(5));
+    }
     ManifestWatcher w = watcher;
     if (w != null) {
       w.close();
@@ -790,6 +822,10 @@ public final class LocalPlatform implements AutoCloseable {
       }
     }
     List<Thread> stops = new ArrayList<>();
+    for (FunctionProcess p : starting) {
+      // a function still installing its dependencies: the install stops, the start ends there
+      stops.add(Thread.ofVirtual().start(() -> p.stop(Duration.ofSeconds(5))));
+    }
     for (FunctionProcess p : running()) {
       stops.add(Thread.ofVirtual().start(() -> p.stop(Duration.ofSeconds(5))));
     }

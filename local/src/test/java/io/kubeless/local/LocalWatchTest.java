@@ -53,15 +53,15 @@ class LocalWatchTest {
   }
 
   private LocalPlatform start() throws Exception {
+    return start(Path.of("..", "runtimes"));
+  }
+
+  private LocalPlatform start(Path runtimes) throws Exception {
     LocalPlatform platform =
         LocalPlatform.start(
             Manifests.load(List.of(dir)),
             new LocalPlatform.Options(
-                dir.resolve(".kubeless"),
-                Path.of("..", "runtimes"),
-                null,
-                EmbeddedKafka.freePort(),
-                out));
+                dir.resolve(".kubeless"), runtimes, null, EmbeddedKafka.freePort(), out));
     platform.watch(List.of(dir));
     return platform;
   }
@@ -171,6 +171,70 @@ class LocalWatchTest {
     }
     assertThat(all).noneMatch(ProcessHandle::isAlive);
     assertThat(ProcessHandle.current().descendants()).noneMatch(ProcessHandle::isAlive);
+  }
+
+  @Test
+  void aDependencyInstallUnderWayIsRecordedAndStopsWithLocalMode(@TempDir Path elsewhere)
+      throws Exception {
+    // the Python runtime, with an install step that never ends (a package index that never
+    // answers, say), itself waiting on a child as pip would
+    Path runtimes = elsewhere.resolve("runtimes");
+    Path python = Files.createDirectories(runtimes.resolve("python"));
+    Path run = python.resolve("run");
+    Files.writeString(
+        run,
+        "#!/bin/sh\nexec "
+            + Path.of("..", "runtimes", "python", "run").toAbsolutePath().normalize()
+            + " \"$@\"\n");
+    Path install = python.resolve("install");
+    Files.writeString(install, "#!/bin/sh\nsleep 600 &\nwait\n");
+    run.toFile().setExecutable(true);
+    install.toFile().setExecutable(true);
+    Path hello = dir.resolve("hello.yaml");
+    Files.writeString(hello, function("hello", "hello.handler", "v1"));
+    LocalPlatform platform = start(runtimes);
+    Path state = dir.resolve(".kubeless/local.json");
+    ProcessHandle installer;
+    List<ProcessHandle> tree;
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> platform.ready("default/hello"));
+
+      // the function gains dependencies: restarted, it waits on their install
+      Files.writeString(
+          hello,
+          function("hello", "hello.handler", "v2")
+              .replace("  handler:", "  deps: requests\n  handler:"));
+      com.fasterxml.jackson.databind.JsonNode entry =
+          await("local.json naming the install")
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> {
+                    for (var p :
+                        new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(state.toFile())
+                            .path("processes")) {
+                      if (p.path("what")
+                          .asText()
+                          .equals("dependency install of function default/hello")) {
+                        return p;
+                      }
+                    }
+                    return null;
+                  },
+                  java.util.Objects::nonNull);
+      installer = ProcessHandle.of(entry.path("pid").asLong()).orElseThrow();
+      await().atMost(Duration.ofSeconds(10)).until(() -> installer.descendants().count() == 1);
+      tree = List.of(installer, installer.descendants().findFirst().orElseThrow());
+    } catch (Throwable e) {
+      platform.close();
+      throw e;
+    }
+
+    // Ctrl-C meanwhile: the install and what it started stop, and so does local mode
+    Thread closing = Thread.ofVirtual().start(platform::close);
+    assertThat(closing.join(Duration.ofSeconds(30))).as("local mode stopped").isTrue();
+    assertThat(tree).noneMatch(ProcessHandle::isAlive);
+    assertThat(state).doesNotExist();
   }
 
   @Test
