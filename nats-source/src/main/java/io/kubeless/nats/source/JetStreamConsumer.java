@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,12 +63,14 @@ final class JetStreamConsumer extends NatsWorker {
   private long pulls;
   private boolean reopen;
   private String missing;
+  private final Consumer<JetStreamConsumer> onForget;
 
   JetStreamConsumer(
       TriggerSource.Binding<NatsSubscription> binding,
       TriggerEngine engine,
       NatsSettings settings,
-      NatsConnection connection) {
+      NatsConnection connection,
+      Consumer<JetStreamConsumer> onForget) {
     super(
         binding,
         engine,
@@ -77,6 +80,7 @@ final class JetStreamConsumer extends NatsWorker {
         "its messages wait in the stream");
     this.jetStream = subscription.jetStream();
     this.durable = durable(trigger, function, jetStream.durablePrefix());
+    this.onForget = onForget;
   }
 
   /** The consumer's name: the prefix (by default {@code <ns>_<trigger>}) and the function. */
@@ -326,14 +330,34 @@ final class JetStreamConsumer extends NatsWorker {
    */
   @Override
   protected void forget() {
+    try {
+      retireConsumer("its binding no longer exists");
+    } finally {
+      onForget.accept(this);
+    }
+  }
+
+  /** Whether {@code other} reads through the same consumer (stream and name) as this one. */
+  boolean sameConsumer(JetStreamConsumer other) {
+    return jetStream.stream().equals(other.jetStream.stream()) && durable.equals(other.durable);
+  }
+
+  /** The consumer this binding reads through, for the log: {@code <durable> of stream <s>}. */
+  String consumer() {
+    return durable + " of stream " + jetStream.stream();
+  }
+
+  /**
+   * Gives the consumer the retention (see {@link #forget}), or deletes it with a retention of zero;
+   * {@code why} says why for the log.
+   */
+  void retireConsumer(String why) {
     Duration retention = settings.consumerRetention();
     try {
       JetStreamManagement jsm = connection.get().jetStreamManagement();
       if (retention.isZero()) {
         jsm.deleteConsumer(jetStream.stream(), durable);
-        LOG.infof(
-            "%s: consumer %s of stream %s deleted: its binding no longer exists",
-            label, durable, jetStream.stream());
+        LOG.infof("%s: consumer %s deleted: %s", label, consumer(), why);
         return;
       }
       var existing = jsm.getConsumerInfo(jetStream.stream(), durable).getConsumerConfiguration();
@@ -341,30 +365,26 @@ final class JetStreamConsumer extends NatsWorker {
           jetStream.stream(),
           ConsumerConfiguration.builder(existing).inactiveThreshold(retention).build());
       LOG.infof(
-          "%s: consumer %s of stream %s is deleted by JetStream once unused for %s: its binding no"
-              + " longer exists (one of the same name that comes back before resumes from it)",
-          label, durable, jetStream.stream(), retention);
+          "%s: consumer %s is deleted by JetStream once unused for %s: %s (a binding that reads"
+              + " through it again before resumes from it)",
+          label, consumer(), retention, why);
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
         return; // nothing left: another replica deleted it, or the stream is gone
       }
-      LOG.warnf(
-          "%s: consumer %s of stream %s stays as it is (%s); delete it with `nats consumer rm %s"
-              + " %s` if its binding does not come back",
-          label, durable, jetStream.stream(), e.getErrorDescription(), jetStream.stream(), durable);
+      kept(why, e.getErrorDescription());
     } catch (IOException e) {
-      LOG.warnf(
-          "%s: consumer %s of stream %s stays as it is (%s); delete it with `nats consumer rm %s"
-              + " %s` if its binding does not come back",
-          label,
-          durable,
-          jetStream.stream(),
-          NatsConnection.describe(e),
-          jetStream.stream(),
-          durable);
+      kept(why, NatsConnection.describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private void kept(String why, String problem) {
+    LOG.warnf(
+        "%s: consumer %s stays as it is although %s (%s); delete it with `nats consumer rm %s %s`"
+            + " unless a binding reads through it again",
+        label, consumer(), why, problem, jetStream.stream(), durable);
   }
 
   private io.nats.client.api.ConsumerInfo existing(JetStreamManagement jsm) {

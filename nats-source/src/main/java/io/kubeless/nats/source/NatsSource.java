@@ -1,6 +1,7 @@
 package io.kubeless.nats.source;
 
 import io.kubeless.api.v1beta1.NATSTriggerSpec;
+import io.kubeless.trigger.coordination.BindingKey;
 import io.kubeless.trigger.delivery.Delivery;
 import io.kubeless.trigger.delivery.Ordering;
 import io.kubeless.trigger.delivery.RetryPolicy;
@@ -11,7 +12,10 @@ import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
 import io.kubeless.trigger.function.LabelSelectors;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * NATS as a trigger source: a NATSTrigger's spec becomes a {@link NatsSubscription}; each binding a
@@ -22,12 +26,20 @@ import java.util.regex.Pattern;
 public final class NatsSource
     implements TriggerSource<NATSTriggerSpec, NatsSubscription>, AutoCloseable {
 
+  private static final Logger LOG = Logger.getLogger(NatsSource.class);
+
   /** A stream's or consumer's name: no whitespace, no '.', '*', '>', no path separators. */
   private static final Pattern NAME = Pattern.compile("[^\\s.*>/\\\\]{1,255}");
 
   private final TriggerEngine engine;
   private final NatsSettings settings;
   private final NatsConnection connection;
+
+  /**
+   * The JetStream consumer each binding last started, so that one its trigger moved away from is
+   * retired; a binding's entry goes with its end.
+   */
+  private final Map<BindingKey, JetStreamConsumer> consumers = new HashMap<>();
 
   public NatsSource(TriggerEngine engine, NatsSettings settings) {
     this.engine = engine;
@@ -136,14 +148,69 @@ public final class NatsSource
 
   @Override
   public BindingWorker start(Binding<NatsSubscription> binding) {
+    BindingKey key = new BindingKey(binding.trigger(), binding.function());
     if (binding.subscription().jetStream() == null) {
       CoreSubscriber subscriber = new CoreSubscriber(binding, engine, settings, connection);
+      retireIfMoved(replaced(key, null), null);
       subscriber.start(engine);
       return subscriber;
     }
-    JetStreamConsumer consumer = new JetStreamConsumer(binding, engine, settings, connection);
+    JetStreamConsumer consumer =
+        new JetStreamConsumer(
+            binding,
+            engine,
+            settings,
+            connection,
+            forgotten -> {
+              synchronized (consumers) {
+                consumers.remove(key, forgotten);
+              }
+            });
+    retireIfMoved(replaced(key, consumer), consumer);
     consumer.start(engine);
     return consumer;
+  }
+
+  /** Records the binding's consumer (null: none, it reads core NATS); returns the one before. */
+  private JetStreamConsumer replaced(BindingKey key, JetStreamConsumer consumer) {
+    synchronized (consumers) {
+      return consumer == null ? consumers.remove(key) : consumers.put(key, consumer);
+    }
+  }
+
+  /**
+   * A binding whose trigger changed its stream or consumer name (or left JetStream) reads through
+   * another consumer now: the one before is retired as the binding's end retires it (see {@link
+   * JetStreamConsumer#forget}), once its reader has stopped, which the engine does right after this
+   * start. Its position is dropped only by the retention: a trigger changed back before resumes
+   * from it.
+   */
+  private void retireIfMoved(JetStreamConsumer before, JetStreamConsumer now) {
+    if (before == null || (now != null && before.sameConsumer(now))) {
+      return;
+    }
+    String why =
+        now == null
+            ? "its trigger reads core NATS now"
+            : "its trigger reads through consumer " + now.consumer() + " now";
+    engine
+        .threads("jetstream-retire")
+        .newThread(
+            () -> {
+              try {
+                if (before.awaitStopped(stopTimeout())) {
+                  before.retireConsumer(why);
+                } else {
+                  LOG.warnf(
+                      "consumer %s stays as it is although %s: its reader did not stop within"
+                          + " %s",
+                      before.consumer(), why, stopTimeout());
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            })
+        .start();
   }
 
   @Override

@@ -710,6 +710,62 @@ class NatsSourceTest {
   }
 
   @Test
+  void aTriggerMovedToAnotherConsumerOrStreamRetiresTheConsumerItLeft() throws Exception {
+    String subject = subject("moved");
+    String first = stream(subject);
+    RecordingFunction f = function("moved", Map.of("app", "moved"));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "moved"));
+    spec.setStream(first);
+    TriggerId id = new TriggerId(NS, "moved");
+    String durable = NS + "_moved_moved";
+    Process p = new Process(retaining("moved", Duration.ofDays(1)));
+    p.specs.apply(id, spec);
+    p.awaitActive(id, 1);
+    publisher.jetStream().publish(subject, "{\"n\":0}".getBytes());
+    await().atMost(TIMEOUT).until(() -> f.received() == 1);
+
+    // another consumer name on the same stream: the one left is given the retention, the new one
+    // has none and starts at the stream's new messages
+    spec.setDurable("renamed");
+    p.specs.apply(id, spec);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                consumer(first, "renamed_moved") != null
+                    && Duration.ofDays(1)
+                        .equals(
+                            consumer(first, durable)
+                                .getConsumerConfiguration()
+                                .getInactiveThreshold()));
+    p.awaitActive(id, 1);
+    assertThat(unlimited(consumer(first, "renamed_moved"))).isTrue();
+    publisher.jetStream().publish(subject, "{\"n\":1}".getBytes());
+    await().atMost(TIMEOUT).until(() -> f.received() == 2);
+
+    // another stream: the consumer on the first is retired too, the new stream's messages flow
+    String other = subject("moved");
+    String second = stream(other);
+    NATSTriggerSpec moved = spec(other, Map.of("app", "moved"));
+    moved.setStream(second);
+    p.specs.apply(id, moved);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                consumer(second, durable) != null && !unlimited(consumer(first, "renamed_moved")));
+    p.awaitActive(id, 1);
+    assertThat(unlimited(consumer(second, durable))).isTrue();
+    publisher.jetStream().publish(other, "{\"n\":2}".getBytes());
+    await().atMost(TIMEOUT).until(() -> f.received() == 3);
+
+    // core NATS: the JetStream consumer is retired as well
+    p.specs.apply(id, spec(other, Map.of("app", "moved")));
+    await().atMost(TIMEOUT).until(() -> !unlimited(consumer(second, durable)));
+    assertThat(f.duplicates()).isEmpty();
+  }
+
+  @Test
   void aMissingStreamIsReportedAndConsumptionStartsWhenItIsCreated() throws Exception {
     Process p = new Process("missing");
     RecordingFunction f = function("late", Map.of("app", "late"));
