@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeless.api.status.Conditions;
 import io.kubeless.api.v1beta1.KinesisTrigger;
@@ -21,6 +22,8 @@ import io.kubeless.testing.PackagedApp;
 import io.kubeless.testing.RecordingFunction;
 import io.kubeless.testing.StableCount;
 import io.kubeless.testing.TestFunctions;
+import io.kubeless.trigger.TriggerId;
+import io.kubeless.trigger.coordination.BindingKey;
 import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.math.BigInteger;
 import java.net.URI;
@@ -295,6 +298,77 @@ class KinesisClusterIT {
   }
 
   @Test
+  void theShardLeasesOfATriggerDeletedWhileNoReplicaRanAreDeletedByTheNextReplica()
+      throws Exception {
+    String ns = cluster.newNamespace("kin-stale");
+    Stream stream = stream("stale", 1);
+    String gone;
+    try (RecordingFunction f = new RecordingFunction("counter")) {
+      TestFunctions.create(admin, ns, f, Map.of("app", "counter"), true);
+      try (PackagedApp a = replica("kin-stale-a")) {
+        admin.resource(trigger(ns, "gone", stream.name, f.name(), null)).create();
+        stream.publish(5);
+        await().atMost(TIMEOUT).until(() -> f.distinct() == 5 && drained(ns, stream));
+        // killed: nothing retires the binding, and the trigger is deleted while no replica runs
+        a.kill();
+      }
+    }
+    admin.resources(KinesisTrigger.class).inNamespace(ns).withName("gone").delete();
+    Lease left = shardLeases(ns).values().stream().findFirst().orElseThrow();
+    gone = left.getMetadata().getName();
+    assertThat(left.getMetadata().getAnnotations())
+        .containsEntry("kubeless.io/trigger", "gone")
+        .containsEntry("kubeless.io/shard", stream.name + "/" + stream.shardIds().getFirst());
+    // an hour passes; the same Lease of a trigger that exists (bound to no function) stays
+    java.time.ZonedDateTime hourAgo =
+        java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusHours(1);
+    admin
+        .leases()
+        .inNamespace("kubeless")
+        .withName(gone)
+        .edit(l -> new LeaseBuilder(l).editSpec().withRenewTime(hourAgo).endSpec().build());
+    admin.resource(trigger(ns, "kept", stream.name, "absent", null)).create();
+    BindingKey keptBinding = new BindingKey(new TriggerId(ns, "kept"), "absent");
+    String kept =
+        LeaseShardCoordinator.leaseName(
+            "kinesis", keptBinding, stream.name + "/" + stream.shardIds().getFirst());
+    admin
+        .resource(
+            new LeaseBuilder(left)
+                .editMetadata()
+                .withName(kept)
+                .withResourceVersion(null)
+                .withUid(null)
+                .withCreationTimestamp(null)
+                .withManagedFields(List.of())
+                .addToLabels("kubeless.io/trigger", "kept")
+                .addToLabels("kubeless.io/function", "absent")
+                .addToLabels(
+                    LeaseShardCoordinator.bindingLabelKey("kinesis"),
+                    LeaseShardCoordinator.bindingLabel(keptBinding))
+                .addToAnnotations("kubeless.io/trigger", "kept")
+                .addToAnnotations("kubeless.io/function", "absent")
+                .endMetadata()
+                .editSpec()
+                .withRenewTime(hourAgo)
+                .endSpec()
+                .build())
+        .create();
+
+    // the next replica looks for such Leases a minute after it starts
+    try (PackagedApp b = replica("kin-stale-b")) {
+      await()
+          .atMost(Duration.ofSeconds(150))
+          .until(() -> admin.leases().inNamespace("kubeless").withName(gone).get() == null);
+      assertThat(admin.leases().inNamespace("kubeless").withName(kept).get()).isNotNull();
+      assertThat(b.isAlive()).isTrue();
+    } finally {
+      admin.resources(KinesisTrigger.class).inNamespace(ns).delete();
+      admin.leases().inNamespace("kubeless").withName(kept).delete();
+    }
+  }
+
+  @Test
   void missingCredentialsAreAConditionNotACrash() throws Exception {
     String ns = cluster.newNamespace("kin-creds");
     Stream stream = stream("creds", 1);
@@ -483,8 +557,10 @@ class KinesisClusterIT {
     for (Lease lease : shardLeases(ns).values()) {
       Map<String, String> annotations = lease.getMetadata().getAnnotations();
       if (annotations != null && annotations.containsKey(LeaseShardCoordinator.CHECKPOINT)) {
+        // the Lease names the shard by its stream and id
+        String shard = annotations.get("kubeless.io/shard");
         checkpoints.put(
-            annotations.get("kubeless.io/shard"),
+            shard.substring(shard.lastIndexOf('/') + 1),
             annotations.get(LeaseShardCoordinator.CHECKPOINT));
       }
     }

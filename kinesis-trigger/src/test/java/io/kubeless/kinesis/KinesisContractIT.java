@@ -333,7 +333,13 @@ class KinesisContractIT extends TriggerEngineContractTest {
       if (shard == null && lease.getMetadata().getLabels() != null) {
         shard = lease.getMetadata().getLabels().get("kubeless.io/shard");
       }
-      checkpoints.put(shard, annotations.get(LeaseShardCoordinator.CHECKPOINT));
+      if (shard == null) {
+        continue;
+      }
+      // the Lease names the shard by its stream and id
+      checkpoints.put(
+          shard.substring(shard.lastIndexOf('/') + 1),
+          annotations.get(LeaseShardCoordinator.CHECKPOINT));
     }
     return last.entrySet().stream()
         .allMatch(

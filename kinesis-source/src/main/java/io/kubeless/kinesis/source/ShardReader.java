@@ -155,7 +155,7 @@ final class ShardReader extends SourceWorker {
         settings.idleInterval());
     this.subscription = binding.subscription();
     this.settings = settings;
-    this.coordinator = coordinator;
+    this.coordinator = new StreamShards(coordinator, subscription.stream());
     this.credentials = credentials;
     this.clients = clients;
     this.key = new BindingKey(trigger, function);

@@ -371,9 +371,40 @@ class KinesisSourceTest {
     p.specs.delete(id);
 
     await().atMost(TIMEOUT).until(() -> p.bindings.running() == 0);
-    assertThat(coordinator.checkpoint(binding, "shardId-000000000000")).isEmpty();
+    assertThat(coordinator.checkpoint(binding, stream + "/shardId-000000000000")).isEmpty();
     assertThat(dir.resolve(NS + "_changed_journal.json")).doesNotExist();
     assertThat(f.received()).isEqualTo(total);
+  }
+
+  @Test
+  void aTriggerMovedToAnotherStreamStartsItAsItsStartFromSaysAndOneMovedBackResumes(
+      @TempDir Path dir) throws Exception {
+    String first = stream("left");
+    String second = stream("moved");
+    create(first, 1);
+    create(second, 1);
+    RecordingFunction f = function("mover");
+    TriggerId id = new TriggerId(NS, "mover");
+    Process p = new Process(new InMemoryShardCoordinator("one", dir));
+    put(first, 0, 100, 3);
+    p.specs.apply(id, spec("mover", first, "trim_horizon"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 100);
+
+    // both streams number their shard shardId-000000000000: the first's checkpoint must not be
+    // taken for the second's, whose records all arrive from its oldest
+    put(second, 0, 50, 3);
+    p.specs.apply(id, spec("mover", second, "trim_horizon"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 150);
+    assertThat(f.requests()).filteredOn(r -> r.eventId().startsWith(second + "-")).hasSize(50);
+
+    // moved back, it resumes where it left the first stream
+    put(first, 100, 120, 3);
+    p.specs.apply(id, spec("mover", first, "trim_horizon"));
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 170);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(170);
+    assertInOrderPerShard(
+        first, f.requests().stream().filter(r -> r.eventId().startsWith(first + "-")).toList());
   }
 
   /** Registers the stream consumer that makes the binding read by enhanced fan-out. */
@@ -825,9 +856,10 @@ class KinesisSourceTest {
         .atMost(TIMEOUT)
         .until(() -> f.requests().stream().anyMatch(r -> shardOf(stream, r).equals(lost)));
 
-    coordinator.takeOver(lost);
+    // the coordinator knows a shard by its stream and id
+    coordinator.takeOver(stream + "/" + lost);
 
-    await().atMost(TIMEOUT).until(() -> coordinator.released().contains(lost));
+    await().atMost(TIMEOUT).until(() -> coordinator.released().contains(stream + "/" + lost));
     int inKept = count(stream, kept);
     await()
         .atMost(TIMEOUT)
@@ -836,7 +868,8 @@ class KinesisSourceTest {
                 f.requests().stream().filter(r -> shardOf(stream, r).equals(kept)).count()
                     == inKept);
     BindingKey key = new BindingKey(id, "shared");
-    BigInteger checkpoint = new BigInteger(coordinator.checkpoint(key, lost).orElseThrow());
+    BigInteger checkpoint =
+        new BigInteger(coordinator.checkpoint(key, stream + "/" + lost).orElseThrow());
     // nothing after the last checkpoint of the lost shard was sent: its new owner sends that
     assertThat(f.requests())
         .filteredOn(r -> shardOf(stream, r).equals(lost))
@@ -859,7 +892,7 @@ class KinesisSourceTest {
                       });
             });
 
-    coordinator.takeOver(kept);
+    coordinator.takeOver(stream + "/" + kept);
 
     await()
         .atMost(TIMEOUT)
@@ -869,7 +902,7 @@ class KinesisSourceTest {
               assertThat(state.phase()).isEqualTo(BindingState.Phase.ACTIVE);
               assertThat(state.message()).contains("reading none of the 2 shards");
             });
-    assertThat(coordinator.released()).contains(kept, lost);
+    assertThat(coordinator.released()).contains(stream + "/" + kept, stream + "/" + lost);
   }
 
   @Test
