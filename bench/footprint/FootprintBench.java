@@ -173,6 +173,16 @@ public class FootprintBench {
         new Variant(
             "image-cts10", null, Map.of(), true, List.of("-XX:CompileThresholdScaling=10")));
     // the images with an HTTP/1.1 management server: no HTTP/2 codec loaded
+    // C2 alone: no C1 code, methods profiled by the interpreter and compiled once hot (the
+    // default thresholds, not the images' raised ones)
+    VARIANTS.put(
+        "image-notiered",
+        new Variant(
+            "image-notiered",
+            null,
+            Map.of(),
+            true,
+            List.of("-XX:-TieredCompilation", "-XX:CompileThresholdScaling=1")));
     VARIANTS.put(
         "image-h1",
         new Variant("image-h1", null, Map.of(), true, List.of("-Dquarkus.http.http2=false")));
