@@ -298,11 +298,11 @@ class KinesisClusterIT {
   }
 
   @Test
-  void theShardLeasesOfATriggerDeletedWhileNoReplicaRanAreDeletedByTheNextReplica()
+  void theShardLeasesOfATriggerOrFunctionDeletedWhileNoReplicaRanAreDeletedByTheNextReplica()
       throws Exception {
     String ns = cluster.newNamespace("kin-stale");
     Stream stream = stream("stale", 1);
-    String gone;
+    String shard = stream.name + "/" + stream.shardIds().getFirst();
     try (RecordingFunction f = new RecordingFunction("counter")) {
       TestFunctions.create(admin, ns, f, Map.of("app", "counter"), true);
       try (PackagedApp a = replica("kin-stale-a")) {
@@ -315,57 +315,66 @@ class KinesisClusterIT {
     }
     admin.resources(KinesisTrigger.class).inNamespace(ns).withName("gone").delete();
     Lease left = shardLeases(ns).values().stream().findFirst().orElseThrow();
-    gone = left.getMetadata().getName();
     assertThat(left.getMetadata().getAnnotations())
         .containsEntry("kubeless.io/trigger", "gone")
-        .containsEntry("kubeless.io/shard", stream.name + "/" + stream.shardIds().getFirst());
-    // an hour passes; the same Lease of a trigger that exists (bound to no function) stays
+        .containsEntry("kubeless.io/shard", shard);
+    // an hour passes; alike Leases of a trigger that exists (bound to a function that does not):
+    // one of that function, deleted while no replica ran, and one of the Function that exists,
+    // which the trigger does not select (the sweep reads no selector: it stays)
+    admin.resource(trigger(ns, "kept", stream.name, "absent", null)).create();
     java.time.ZonedDateTime hourAgo =
         java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusHours(1);
     admin
         .leases()
         .inNamespace("kubeless")
-        .withName(gone)
+        .withName(left.getMetadata().getName())
         .edit(l -> new LeaseBuilder(l).editSpec().withRenewTime(hourAgo).endSpec().build());
-    admin.resource(trigger(ns, "kept", stream.name, "absent", null)).create();
-    BindingKey keptBinding = new BindingKey(new TriggerId(ns, "kept"), "absent");
-    String kept =
-        LeaseShardCoordinator.leaseName(
-            "kinesis", keptBinding, stream.name + "/" + stream.shardIds().getFirst());
-    admin
-        .resource(
-            new LeaseBuilder(left)
-                .editMetadata()
-                .withName(kept)
-                .withResourceVersion(null)
-                .withUid(null)
-                .withCreationTimestamp(null)
-                .withManagedFields(List.of())
-                .addToLabels("kubeless.io/trigger", "kept")
-                .addToLabels("kubeless.io/function", "absent")
-                .addToLabels(
-                    LeaseShardCoordinator.bindingLabelKey("kinesis"),
-                    LeaseShardCoordinator.bindingLabel(keptBinding))
-                .addToAnnotations("kubeless.io/trigger", "kept")
-                .addToAnnotations("kubeless.io/function", "absent")
-                .endMetadata()
-                .editSpec()
-                .withRenewTime(hourAgo)
-                .endSpec()
-                .build())
-        .create();
+    String gone = left.getMetadata().getName();
+    String absent = copy(left, new BindingKey(new TriggerId(ns, "kept"), "absent"), shard);
+    String kept = copy(left, new BindingKey(new TriggerId(ns, "kept"), "counter"), shard);
 
     // the next replica looks for such Leases a minute after it starts
     try (PackagedApp b = replica("kin-stale-b")) {
       await()
           .atMost(Duration.ofSeconds(150))
-          .until(() -> admin.leases().inNamespace("kubeless").withName(gone).get() == null);
+          .until(
+              () ->
+                  admin.leases().inNamespace("kubeless").withName(gone).get() == null
+                      && admin.leases().inNamespace("kubeless").withName(absent).get() == null);
       assertThat(admin.leases().inNamespace("kubeless").withName(kept).get()).isNotNull();
       assertThat(b.isAlive()).isTrue();
     } finally {
       admin.resources(KinesisTrigger.class).inNamespace(ns).delete();
       admin.leases().inNamespace("kubeless").withName(kept).delete();
     }
+  }
+
+  /** A copy of {@code lease} (as old) for another binding's shard; returns its name. */
+  private static String copy(Lease lease, BindingKey binding, String shard) {
+    String name = LeaseShardCoordinator.leaseName("kinesis", binding, shard);
+    admin
+        .resource(
+            new LeaseBuilder(lease)
+                .editMetadata()
+                .withName(name)
+                .withResourceVersion(null)
+                .withUid(null)
+                .withCreationTimestamp(null)
+                .withManagedFields(List.of())
+                .addToLabels("kubeless.io/trigger", binding.trigger().name())
+                .addToLabels("kubeless.io/function", binding.function())
+                .addToLabels(
+                    LeaseShardCoordinator.bindingLabelKey("kinesis"),
+                    LeaseShardCoordinator.bindingLabel(binding))
+                .addToAnnotations("kubeless.io/trigger", binding.trigger().name())
+                .addToAnnotations("kubeless.io/function", binding.function())
+                .endMetadata()
+                .editSpec()
+                .withRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusHours(1))
+                .endSpec()
+                .build())
+        .create();
+    return name;
   }
 
   @Test

@@ -336,10 +336,14 @@ class LeaseShardCoordinatorTest {
   }
 
   @Test
-  void theLeasesOfATriggerDeletedWhileNoReplicaRanAreSweptOnceStaleAndNoOthers() throws Exception {
-    // the triggers that exist, as the API server lists them: "gone" was deleted while no replica
-    // ran, so none retired its binding; "new" was created after the list was read
-    Set<TriggerId> existing = Set.of(new TriggerId("shop", "kept"));
+  void theLeasesOfATriggerOrFunctionDeletedWhileNoReplicaRanAreSweptOnceStaleAndNoOthers()
+      throws Exception {
+    // the triggers and functions that exist, as the API server lists them: "gone" and the function
+    // "removed" were deleted while no replica ran, so none retired their bindings; "new" was
+    // created after the list was read
+    var existing =
+        new LeaseShardCoordinator.Existing(
+            Set.of(new TriggerId("shop", "kept")), Set.of(new TriggerId("shop", "audit")));
     if (namespace == null) {
       namespace = TestFunctions.unique("leases");
     }
@@ -353,34 +357,43 @@ class LeaseShardCoordinatorTest {
     BindingKey kept = binding("kept");
     BindingKey gone = binding("gone");
     BindingKey created = binding("new");
-    for (BindingKey binding : List.of(kept, gone)) {
+    BindingKey removed = new BindingKey(new TriggerId("shop", "kept"), "removed");
+    for (BindingKey binding : List.of(kept, gone, removed)) {
       assertThat(a.claim(binding, SHARDS)).containsExactlyInAnyOrderElementsOf(SHARDS);
       a.checkpoint(binding, SHARDS.getFirst(), "seq-" + binding.trigger().name());
       SHARDS.forEach(shard -> a.release(binding, shard));
     }
     // written moments ago: nothing is stale yet
     assertThat(a.forgetStale()).isZero();
-    assertThat(shardLeases()).hasSize(8);
+    assertThat(shardLeases()).hasSize(12);
 
-    // two shard Lease durations (4 s) later, the Leases of "gone" go; "new"'s, renewed by its
-    // reader all along, stay though its trigger was not listed
+    // two shard Lease durations (4 s) later, the Leases of "gone" and of "removed" go; "new"'s,
+    // renewed by its reader all along, stay though its trigger was not listed
     await()
         .atMost(TIMEOUT)
         .until(
             () -> {
               a.claim(created, SHARDS);
               a.forgetStale();
-              return shardLeases().stream().noneMatch(l -> of(l, "gone"));
+              return shardLeases().stream()
+                  .noneMatch(l -> of(l, "gone") || "removed".equals(function(l)));
             });
-    assertThat(shardLeases()).hasSize(8).noneMatch(l -> of(l, "gone"));
+    assertThat(shardLeases())
+        .hasSize(8)
+        .noneMatch(l -> of(l, "gone") || "removed".equals(function(l)));
     assertThat(shardLeases().stream().filter(l -> of(l, "kept"))).hasSize(4);
     assertThat(a.checkpoint(kept, SHARDS.getFirst())).contains("seq-kept");
     assertThat(a.checkpoint(gone, SHARDS.getFirst())).isEmpty();
+    assertThat(a.checkpoint(removed, SHARDS.getFirst())).isEmpty();
     assertThat(a.owners(created)).containsOnlyKeys(SHARDS);
   }
 
   private static boolean of(Lease lease, String trigger) {
     return trigger.equals(lease.getMetadata().getAnnotations().get("kubeless.io/trigger"));
+  }
+
+  private static String function(Lease lease) {
+    return lease.getMetadata().getAnnotations().get("kubeless.io/function");
   }
 
   @Test

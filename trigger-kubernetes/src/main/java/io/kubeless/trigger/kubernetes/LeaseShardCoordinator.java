@@ -1,6 +1,7 @@
 package io.kubeless.trigger.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubeless.api.v1beta1.Function;
 import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.coordination.BindingKey;
 import io.kubeless.trigger.coordination.CoordinatorUnavailableException;
@@ -92,7 +94,10 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   /** A shard Lease lasts this many lease durations unless the settings say otherwise. */
   public static final int SHARD_LEASE_FACTOR = 10;
 
-  /** How often the Leases of triggers that no longer exist are looked for (after one minute). */
+  /**
+   * How often the Leases of triggers and functions that no longer exist are looked for (after one
+   * minute).
+   */
   public static final Duration STALE_SWEEP_INTERVAL = Duration.ofMinutes(10);
 
   /**
@@ -170,8 +175,8 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   /** The Leases this replica holds, as last written: their resourceVersion saves a read. */
   private final Map<String, Lease> held = new ConcurrentHashMap<>();
 
-  /** Every trigger of the source's kind that exists, from the API server; null: no sweep. */
-  private final Supplier<Set<TriggerId>> triggers;
+  /** The triggers of the source's kind and the Functions that exist; null: no sweep. */
+  private final Supplier<Existing> existing;
 
   private volatile boolean closed;
   private volatile boolean sweepFailed;
@@ -185,14 +190,14 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   /**
-   * @param triggers every trigger of the source's kind that exists, read from the API server (not a
-   *     cache that may not have synced): every {@link #STALE_SWEEP_INTERVAL}, the shard Leases of
-   *     any other trigger that nobody has written for two shard Lease durations are deleted ({@link
-   *     #forgetStale}); null for none
+   * @param existing the triggers of the source's kind and the Functions that exist, read from the
+   *     API server (not a cache that may not have synced): every {@link #STALE_SWEEP_INTERVAL}, the
+   *     shard Leases of any other trigger or function that nobody has written for two shard Lease
+   *     durations are deleted ({@link #forgetStale}); null for none
    */
   public LeaseShardCoordinator(
-      KubernetesClient client, Settings settings, Supplier<Set<TriggerId>> triggers) {
-    this.triggers = triggers;
+      KubernetesClient client, Settings settings, Supplier<Existing> existing) {
+    this.existing = existing;
     this.client = client;
     this.settings = settings;
     this.source = settings.source();
@@ -210,7 +215,7 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
             r -> Thread.ofPlatform().daemon().name(source + "-membership").unstarted(r));
     membership.scheduleWithFixedDelay(
         this::renewMembership, 0, settings.renewInterval().toMillis(), TimeUnit.MILLISECONDS);
-    if (triggers != null) {
+    if (existing != null) {
       membership.scheduleWithFixedDelay(
           this::sweepStale,
           Math.min(60_000, STALE_SWEEP_INTERVAL.toMillis()),
@@ -506,31 +511,52 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   /**
-   * Deletes the shard Leases of triggers that no longer exist and that nobody has written for two
-   * shard Lease durations: those of triggers deleted while no replica ran (a running replica
-   * {@linkplain #forget forgets} the bindings it retires), which would otherwise stay forever. The
-   * triggers are read first, then the Leases, both from the API server: a trigger created meanwhile
-   * has Leases written moments ago, and a Lease of a binding that lives is written at least once a
-   * third of its duration. Each delete is conditional on the version read, so a Lease claimed
-   * meanwhile (a trigger created again under the same name) stays.
+   * What exists in the cluster when the sweep reads it: the triggers of the source's kind and the
+   * Functions, each by namespace and name.
+   */
+  public record Existing(Set<TriggerId> triggers, Set<TriggerId> functions) {
+
+    /** Why the Leases of {@code binding} may go, or null when its trigger and function exist. */
+    String gone(BindingKey binding) {
+      if (!triggers.contains(binding.trigger())) {
+        return "its trigger no longer exists";
+      }
+      if (binding.function() != null
+          && !functions.contains(
+              new TriggerId(binding.trigger().namespace(), binding.function()))) {
+        return "its function no longer exists";
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Deletes the shard Leases of bindings whose trigger or function no longer exists and that nobody
+   * has written for two shard Lease durations: those of triggers or functions deleted while no
+   * replica ran (a running replica {@linkplain #forget forgets} the bindings it retires), which
+   * would otherwise stay forever. The triggers and functions are read first, then the Leases, all
+   * from the API server: a trigger or function created meanwhile has Leases written moments ago,
+   * and a Lease of a binding that lives is written at least once a third of its duration. Each
+   * delete is conditional on the version read, so a Lease claimed meanwhile (a trigger or function
+   * created again under the same name) stays.
    *
    * @return how many Leases were deleted
    */
   public int forgetStale() {
-    if (triggers == null || closed) {
+    if (existing == null || closed) {
       return 0;
     }
-    Set<TriggerId> existing;
+    Existing exists;
     List<Lease> leases;
     try {
-      existing = triggers.get();
+      exists = existing.get();
       leases = leases().withLabel(role, SHARD).list().getItems();
     } catch (KubernetesClientException e) {
       if (!sweepFailed) {
         sweepFailed = true;
         LOG.warnf(
-            "Cannot look for the %s Leases of deleted triggers (they stay until deleted by hand):"
-                + " %s",
+            "Cannot look for the %s Leases of deleted triggers and functions (they stay until"
+                + " deleted by hand): %s",
             source, e.getMessage());
       }
       return 0;
@@ -543,7 +569,8 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
         continue;
       }
       TriggerId trigger = new TriggerId(a.get(NAMESPACE), a.get(TRIGGER));
-      if (existing.contains(trigger)
+      String gone = exists.gone(new BindingKey(trigger, a.get(FUNCTION)));
+      if (gone == null
           || lease.getSpec() == null
           || expiry(lease).plus(settings.shardLeaseDuration()).isAfter(now)) {
         continue;
@@ -556,8 +583,8 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
             .delete();
         deleted++;
         LOG.infof(
-            "Deleted Lease %s/%s (shard %s of %s, function %s): its trigger no longer exists",
-            settings.namespace(), name, a.get(SHARD_ID), trigger, a.get(FUNCTION));
+            "Deleted Lease %s/%s (shard %s of %s, function %s): %s",
+            settings.namespace(), name, a.get(SHARD_ID), trigger, a.get(FUNCTION), gone);
       } catch (KubernetesClientException e) {
         if (e.getCode() != CONFLICT && e.getCode() != NOT_FOUND) {
           LOG.warnf("Could not delete Lease %s/%s: %s", settings.namespace(), name, e.getMessage());
@@ -567,24 +594,40 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
     return deleted;
   }
 
-  /** Every trigger of {@code kind} in the cluster, listed from the API server when called. */
-  public static Supplier<Set<TriggerId>> existing(
+  /**
+   * The triggers of {@code kind} and the Functions in the cluster, listed from the API server when
+   * called (a page at a time, keeping only names: a Function holds its code).
+   */
+  public static Supplier<Existing> existing(
       KubernetesClient client, Class<? extends HasMetadata> kind) {
-    return () -> {
-      Set<TriggerId> ids = new java.util.HashSet<>();
-      for (HasMetadata trigger : client.resources(kind).inAnyNamespace().list().getItems()) {
-        ids.add(
-            new TriggerId(trigger.getMetadata().getNamespace(), trigger.getMetadata().getName()));
-      }
-      return ids;
-    };
+    return () -> new Existing(names(client, kind), names(client, Function.class));
   }
+
+  private static Set<TriggerId> names(KubernetesClient client, Class<? extends HasMetadata> kind) {
+    Set<TriggerId> ids = new java.util.HashSet<>();
+    String next = null;
+    do {
+      var page =
+          client
+              .resources(kind)
+              .inAnyNamespace()
+              .list(new ListOptionsBuilder().withLimit(LIST_PAGE).withContinue(next).build());
+      for (HasMetadata item : page.getItems()) {
+        ids.add(new TriggerId(item.getMetadata().getNamespace(), item.getMetadata().getName()));
+      }
+      next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+    } while (next != null && !next.isEmpty());
+    return ids;
+  }
+
+  /** Objects per page of the sweep's lists. */
+  private static final long LIST_PAGE = 100;
 
   private void sweepStale() {
     try {
       forgetStale();
     } catch (RuntimeException e) {
-      LOG.warnf(e, "Looking for the %s Leases of deleted triggers failed", source);
+      LOG.warnf(e, "Looking for the %s Leases of deleted triggers and functions failed", source);
     }
   }
 
