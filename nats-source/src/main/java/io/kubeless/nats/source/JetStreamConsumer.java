@@ -62,6 +62,10 @@ final class JetStreamConsumer extends NatsWorker {
   private String inbox;
   private long pulls;
   private boolean reopen;
+
+  /** Whether this binding has opened its consumer: one gone since is not created as new. */
+  private boolean opened;
+
   private String missing;
   private final Consumer<JetStreamConsumer> onForget;
 
@@ -223,7 +227,10 @@ final class JetStreamConsumer extends NatsWorker {
     }
   }
 
-  /** Creates or updates the durable consumer, then subscribes to the answers of its pulls. */
+  /**
+   * Creates or updates the durable consumer (opened again, it is used as it is, or created at the
+   * stream's new messages if it is gone), then subscribes to the answers of its pulls.
+   */
   private void open() throws IOException, InterruptedException, JetStreamApiException {
     reopen = false;
     conn = connection.get();
@@ -238,13 +245,30 @@ final class JetStreamConsumer extends NatsWorker {
       }
       throw e;
     }
+    DeliverPolicy start = jetStream.deliverAll() ? DeliverPolicy.All : DeliverPolicy.New;
+    if (opened) {
+      var existing = existing(jsm);
+      if (existing != null) {
+        keep(jsm, existing.getConsumerConfiguration());
+        subscribe();
+        return;
+      }
+      // gone while this binding read through it (another replica's binding ended with a retention
+      // of zero, or it was deleted by hand): what it delivered was before its position, so it
+      // starts again at the stream's new messages, whatever deliverPolicy says; all would send the
+      // stream's retained messages a second time
+      start = DeliverPolicy.New;
+      LOG.infof(
+          "%s: consumer %s is gone; creating it again at the stream's new messages",
+          label, consumer());
+    }
     ConsumerConfiguration config =
         ConsumerConfiguration.builder()
             .durable(durable)
             .filterSubject(subscription.topic())
             .ackPolicy(AckPolicy.Explicit)
             .ackWait(settings.ackWait())
-            .deliverPolicy(jetStream.deliverAll() ? DeliverPolicy.All : DeliverPolicy.New)
+            .deliverPolicy(start)
             .maxAckPending(Math.max(1000L, 4L * settings.batchSize()))
             // no inactive threshold: a bound consumer stays however long its function is down
             // (one its binding's end gave a retention, see forget, loses it here)
@@ -271,6 +295,12 @@ final class JetStreamConsumer extends NatsWorker {
             label, durable, existing.getConsumerConfiguration().getAckPolicy());
       }
     }
+    subscribe();
+  }
+
+  /** Subscribes to the answers of the consumer's pulls. */
+  private void subscribe() {
+    opened = true;
     next =
         JetStreamOptions.defaultOptions().getPrefix()
             + "CONSUMER.MSG.NEXT."

@@ -709,6 +709,54 @@ class NatsSourceTest {
     await().atMost(TIMEOUT).until(() -> consumer(stream, NS + "_now_now") == null);
   }
 
+  /**
+   * Two replicas read through one consumer with deliverPolicy all; the first one's binding ends
+   * with a retention of zero (it saw the trigger's deletion first) and deletes the consumer while
+   * the second still reads: the second creates it again at the stream's new messages, not at its
+   * start, which would send every retained message a second time.
+   */
+  @Test
+  void aConsumerDeletedUnderABoundReplicaIsCreatedAgainAtTheNewMessagesNotReplayed()
+      throws Exception {
+    String subject = subject("gone");
+    String stream = stream(subject);
+    RecordingFunction f = function("again", Map.of("app", "again"));
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "again"));
+    spec.setStream(stream);
+    spec.setDeliverPolicy("all");
+    TriggerId id = new TriggerId(NS, "again");
+    String durable = NS + "_again_again";
+    for (int i = 0; i < 20; i++) {
+      publisher.jetStream().publish(subject, ("{\"n\":" + i + "}").getBytes());
+    }
+    Process first = new Process(retaining("again", Duration.ZERO));
+    Process second = new Process(retaining("again", Duration.ZERO));
+    first.specs.apply(id, spec);
+    second.specs.apply(id, spec);
+    first.awaitActive(id, 1);
+    second.awaitActive(id, 1);
+    await().atMost(TIMEOUT).until(() -> f.received() == 20);
+    var created = consumer(stream, durable).getCreationTime();
+
+    first.specs.delete(id);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              var info = consumer(stream, durable);
+              return info != null && info.getCreationTime().isAfter(created);
+            });
+    second.awaitActive(id, 1);
+    for (int i = 20; i < 30; i++) {
+      publisher.jetStream().publish(subject, ("{\"n\":" + i + "}").getBytes());
+    }
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 30);
+    assertThat(f.duplicates()).isEmpty();
+    assertThat(f.received()).isEqualTo(30);
+    assertThat(consumer(stream, durable).getConsumerConfiguration().getDeliverPolicy())
+        .isEqualTo(io.nats.client.api.DeliverPolicy.New);
+  }
+
   @Test
   void aTriggerMovedToAnotherConsumerOrStreamRetiresTheConsumerItLeft() throws Exception {
     String subject = subject("moved");
