@@ -186,6 +186,8 @@ public class FootprintBench {
     VARIANTS.put(
         "image-h1",
         new Variant("image-h1", null, Map.of(), true, List.of("-Dquarkus.http.http2=false")));
+    // the images given one full collection once settled (jcmd GC.run), before the idle figures
+    VARIANTS.put("image-fullgc", new Variant("image-fullgc", null, Map.of(), true, List.of()));
     // the images with the young generation capped: eden's pages, once touched, stay resident
     VARIANTS.put(
         "image-young8",
@@ -281,16 +283,34 @@ public class FootprintBench {
                   // <variant>@<directory>: the variant run on the applications of that directory
                   // (e.g. another packaging), side by side with the same variant on APPS
                   String v = spec.contains("@") ? spec.substring(0, spec.indexOf('@')) : spec;
+                  // <variant>+<option>[+<option>...]: the variant with JVM options appended (the
+                  // later of two values of a flag wins), e.g. image+-XX:CompileThresholdScaling=30
+                  List<String> appended = List.of();
+                  if (v.contains("+")) {
+                    appended = List.of(v.substring(v.indexOf('+') + 1).split("\\+(?=-)"));
+                    v = v.substring(0, v.indexOf('+'));
+                  }
                   Variant found = VARIANTS.get(v);
                   if (found == null) {
                     throw new IllegalArgumentException(
                         "unknown variant " + v + "; known: " + VARIANTS.keySet());
                   }
-                  if (v.equals(spec)) {
+                  if (!appended.isEmpty()) {
+                    List<String> extra = new ArrayList<>(found.extra());
+                    extra.addAll(appended);
+                    // named for the files it writes: Quarkus reads its jar's location as a URL,
+                    // where '+' would be a space
+                    String name =
+                        (spec.contains("@") ? spec.substring(0, spec.indexOf('@')) : spec)
+                            .replaceAll("[^A-Za-z0-9._=-]", "_");
+                    found = new Variant(name, found.options(), found.env(), found.aot(), extra);
+                  }
+                  if (!spec.contains("@")) {
                     return found;
                   }
-                  Path apps = Path.of(spec.substring(v.length() + 1)).toAbsolutePath();
-                  String name = v + "@" + apps.getFileName();
+                  String base = spec.substring(0, spec.indexOf('@'));
+                  Path apps = Path.of(spec.substring(base.length() + 1)).toAbsolutePath();
+                  String name = found.name() + "@" + apps.getFileName();
                   APPS.put(name, apps);
                   return new Variant(
                       name, found.options(), found.env(), found.aot(), found.extra());
@@ -629,6 +649,11 @@ public class FootprintBench {
       // native heap trimmed, the compiler's arena chunks given back, the heap shrunk after a GC)
       double rssIdle = rssSettled;
       double anonIdle = anonSettled;
+      if (variant.name().startsWith("image-fullgc")) {
+        // one full collection once settled, as a controller could run one when it goes idle: what
+        // the heap gives back when it is compacted and resized to its live data
+        jcmd(pid, "GC.run");
+      }
       if (IDLE_SECONDS > 0) {
         StringBuilder trace = new StringBuilder();
         long idleStart = System.nanoTime();
