@@ -43,6 +43,10 @@ final class FunctionProcess {
   private final PrintStream out;
   private final LogBuffer logs;
   private final Runnable installStarted;
+
+  /** The runtime's variables and the Function's declared environment ({@link FunctionEnv}). */
+  private final Map<String, String> environment;
+
   private volatile Process process;
   private volatile Process installing;
   private volatile boolean stopping;
@@ -58,8 +62,10 @@ final class FunctionProcess {
       int port,
       PrintStream out,
       LogBuffer logs,
-      Runnable installStarted) {
+      Runnable installStarted,
+      Map<String, String> environment) {
     this.function = function;
+    this.environment = environment;
     this.home = home;
     this.runtimes = runtimes;
     this.port = port;
@@ -89,6 +95,20 @@ final class FunctionProcess {
 
   Process process() {
     return process;
+  }
+
+  /**
+   * The runtime's variables as the function controller sets them (handler, module, timeout,
+   * runtime), which the Function's declared environment may refer to and override ({@link
+   * FunctionEnv}); the port and code volume are local mode's own.
+   */
+  static Map<String, String> runtimeVariables(LocalFunction function) {
+    Map<String, String> vars = new java.util.LinkedHashMap<>();
+    vars.put("FUNC_HANDLER", function.handler().function());
+    vars.put("MOD_NAME", function.handler().module());
+    vars.put("FUNC_TIMEOUT", String.valueOf(function.timeout().toSeconds()));
+    vars.put("FUNC_RUNTIME", function.runtime());
+    return vars;
   }
 
   /** Writes the code, installs the dependencies (once per content) and starts the runtime. */
@@ -122,13 +142,9 @@ final class FunctionProcess {
     ProcessBuilder pb =
         new ProcessBuilder(command(runtimes.resolve(function.language()).resolve("run")));
     Map<String, String> env = pb.environment();
-    env.put("FUNC_HANDLER", function.handler().function());
-    env.put("MOD_NAME", function.handler().module());
-    env.put("FUNC_TIMEOUT", String.valueOf(function.timeout().toSeconds()));
-    env.put("FUNC_RUNTIME", function.runtime());
+    env.putAll(environment);
     env.put("FUNC_PORT", String.valueOf(port));
     env.put("KUBELESS_INSTALL_VOLUME", volume.toAbsolutePath().toString());
-    env.putIfAbsent("FUNC_MEMORY_LIMIT", "0");
     pb.redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     process = pb.start();

@@ -94,6 +94,10 @@ public final class LocalPlatform implements AutoCloseable {
   private final Map<String, JsonNode> functionPrints = new HashMap<>();
   private final Map<String, Path> functionFiles = new HashMap<>();
   private final Map<String, LogBuffer> logs = new ConcurrentHashMap<>();
+
+  /** The Secrets and ConfigMaps of the files read, for the functions' declared environment. */
+  private final FunctionEnv environment = new FunctionEnv();
+
   // functions whose start (the install of their dependencies) is under way
   private final Set<FunctionProcess> starting = ConcurrentHashMap.newKeySet();
   private volatile AdminServer admin;
@@ -165,6 +169,7 @@ public final class LocalPlatform implements AutoCloseable {
     Leftovers.stop(stateFile(), out);
     // after the user's files: a name they define is theirs (the first one counts)
     Manifests manifests = files.plus(Manifests.load(applied.files()));
+    environment.learn(manifests);
     manifests.problems().forEach(p -> out.println("invalid: " + p));
     manifests.skipped().forEach(s -> out.println("skipped: " + s));
 
@@ -178,9 +183,7 @@ public final class LocalPlatform implements AutoCloseable {
           throw new InvalidFunctionException("Duplicate", "defined twice; the first one runs");
         }
         parsed.add(lf);
-        note(lf, "deployment", f.getSpec().getDeployment());
-        note(lf, "service", f.getSpec().getService());
-        note(lf, "horizontalPodAutoscaler", f.getSpec().getHorizontalPodAutoscaler());
+        notes(lf);
       } catch (InvalidFunctionException e) {
         report("function " + name + ": " + e.reason() + ": " + e.getMessage());
       }
@@ -218,6 +221,10 @@ public final class LocalPlatform implements AutoCloseable {
 
   private boolean startFunction(LocalFunction lf, int port, int attempt)
       throws InterruptedException {
+    FunctionEnv.Resolved env = environment.resolve(lf, FunctionProcess.runtimeVariables(lf));
+    if (attempt == 1) {
+      env.notes().forEach(n -> out.println("[" + lf.label() + "] note: " + n));
+    }
     FunctionProcess p =
         new FunctionProcess(
             lf,
@@ -226,7 +233,8 @@ public final class LocalPlatform implements AutoCloseable {
             port,
             out,
             logs.computeIfAbsent(lf.key(), k -> new LogBuffer()),
-            this::installStarted);
+            this::installStarted,
+            env.vars());
     starting.add(p);
     try {
       p.start();
@@ -325,10 +333,36 @@ public final class LocalPlatform implements AutoCloseable {
     return n;
   }
 
-  private void note(LocalFunction f, String field, ObjectNode value) {
-    if (value != null && !value.isEmpty()) {
+  /**
+   * Says which of a Function's Kubernetes-only settings local mode ignores: of {@code
+   * spec.deployment} all but the function container's environment, which it applies; a {@code
+   * spec.service} other than the one port Kubeless's CLI writes; {@code
+   * spec.horizontalPodAutoscaler}.
+   */
+  private void notes(LocalFunction f) {
+    var spec = f.function().getSpec();
+    List<String> ignored = FunctionEnv.ignored(spec.getDeployment());
+    if (!ignored.isEmpty()) {
       out.println(
-          "[" + f.label() + "] note: spec." + field + " applies only on Kubernetes; ignored here");
+          "["
+              + f.label()
+              + "] note: spec.deployment applies only on Kubernetes, apart from the function"
+              + " container's env; ignored here: "
+              + String.join(", ", ignored));
+    }
+    ObjectNode service = spec.getService();
+    if (service != null
+        && (service.path("ports").size() > 1
+            || !service.path("type").asText("ClusterIP").equals("ClusterIP"))) {
+      out.println(
+          "[" + f.label() + "] note: spec.service applies only on Kubernetes; ignored here");
+    }
+    ObjectNode hpa = spec.getHorizontalPodAutoscaler();
+    if (hpa != null && !hpa.isEmpty()) {
+      out.println(
+          "["
+              + f.label()
+              + "] note: spec.horizontalPodAutoscaler applies only on Kubernetes; ignored here");
     }
   }
 
@@ -641,6 +675,7 @@ public final class LocalPlatform implements AutoCloseable {
         hashes.remove(abs);
         continue; // gone meanwhile
       }
+      environment.learn(m);
       boolean fresh = !first && !hashes.get(abs).equals(fileHashes.get(abs));
       if (fresh) {
         changed.add(abs);
@@ -758,9 +793,7 @@ public final class LocalPlatform implements AutoCloseable {
                   + "/");
         }
       }
-      note(lf, "deployment", lf.function().getSpec().getDeployment());
-      note(lf, "service", lf.function().getSpec().getService());
-      note(lf, "horizontalPodAutoscaler", lf.function().getSpec().getHorizontalPodAutoscaler());
+      notes(lf);
       if (!startFunction(lf, port)) {
         ready.remove(key);
         directory.remove(lf.namespace(), lf.name());

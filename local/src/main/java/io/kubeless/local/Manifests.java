@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.v1beta1.CronJobTrigger;
@@ -24,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * The resources of YAML and JSON files, read as {@code kubectl apply -f} reads them: directories
  * (not recursively), multi-document files, {@code kind: List}. Functions, the triggers local mode
- * runs and Secrets (for HTTPTriggers' basic auth) are kept; other kinds are listed as skipped, and
- * a document that cannot be read is a problem.
+ * runs, Secrets (for HTTPTriggers' basic auth and functions' environment) and ConfigMaps (for
+ * functions' environment) are kept; other kinds are listed as skipped, and a document that cannot
+ * be read is a problem.
  *
  * @param functions the Functions, in file order
  * @param kafkaTriggers the KafkaTriggers, in file order
@@ -34,7 +36,9 @@ import java.util.stream.Stream;
  * @param httpTriggers the HTTPTriggers, in file order
  * @param cronJobTriggers the CronJobTriggers, in file order
  * @param secrets the Secrets ({@code v1}), in file order: an HTTPTrigger's {@code
- *     basic-auth-secret}
+ *     basic-auth-secret}, a function's {@code secretKeyRef} and {@code envFrom}
+ * @param configMaps the ConfigMaps ({@code v1}), in file order: a function's {@code
+ *     configMapKeyRef} and {@code envFrom}
  * @param skipped one line per resource of another kind
  * @param problems one line per document or file that could not be read
  */
@@ -46,6 +50,7 @@ public record Manifests(
     List<HTTPTrigger> httpTriggers,
     List<CronJobTrigger> cronJobTriggers,
     List<Secret> secrets,
+    List<ConfigMap> configMaps,
     List<String> skipped,
     List<String> problems) {
 
@@ -55,6 +60,7 @@ public record Manifests(
   public static Manifests load(List<Path> paths) throws IOException {
     Manifests m =
         new Manifests(
+            new ArrayList<>(),
             new ArrayList<>(),
             new ArrayList<>(),
             new ArrayList<>(),
@@ -90,6 +96,7 @@ public record Manifests(
         concat(httpTriggers, other.httpTriggers),
         concat(cronJobTriggers, other.cronJobTriggers),
         concat(secrets, other.secrets),
+        concat(configMaps, other.configMaps),
         concat(skipped, other.skipped),
         concat(problems, other.problems));
   }
@@ -179,6 +186,8 @@ public record Manifests(
         cronJobTriggers.add(json.treeToValue(document, CronJobTrigger.class));
       } else if (apiVersion.equals("v1") && kind.equals("Secret")) {
         secrets.add(json.treeToValue(document, Secret.class));
+      } else if (apiVersion.equals("v1") && kind.equals("ConfigMap")) {
+        configMaps.add(json.treeToValue(document, ConfigMap.class));
       } else {
         skipped.add(
             "%s %s (%s): not run in local mode"

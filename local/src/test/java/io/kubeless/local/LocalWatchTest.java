@@ -136,8 +136,8 @@ class LocalWatchTest {
       Files.writeString(dir.resolve("#hello.yaml#"), v3);
       Files.writeString(
           dir.resolve("marker.yaml"),
-          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: marker-1}\n");
-      await().atMost(Duration.ofSeconds(30)).until(() -> printed().contains("ConfigMap marker-1"));
+          "apiVersion: v1\nkind: Service\nmetadata: {name: marker-1}\n");
+      await().atMost(Duration.ofSeconds(30)).until(() -> printed().contains("Service marker-1"));
       assertThat(platform.process("default/hello").orElseThrow().pid())
           .isEqualTo(helloProcess.pid());
       assertThat(helloProcess.isAlive()).isTrue();
