@@ -47,7 +47,7 @@ public class KafkaEngine {
     return new LeaseShardCoordinator(
         client,
         config.leases(LEASES, trigger.leaderElection().namespace(), leadership.identity()),
-        LeaseShardCoordinator.existing(client, KafkaTrigger.class));
+        LeaseShardCoordinator.existing(client, KafkaTrigger.class, KafkaSource::selection));
   }
 
   @Produces

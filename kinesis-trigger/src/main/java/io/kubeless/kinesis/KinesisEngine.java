@@ -42,7 +42,7 @@ public class KinesisEngine {
         client,
         KinesisTriggerSettings.leases(
             config, trigger.leaderElection().namespace(), leadership.identity()),
-        LeaseShardCoordinator.existing(client, KinesisTrigger.class));
+        LeaseShardCoordinator.existing(client, KinesisTrigger.class, KinesisSource::selection));
   }
 
   @Produces

@@ -320,8 +320,17 @@ class KinesisClusterIT {
         .containsEntry("kubeless.io/shard", shard);
     // an hour passes; alike Leases of a trigger that exists (bound to a function that does not):
     // one of that function, deleted while no replica ran, and one of the Function that exists,
-    // which the trigger does not select (the sweep reads no selector: it stays)
+    // which the trigger no longer selects (relabelled or renamed away while no replica ran); and
+    // one of a trigger whose spec is invalid now, which stays for the spec's fix
     admin.resource(trigger(ns, "kept", stream.name, "absent", null)).create();
+    KinesisTrigger broken = trigger(ns, "broken", stream.name, "counter", null);
+    broken
+        .getSpec()
+        .setFunctionSelector(
+            new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                .withMatchLabels(Map.of("app", "counter"))
+                .build());
+    admin.resource(broken).create();
     java.time.ZonedDateTime hourAgo =
         java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusHours(1);
     admin
@@ -331,7 +340,8 @@ class KinesisClusterIT {
         .edit(l -> new LeaseBuilder(l).editSpec().withRenewTime(hourAgo).endSpec().build());
     String gone = left.getMetadata().getName();
     String absent = copy(left, new BindingKey(new TriggerId(ns, "kept"), "absent"), shard);
-    String kept = copy(left, new BindingKey(new TriggerId(ns, "kept"), "counter"), shard);
+    String deselected = copy(left, new BindingKey(new TriggerId(ns, "kept"), "counter"), shard);
+    String kept = copy(left, new BindingKey(new TriggerId(ns, "broken"), "counter"), shard);
 
     // the next replica looks for such Leases a minute after it starts
     try (PackagedApp b = replica("kin-stale-b")) {
@@ -340,7 +350,8 @@ class KinesisClusterIT {
           .until(
               () ->
                   admin.leases().inNamespace("kubeless").withName(gone).get() == null
-                      && admin.leases().inNamespace("kubeless").withName(absent).get() == null);
+                      && admin.leases().inNamespace("kubeless").withName(absent).get() == null
+                      && admin.leases().inNamespace("kubeless").withName(deselected).get() == null);
       assertThat(admin.leases().inNamespace("kubeless").withName(kept).get()).isNotNull();
       assertThat(b.isAlive()).isTrue();
     } finally {

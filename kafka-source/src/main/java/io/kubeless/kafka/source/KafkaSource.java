@@ -88,16 +88,22 @@ public final class KafkaSource
       throw new InvalidTriggerException(
           "spec.initialOffset is '" + initialOffset + "'; use latest or earliest");
     }
-    try {
-      LabelSelectors.validate(spec.getFunctionSelector());
-    } catch (IllegalArgumentException e) {
-      throw new InvalidTriggerException("spec." + e.getMessage());
-    }
+    selection(spec);
     return new KafkaSubscription(
         spec.getTopic(),
         spec.getFunctionSelector(),
         initialOffset,
         Delivery.Settings.of(spec.getOrdering(), spec.getMaxInFlight(), RetryPolicy.UNTIL_SENT));
+  }
+
+  /** The functions a KafkaTrigger selects: its {@code functionSelector}, checked. */
+  public static FunctionSelection selection(KafkaTriggerSpec spec) throws InvalidTriggerException {
+    try {
+      LabelSelectors.validate(spec.getFunctionSelector());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTriggerException("spec." + e.getMessage());
+    }
+    return FunctionSelection.matching(spec.getFunctionSelector());
   }
 
   @Override

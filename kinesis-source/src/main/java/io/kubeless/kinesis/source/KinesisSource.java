@@ -96,7 +96,7 @@ public final class KinesisSource
       throw new InvalidTriggerException(
           "spec.shard '" + shard + "' is not a shard id (e.g. shardId-000000000000)");
     }
-    FunctionSelection functions = functions(spec);
+    FunctionSelection functions = selection(spec);
     KinesisSubscription.StartFrom startFrom = startFrom(spec.getStartFrom());
     Instant timestamp = null;
     if (startFrom == KinesisSubscription.StartFrom.AT_TIMESTAMP) {
@@ -145,7 +145,8 @@ public final class KinesisSource
         "spec.endpoint '" + value + "' is not an http(s) URL (e.g. https://kinesis.example:4567)");
   }
 
-  private static FunctionSelection functions(KinesisTriggerSpec spec)
+  /** The functions a KinesisTrigger selects: its {@code function-name} or selector, checked. */
+  public static FunctionSelection selection(KinesisTriggerSpec spec)
       throws InvalidTriggerException {
     boolean named = spec.getFunctionName() != null && !spec.getFunctionName().isBlank();
     boolean selected = spec.getFunctionSelector() != null;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,12 +15,14 @@ import io.kubeless.trigger.TriggerId;
 import io.kubeless.trigger.coordination.BindingKey;
 import io.kubeless.trigger.coordination.LostShardException;
 import io.kubeless.trigger.coordination.ShardCoordinator;
+import io.kubeless.trigger.engine.FunctionSelection;
 import io.kubeless.trigger.kubernetes.LeaseShardCoordinator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -386,6 +389,59 @@ class LeaseShardCoordinatorTest {
     assertThat(a.checkpoint(gone, SHARDS.getFirst())).isEmpty();
     assertThat(a.checkpoint(removed, SHARDS.getFirst())).isEmpty();
     assertThat(a.owners(created)).containsOnlyKeys(SHARDS);
+  }
+
+  @Test
+  void theLeasesOfAFunctionItsTriggerNoLongerSelectsAreSweptOnceStaleButNotAnInvalidTriggers()
+      throws Exception {
+    // "kept" selects app=audit; while no replica ran, the function "moved" was relabelled away
+    // from it; "broken"'s spec is invalid now (its Leases wait for the fix)
+    var existing =
+        new LeaseShardCoordinator.Existing(
+            Map.of(
+                new TriggerId("shop", "kept"),
+                Optional.of(
+                    FunctionSelection.matching(
+                        new LabelSelectorBuilder()
+                            .withMatchLabels(Map.of("app", "audit"))
+                            .build())),
+                new TriggerId("shop", "broken"),
+                Optional.empty()),
+            Map.of(
+                new TriggerId("shop", "audit"), Map.of("app", "audit"),
+                new TriggerId("shop", "moved"), Map.of("app", "other")));
+    if (namespace == null) {
+      namespace = TestFunctions.unique("leases");
+    }
+    var a =
+        new LeaseShardCoordinator(
+            api.client(),
+            new LeaseShardCoordinator.Settings(
+                "kinesis", namespace, "a", LEASE, Duration.ofMillis(500), LEASE),
+            () -> existing);
+    closing.add(a);
+    BindingKey selected = new BindingKey(new TriggerId("shop", "kept"), "audit");
+    BindingKey deselected = new BindingKey(new TriggerId("shop", "kept"), "moved");
+    BindingKey invalid = new BindingKey(new TriggerId("shop", "broken"), "moved");
+    for (BindingKey binding : List.of(selected, deselected, invalid)) {
+      assertThat(a.claim(binding, SHARDS)).containsExactlyInAnyOrderElementsOf(SHARDS);
+      a.checkpoint(binding, SHARDS.getFirst(), "seq-" + binding.function());
+      SHARDS.forEach(shard -> a.release(binding, shard));
+    }
+    assertThat(a.forgetStale()).isZero();
+
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              a.forgetStale();
+              return shardLeases().stream()
+                  .noneMatch(l -> of(l, "kept") && "moved".equals(function(l)));
+            });
+    assertThat(shardLeases()).hasSize(8);
+    assertThat(a.checkpoint(selected, SHARDS.getFirst())).contains("seq-audit");
+    assertThat(a.checkpoint(invalid, SHARDS.getFirst())).contains("seq-moved");
+    assertThat(a.checkpoint(deselected, SHARDS.getFirst())).isEmpty();
   }
 
   private static boolean of(Lease lease, String trigger) {

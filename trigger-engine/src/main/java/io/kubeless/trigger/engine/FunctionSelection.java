@@ -33,9 +33,12 @@ public record FunctionSelection(LabelSelector selector, String name) {
 
   /** Whether {@code function} (of the trigger's namespace) is selected. */
   public boolean matches(FunctionEndpoint function) {
-    return name != null
-        ? name.equals(function.name())
-        : LabelSelectors.matches(selector, function.labels());
+    return matches(function.name(), function.labels());
+  }
+
+  /** Whether the function {@code function} (of the trigger's namespace) with those labels is. */
+  public boolean matches(String function, java.util.Map<String, String> labels) {
+    return name != null ? name.equals(function) : LabelSelectors.matches(selector, labels);
   }
 
   /** For a person: {@code functions matching app=x} or {@code function hello}. */

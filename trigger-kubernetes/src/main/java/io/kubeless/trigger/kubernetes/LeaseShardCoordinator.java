@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
@@ -16,6 +17,8 @@ import io.kubeless.trigger.coordination.BindingKey;
 import io.kubeless.trigger.coordination.CoordinatorUnavailableException;
 import io.kubeless.trigger.coordination.LostShardException;
 import io.kubeless.trigger.coordination.ShardCoordinator;
+import io.kubeless.trigger.engine.FunctionSelection;
+import io.kubeless.trigger.engine.InvalidTriggerException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -511,23 +514,53 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   /**
-   * What exists in the cluster when the sweep reads it: the triggers of the source's kind and the
-   * Functions, each by namespace and name.
+   * What exists in the cluster when the sweep reads it: the triggers of the source's kind, each
+   * with the functions it selects (empty when its spec is invalid: its Leases are kept for the
+   * spec's fix), and the Functions with their labels, each by namespace and name.
    */
-  public record Existing(Set<TriggerId> triggers, Set<TriggerId> functions) {
+  public record Existing(
+      Map<TriggerId, Optional<FunctionSelection>> triggers,
+      Map<TriggerId, Map<String, String>> functions) {
 
-    /** Why the Leases of {@code binding} may go, or null when its trigger and function exist. */
+    /** The triggers and functions by name alone: no binding is judged by its selection. */
+    public Existing(Set<TriggerId> triggers, Set<TriggerId> functions) {
+      this(
+          triggers.stream()
+              .collect(
+                  java.util.stream.Collectors.toMap(
+                      t -> t, t -> Optional.<FunctionSelection>empty())),
+          functions.stream()
+              .collect(java.util.stream.Collectors.toMap(f -> f, f -> Map.<String, String>of())));
+    }
+
+    /**
+     * Why the Leases of {@code binding} may go, or null when its trigger and function exist and the
+     * trigger selects the function (or its spec is invalid).
+     */
     String gone(BindingKey binding) {
-      if (!triggers.contains(binding.trigger())) {
+      Optional<FunctionSelection> selection = triggers.get(binding.trigger());
+      if (selection == null) {
         return "its trigger no longer exists";
       }
-      if (binding.function() != null
-          && !functions.contains(
-              new TriggerId(binding.trigger().namespace(), binding.function()))) {
+      if (binding.function() == null) {
+        return null;
+      }
+      Map<String, String> labels =
+          functions.get(new TriggerId(binding.trigger().namespace(), binding.function()));
+      if (labels == null) {
         return "its function no longer exists";
+      }
+      if (selection.isPresent() && !selection.get().matches(binding.function(), labels)) {
+        return "its trigger no longer selects its function";
       }
       return null;
     }
+  }
+
+  /** A trigger spec's selection of functions, as its source reads it; throws for an invalid one. */
+  @FunctionalInterface
+  public interface Selection<S> {
+    FunctionSelection of(S spec) throws InvalidTriggerException;
   }
 
   /**
@@ -595,16 +628,46 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
   }
 
   /**
-   * The triggers of {@code kind} and the Functions in the cluster, listed from the API server when
-   * called (a page at a time, keeping only names: a Function holds its code).
+   * The triggers of {@code kind} with the functions each selects, and the Functions in the cluster
+   * with their labels, listed from the API server when called (a page at a time, keeping only
+   * names, selections and labels: a Function holds its code).
    */
-  public static Supplier<Existing> existing(
-      KubernetesClient client, Class<? extends HasMetadata> kind) {
-    return () -> new Existing(names(client, kind), names(client, Function.class));
+  public static <S, T extends CustomResource<S, ?>> Supplier<Existing> existing(
+      KubernetesClient client, Class<T> kind, Selection<S> selection) {
+    return () -> {
+      Map<TriggerId, Optional<FunctionSelection>> triggers = new HashMap<>();
+      each(
+          client,
+          kind,
+          t -> {
+            Optional<FunctionSelection> selects;
+            try {
+              selects = Optional.of(selection.of(t.getSpec()));
+            } catch (InvalidTriggerException | RuntimeException e) {
+              selects = Optional.empty();
+            }
+            triggers.put(id(t), selects);
+          });
+      Map<TriggerId, Map<String, String>> functions = new HashMap<>();
+      each(
+          client,
+          Function.class,
+          f ->
+              functions.put(
+                  id(f),
+                  f.getMetadata().getLabels() == null
+                      ? Map.of()
+                      : Map.copyOf(f.getMetadata().getLabels())));
+      return new Existing(triggers, functions);
+    };
   }
 
-  private static Set<TriggerId> names(KubernetesClient client, Class<? extends HasMetadata> kind) {
-    Set<TriggerId> ids = new java.util.HashSet<>();
+  private static TriggerId id(HasMetadata item) {
+    return new TriggerId(item.getMetadata().getNamespace(), item.getMetadata().getName());
+  }
+
+  private static <T extends HasMetadata> void each(
+      KubernetesClient client, Class<T> kind, java.util.function.Consumer<T> each) {
     String next = null;
     do {
       var page =
@@ -612,12 +675,9 @@ public final class LeaseShardCoordinator implements ShardCoordinator {
               .resources(kind)
               .inAnyNamespace()
               .list(new ListOptionsBuilder().withLimit(LIST_PAGE).withContinue(next).build());
-      for (HasMetadata item : page.getItems()) {
-        ids.add(new TriggerId(item.getMetadata().getNamespace(), item.getMetadata().getName()));
-      }
+      page.getItems().forEach(each);
       next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
     } while (next != null && !next.isEmpty());
-    return ids;
   }
 
   /** Objects per page of the sweep's lists. */
