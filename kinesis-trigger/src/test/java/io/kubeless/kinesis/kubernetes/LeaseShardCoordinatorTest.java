@@ -347,16 +347,7 @@ class LeaseShardCoordinatorTest {
     var existing =
         new LeaseShardCoordinator.Existing(
             Set.of(new TriggerId("shop", "kept")), Set.of(new TriggerId("shop", "audit")));
-    if (namespace == null) {
-      namespace = TestFunctions.unique("leases");
-    }
-    var a =
-        new LeaseShardCoordinator(
-            api.client(),
-            new LeaseShardCoordinator.Settings(
-                "kinesis", namespace, "a", LEASE, Duration.ofMillis(500), LEASE),
-            () -> existing);
-    closing.add(a);
+    LeaseShardCoordinator a = sweeping(existing);
     BindingKey kept = binding("kept");
     BindingKey gone = binding("gone");
     BindingKey created = binding("new");
@@ -410,16 +401,7 @@ class LeaseShardCoordinatorTest {
             Map.of(
                 new TriggerId("shop", "audit"), Map.of("app", "audit"),
                 new TriggerId("shop", "moved"), Map.of("app", "other")));
-    if (namespace == null) {
-      namespace = TestFunctions.unique("leases");
-    }
-    var a =
-        new LeaseShardCoordinator(
-            api.client(),
-            new LeaseShardCoordinator.Settings(
-                "kinesis", namespace, "a", LEASE, Duration.ofMillis(500), LEASE),
-            () -> existing);
-    closing.add(a);
+    LeaseShardCoordinator a = sweeping(existing);
     BindingKey selected = new BindingKey(new TriggerId("shop", "kept"), "audit");
     BindingKey deselected = new BindingKey(new TriggerId("shop", "kept"), "moved");
     BindingKey invalid = new BindingKey(new TriggerId("shop", "broken"), "moved");
@@ -481,6 +463,21 @@ class LeaseShardCoordinatorTest {
     assertThatThrownBy(() -> coordinator.checkpoint(binding, SHARDS.getFirst(), "42"))
         .isInstanceOf(io.kubeless.trigger.coordination.CoordinatorUnavailableException.class)
         .hasMessageContaining("checkpointing shard " + SHARDS.getFirst());
+  }
+
+  /** Replica "a" with shard Leases as long as its membership's, sweeping with {@code existing}. */
+  private LeaseShardCoordinator sweeping(LeaseShardCoordinator.Existing existing) {
+    if (namespace == null) {
+      namespace = TestFunctions.unique("leases");
+    }
+    LeaseShardCoordinator a =
+        new LeaseShardCoordinator(
+            api.client(),
+            new LeaseShardCoordinator.Settings(
+                "kinesis", namespace, "a", LEASE, Duration.ofMillis(500), LEASE),
+            () -> existing);
+    closing.add(a);
+    return a;
   }
 
   private LeaseShardCoordinator replica(String identity, KubernetesClient client) {
