@@ -1,25 +1,18 @@
 package io.kubeless.cli;
 
 import io.kubeless.api.v1beta1.NATSTrigger;
-import io.nats.client.Connection;
-import io.nats.client.ErrorListener;
-import io.nats.client.Nats;
-import io.nats.client.Options;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code kubeless trigger nats create|update|delete|list|publish}. */
+/**
+ * {@code kubeless trigger nats create|update|delete|list}, and {@code
+ * publish|create-stream|delete-stream} ({@link NatsStreamCommands}).
+ */
 @Command(
     name = "nats",
     description = "nats trigger specific operations",
@@ -29,7 +22,9 @@ import picocli.CommandLine.Spec;
       NatsTriggerCommand.Update.class,
       NatsTriggerCommand.Delete.class,
       NatsTriggerCommand.ListNats.class,
-      NatsTriggerCommand.Publish.class
+      NatsStreamCommands.Publish.class,
+      NatsStreamCommands.CreateStream.class,
+      NatsStreamCommands.DeleteStream.class
     })
 final class NatsTriggerCommand implements Callable<Integer> {
 
@@ -156,93 +151,6 @@ final class NatsTriggerCommand implements Callable<Integer> {
   static final class ListNats extends Triggers.ListTriggers<NATSTrigger> {
     ListNats(Cli cli) {
       super(cli, KIND);
-    }
-  }
-
-  /** Kubeless's default NATS server, {@code NATS_URL} of its NATS trigger controller. */
-  static final String DEFAULT_URL = "nats://nats.nats-io.svc.cluster.local:4222";
-
-  /**
-   * {@code trigger nats publish --url --topic --message}: one message, flushed to the server.
-   * Without {@code --url}: the NATS server of the local mode running here when it runs one ({@code
-   * nats} of its {@code .kubeless/local.json}), else Kubeless's default server.
-   */
-  @Command(
-      name = "publish",
-      description = "publish message to a topic",
-      mixinStandardHelpOptions = true)
-  static final class Publish implements Callable<Integer> {
-    private final Cli cli;
-
-    @Option(
-        names = "--url",
-        description =
-            "Specify NATS server details for e.g nats://localhost:4222 (default: the NATS server"
-                + " of the running local mode, else "
-                + DEFAULT_URL
-                + ")")
-    String url;
-
-    @Mixin TargetOption target;
-
-    @Option(
-        names = "--topic",
-        defaultValue = "kubeless",
-        description = "Specify topic name (default: ${DEFAULT-VALUE})")
-    String topic;
-
-    @Option(names = "--message", required = true, description = "Specify message to be published")
-    String message;
-
-    Publish(Cli cli) {
-      this.cli = cli;
-    }
-
-    @Override
-    public Integer call() throws InterruptedException {
-      String url = this.url;
-      if (url == null || url.isBlank()) {
-        url = cli.local(target).flatMap(local -> LocalAdmin.recordedNatsUrl()).orElse(DEFAULT_URL);
-      }
-      // jnats reports connection problems to its error listener (logged at SEVERE by default):
-      // keep the last one for the error message instead.
-      AtomicReference<Exception> problem = new AtomicReference<>();
-      Options options =
-          Options.builder()
-              .server(url)
-              .connectionTimeout(Duration.ofSeconds(5))
-              .noReconnect()
-              .errorListener(
-                  new ErrorListener() {
-                    @Override
-                    public void exceptionOccurred(Connection conn, Exception exp) {
-                      problem.set(exp);
-                    }
-
-                    @Override
-                    public void errorOccurred(Connection conn, String error) {
-                      problem.set(new IOException(error));
-                    }
-                  })
-              .build();
-      try (Connection connection = Nats.connect(options)) {
-        connection.publish(topic, message.getBytes(StandardCharsets.UTF_8));
-        connection.flush(Duration.ofSeconds(5));
-      } catch (IOException | TimeoutException e) {
-        Exception cause = problem.get();
-        throw new Cli.CliException(
-            "Failed to publish message to topic %s at %s: %s%s"
-                .formatted(
-                    topic,
-                    url,
-                    e.getMessage(),
-                    cause == null || cause.getMessage() == null
-                        ? ""
-                        : " (" + cause.getMessage() + ")"),
-            e);
-      }
-      cli.out().printf("Published [%s] : '%s'%n", topic, message);
-      return 0;
     }
   }
 }

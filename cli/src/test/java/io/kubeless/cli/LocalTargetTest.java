@@ -300,6 +300,11 @@ class LocalTargetTest {
   @Test
   @Order(Integer.MAX_VALUE) // last: it invokes echo once more, which the call counts above see
   void createsListsPublishesToAndDeletesANatsTrigger() throws Exception {
+    // no NATSTrigger yet: local mode runs no NATS server, which create-stream says
+    CliRun early = CliRun.offline("trigger", "nats", "create-stream", "JOBS", "--subjects", "jobs");
+    assertThat(early.code()).isEqualTo(1);
+    assertThat(early.err()).contains("runs no NATS server yet");
+
     CliRun create =
         CliRun.offline(
             "trigger",
@@ -327,13 +332,7 @@ class LocalTargetTest {
         .atMost(Duration.ofSeconds(60))
         .until(
             () -> {
-              String triggers =
-                  http.send(
-                          java.net.http.HttpRequest.newBuilder(
-                                  platform.adminUrl().resolve("/api/triggers"))
-                              .build(),
-                          java.net.http.HttpResponse.BodyHandlers.ofString())
-                      .body();
+              String triggers = triggers(http);
               return triggers.contains("\"kind\" : \"NATSTrigger\"")
                   && triggers.contains("\"reason\" : \"Subscribed\"");
             });
@@ -347,8 +346,53 @@ class LocalTargetTest {
         .atMost(Duration.ofSeconds(60))
         .until(() -> CliRun.offline("function", "logs", "echo").out().contains("got nats-hello"));
 
+    // a JetStream trigger waits for its stream, which the CLI creates on local mode's server
+    CliRun jobs =
+        CliRun.offline(
+            "trigger",
+            "nats",
+            "create",
+            "jobs",
+            "--trigger-topic",
+            "jobs.>",
+            "--stream",
+            "JOBS",
+            "--function-selector",
+            "team=demo");
+    assertThat(jobs.code()).as(jobs.err()).isZero();
+    await("the JetStream trigger waiting for its stream")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> triggers(http).contains("\"reason\" : \"StreamNotFound\""));
+    CliRun stream =
+        CliRun.offline("trigger", "nats", "create-stream", "JOBS", "--subjects", "jobs.>");
+    assertThat(stream.code()).as(stream.err()).isZero();
+    assertThat(stream.out()).startsWith("JetStream stream JOBS created at " + url + ": ");
+    await("the JetStream trigger consuming")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> triggers(http).contains("\"reason\" : \"Consuming\""));
+    assertThat(
+            CliRun.offline(
+                    "trigger", "nats", "publish", "--topic", "jobs.one", "--message", "js-hello")
+                .code())
+        .isZero();
+    await("echo invoked through the JetStream trigger")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> CliRun.offline("function", "logs", "echo").out().contains("got js-hello"));
+
+    assertThat(CliRun.offline("trigger", "nats", "delete", "jobs").code()).isZero();
+    CliRun dropped = CliRun.offline("trigger", "nats", "delete-stream", "JOBS");
+    assertThat(dropped.code()).as(dropped.err()).isZero();
+    assertThat(dropped.out()).contains("JetStream stream JOBS deleted at " + url + " (1 message)");
     assertThat(CliRun.offline("trigger", "nats", "delete", "orders-nats").code()).isZero();
     assertThat(CliRun.offline("trigger", "nats", "list").out()).doesNotContain("orders-nats");
+  }
+
+  private String triggers(java.net.http.HttpClient http) throws Exception {
+    return http.send(
+            java.net.http.HttpRequest.newBuilder(platform.adminUrl().resolve("/api/triggers"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   @Test

@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * NATSTriggers in local mode: the server given ({@code --nats-url}, {@code NATS_URL}), else a
  * {@code nats-server} process with JetStream, its store in {@code .kubeless/nats/}. Local mode
- * creates no stream: a trigger with {@code stream} waits until the user creates it.
+ * creates no stream: a trigger with {@code stream} waits until the user creates it (e.g. {@code
+ * kubeless trigger nats create-stream}).
  */
 final class NatsTriggers extends LocalTriggers<NATSTrigger, NATSTriggerSpec, NatsSubscription> {
 

@@ -240,8 +240,9 @@ final class JetStreamConsumer extends NatsWorker {
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == STREAM_NOT_FOUND) {
         missing =
-            "stream %s does not exist; consumption starts when it is created"
-                .formatted(jetStream.stream());
+            ("stream %s does not exist; consumption starts when it is created (e.g. kubeless"
+                    + " trigger nats create-stream %s --subjects '%s')")
+                .formatted(jetStream.stream(), jetStream.stream(), subscription.topic());
       }
       throw e;
     }

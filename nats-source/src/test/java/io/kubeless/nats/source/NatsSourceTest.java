@@ -826,6 +826,14 @@ class NatsSourceTest {
     await()
         .atMost(TIMEOUT)
         .until(() -> p.states(id).stream().anyMatch(s -> s.reason().equals("StreamNotFound")));
+    assertThat(p.states(id))
+        .filteredOn(s -> s.reason().equals("StreamNotFound"))
+        .first()
+        .extracting(BindingState::message)
+        .isEqualTo(
+            "stream %s does not exist; consumption starts when it is created (e.g. kubeless"
+                    .formatted(stream)
+                + " trigger nats create-stream %s --subjects '%s')".formatted(stream, subject));
 
     publisher
         .jetStreamManagement()
