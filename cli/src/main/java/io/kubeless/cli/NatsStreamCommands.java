@@ -282,7 +282,7 @@ final class NatsStreamCommands {
               server,
               String.join(",", c.getSubjects()),
               c.getStorageType().toString().toLowerCase(java.util.Locale.ROOT),
-              c.getMaxAge().isZero() ? "" : ", max age " + c.getMaxAge(),
+              c.getMaxAge().isZero() ? "" : ", max age " + human(c.getMaxAge()),
               c.getMaxMsgs() < 0 ? "" : ", max " + c.getMaxMsgs() + " messages");
       return 0;
     }
@@ -387,5 +387,19 @@ final class NatsStreamCommands {
       throw new Cli.CliException(
           "Failed to read stream %s at %s: %s".formatted(name, server, e.getMessage()), e);
     }
+  }
+
+  /** {@code 1d12h}, {@code 90s}: a duration as the flags take it. */
+  static String human(Duration d) {
+    long s = d.toSeconds();
+    StringBuilder b = new StringBuilder();
+    long[] parts = {s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60};
+    String units = "dhms";
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i] > 0) {
+        b.append(parts[i]).append(units.charAt(i));
+      }
+    }
+    return b.isEmpty() ? d.toMillis() + "ms" : b.toString();
   }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 final class WaitOption {
 
-  private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   @Option(
       names = "--wait",
@@ -41,7 +41,7 @@ final class WaitOption {
     }
   }
 
-  /** {@code 90}, {@code 90s}, {@code 5m}, {@code 1m30s}, {@code 500ms}, {@code 1h}. */
+  /** {@code 90}, {@code 90s}, {@code 5m}, {@code 1m30s}, {@code 500ms}, {@code 1h}, {@code 7d}. */
   static Duration parse(String value) {
     String v = value.strip();
     if (v.matches("\\d+")) {
@@ -58,13 +58,14 @@ final class WaitOption {
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
               });
       end = m.end();
       m.region(end, v.length());
     }
     if (end == 0 || end != v.length() || total.isZero()) {
-      throw new IllegalArgumentException("expected a duration such as 90s, 5m or 1m30s");
+      throw new IllegalArgumentException("expected a duration such as 90s, 5m, 1m30s or 7d");
     }
     return total;
   }

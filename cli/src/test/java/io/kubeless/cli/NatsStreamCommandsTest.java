@@ -96,7 +96,7 @@ class NatsStreamCommandsTest {
             "--storage",
             "memory",
             "--max-age",
-            "1h",
+            "1d12h",
             "--max-msgs",
             "100");
 
@@ -105,11 +105,11 @@ class NatsStreamCommandsTest {
         .isEqualTo(
             "JetStream stream ORDERS created at %s: subjects orders.>,refunds.*, memory storage,"
                     .formatted(url)
-                + " max age PT1H, max 100 messages\n");
+                + " max age 1d12h, max 100 messages\n");
     StreamConfiguration c = stored("ORDERS");
     assertThat(c.getSubjects()).containsExactly("orders.>", "refunds.*");
     assertThat(c.getStorageType()).isEqualTo(StorageType.Memory);
-    assertThat(c.getMaxAge()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.getMaxAge()).isEqualTo(Duration.ofHours(36));
     assertThat(c.getMaxMsgs()).isEqualTo(100);
     assertThat(c.getReplicas()).isEqualTo(1);
 
