@@ -7,19 +7,7 @@ import { Editor, languageOf } from './editor.js';
 import { Review } from './diff.js';
 import { FileTree, unzipFiles, zipFiles } from './files.js';
 import { Confirm, formatPairs, Heading, Message, parsePairs } from './ui.js';
-
-function status(running, def) {
-  if (running?.ready) return { text: 'Ready', reason: '', ok: true };
-  // on a cluster: the Ready condition's reason and message
-  if (running?.reason || running?.message) {
-    return { text: 'Not ready', reason: [running.reason, running.message].filter(Boolean).join(': ') };
-  }
-  if (running && running.exitCode != null) {
-    return { text: 'Not ready', reason: `process exited with code ${running.exitCode}` };
-  }
-  if (running) return { text: 'Not ready', reason: 'starting: waiting for /healthz' };
-  return { text: 'Not running', reason: def?.runs === false ? 'not run by local mode' : 'not started' };
-}
+import { functionStatus as status } from './status.js';
 
 /** Ready replicas: a cluster's count; local mode runs one process per function. */
 function replicas(running) {

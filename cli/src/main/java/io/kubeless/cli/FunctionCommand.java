@@ -547,6 +547,10 @@ final class FunctionCommand implements Callable<Integer> {
         fields.put("Memory", "");
         fields.put("Dependencies", f.path("deps").asText(""));
         fields.put("Status", localStatus(f));
+        String health = f.path("health").asText("");
+        if (!health.isBlank()) {
+          fields.put("Health", health); // what the runtime's /healthz says while not ready
+        }
         fields.put("URL", f.path("url").asText(""));
         fields.put("PID", f.path("pid").asText(""));
         fields.forEach((k, v) -> cli.out().printf("%-14s%s%n", k + ":", v));

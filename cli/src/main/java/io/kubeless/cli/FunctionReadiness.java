@@ -138,7 +138,17 @@ final class FunctionReadiness {
           "ProcessExited: the process exited with code %d; see `kubeless function logs %s`"
               .formatted(f.path("exitCode").asInt(), name));
     }
-    return State.waiting("starting: process " + f.path("pid").asText("?") + " not ready yet");
+    String health = f.path("health").asText("");
+    if (health.startsWith("cannot load")) {
+      // the runtimes load the handler once, at start: only new code (an update) changes that
+      return new State(
+          State.Phase.FAILED,
+          "LoadFailed: %s; fix the code and `kubeless function update %s`".formatted(health, name));
+    }
+    return State.waiting(
+        "starting: process "
+            + f.path("pid").asText("?")
+            + (health.isBlank() ? " not ready yet" : " not healthy: " + health));
   }
 
   private static String why(String reason, String message) {

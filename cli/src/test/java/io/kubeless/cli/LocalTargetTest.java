@@ -212,6 +212,42 @@ class LocalTargetTest {
   }
 
   @Test
+  void codeThatCannotLoadFailsTheWaitWithTheRuntimesReasonUntilAnUpdateFixesIt() throws Exception {
+    Path code = dir.resolve("broken.py");
+    Files.writeString(code, "def handler(event, context)\n    return 'x'\n");
+    CliRun deploy =
+        CliRun.offline(
+            "function",
+            "deploy",
+            "broken",
+            "--runtime",
+            "python3.12",
+            "--handler",
+            "broken.handler",
+            "--from-file",
+            code.toString(),
+            "--wait=2m");
+    assertThat(deploy.code()).isEqualTo(1);
+    assertThat(deploy.err())
+        .contains("broken: failed (LoadFailed: cannot load broken.handler: SyntaxError in ")
+        .contains("broken.py line 1: expected ':'; fix the code and `kubeless function update")
+        .doesNotContain("after 2m");
+    CliRun described = CliRun.offline("function", "describe", "broken", "-o", "json");
+    assertThat(described.out()).contains("\"health\" : \"cannot load broken.handler: SyntaxError");
+    assertThat(CliRun.offline("function", "describe", "broken").out())
+        .containsPattern("(?m)^Health: +cannot load broken.handler: SyntaxError in .*line 1");
+
+    Files.writeString(code, "def handler(event, context):\n    return 'fixed'\n");
+    CliRun update =
+        CliRun.offline("function", "update", "broken", "--from-file", code.toString(), "--wait");
+    assertThat(update.code()).as(update.err()).isZero();
+    assertThat(CliRun.offline("function", "call", "broken").out().strip()).isEqualTo("fixed");
+    assertThat(CliRun.offline("function", "describe", "broken", "-o", "json").out())
+        .contains("\"health\" : null");
+    assertThat(CliRun.offline("function", "delete", "broken").code()).isZero();
+  }
+
+  @Test
   void leavesTheFunctionsOfTheUsersFilesToTheFiles() throws Exception {
     String defined = dir.resolve("echo.yaml").toAbsolutePath().normalize().toString();
     String before = Files.readString(dir.resolve("echo.yaml"));

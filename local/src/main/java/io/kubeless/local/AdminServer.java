@@ -348,6 +348,7 @@ final class AdminServer implements AutoCloseable {
     m.put("pid", p.process() == null ? null : p.process().pid());
     m.put(
         "exitCode", p.process() == null || p.process().isAlive() ? null : p.process().exitValue());
+    m.put("health", p.unhealthy());
     m.put("labels", f.labels());
     return m;
   }

@@ -50,6 +50,7 @@ final class FunctionProcess {
   private volatile Process process;
   private volatile Process installing;
   private volatile boolean stopping;
+  private volatile String unhealthy;
 
   /**
    * @param installStarted told once the install of the dependencies has started (its process is
@@ -160,6 +161,14 @@ final class FunctionProcess {
             });
   }
 
+  /**
+   * What the runtime's {@code /healthz} last said while it did not answer 200 (e.g. {@code cannot
+   * load hello.handler: SyntaxError ...}), or null: not asked yet, or healthy.
+   */
+  String unhealthy() {
+    return unhealthy;
+  }
+
   /** Polls {@code /healthz} until it answers 200; tells {@code ready} once, on a virtual thread. */
   void whenReady(Consumer<FunctionProcess> ready) {
     Thread.ofVirtual()
@@ -175,12 +184,14 @@ final class FunctionProcess {
                 try {
                   HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
                   if (r.statusCode() == 200) {
+                    unhealthy = null;
                     ready.accept(this);
                     return;
                   }
                   if (!r.body().equals(last)) {
                     last = r.body();
-                    out.println("[" + function.label() + "] not healthy: " + last.strip());
+                    unhealthy = last.isBlank() ? "HTTP " + r.statusCode() : last.strip();
+                    out.println("[" + function.label() + "] not healthy: " + unhealthy);
                   }
                 } catch (IOException e) {
                   // not listening yet
