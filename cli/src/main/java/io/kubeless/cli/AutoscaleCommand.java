@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -135,6 +136,8 @@ final class AutoscaleCommand implements Callable<Integer> {
         description = "Specify namespace for the autoscale")
     String namespace;
 
+    @Mixin TargetOption target;
+
     @Option(
         names = "--min",
         defaultValue = "1",
@@ -174,6 +177,7 @@ final class AutoscaleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      kubernetesOnly(cli, target);
       if (min <= 0) {
         throw usage("min can't be negative or zero");
       }
@@ -233,12 +237,15 @@ final class AutoscaleCommand implements Callable<Integer> {
         description = "Specify namespace for the autoscale")
     String namespace;
 
+    @Mixin TargetOption target;
+
     Delete(Cli cli) {
       this.cli = cli;
     }
 
     @Override
     public Integer call() {
+      kubernetesOnly(cli, target);
       String ns = cli.namespace(namespace);
       Function function = function(cli, name, ns);
       if (!hasAutoscaler(function)) {
@@ -268,6 +275,8 @@ final class AutoscaleCommand implements Callable<Integer> {
         description = "Specify namespace for the autoscale")
     String namespace;
 
+    @Mixin TargetOption target;
+
     @Option(
         names = {"-o", "--out"},
         defaultValue = "",
@@ -280,6 +289,7 @@ final class AutoscaleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      kubernetesOnly(cli, target);
       if (!output.isEmpty()) {
         FunctionCommand.checkOutput(spec, output);
       }
@@ -338,6 +348,20 @@ final class AutoscaleCommand implements Callable<Integer> {
     private static String text(JsonNode v2, JsonNode v2beta1) {
       JsonNode value = v2.isMissingNode() || v2.isNull() ? v2beta1 : v2;
       return value.isMissingNode() || value.isNull() ? "" : value.asText();
+    }
+  }
+
+  /**
+   * An autoscaler is a Kubernetes HorizontalPodAutoscaler: local mode runs one process per function
+   * and ignores {@code spec.horizontalPodAutoscaler}, so with local mode running here (and no
+   * {@code --target kubernetes}) the command says so rather than reach for an API server.
+   */
+  static void kubernetesOnly(Cli cli, TargetOption target) {
+    if (cli.local(target).isPresent()) {
+      throw new Cli.CliException(
+          "autoscale works on Kubernetes only: local mode runs one process per function and"
+              + " ignores spec.horizontalPodAutoscaler; give --target kubernetes for the kube"
+              + " context's cluster");
     }
   }
 }

@@ -248,6 +248,24 @@ class LocalTargetTest {
   }
 
   @Test
+  void autoscaleSaysItWorksOnKubernetesOnly() {
+    for (String[] args :
+        List.of(
+            new String[] {"autoscale", "create", "echo", "--max", "3", "--value", "50"},
+            new String[] {"autoscale", "list"},
+            new String[] {"autoscale", "delete", "echo"})) {
+      CliRun run = CliRun.offline(args);
+
+      assertThat(run.code()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(run.err())
+          .as(String.join(" ", args))
+          .contains("autoscale works on Kubernetes only")
+          .contains("--target kubernetes")
+          .doesNotContain("cannot reach the Kubernetes API server");
+    }
+  }
+
+  @Test
   void leavesTheFunctionsOfTheUsersFilesToTheFiles() throws Exception {
     String defined = dir.resolve("echo.yaml").toAbsolutePath().normalize().toString();
     String before = Files.readString(dir.resolve("echo.yaml"));
