@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code kubeless get-server-config}: the runtimes the function controller accepts, read as it
@@ -38,12 +39,18 @@ final class GetServerConfigCommand implements Callable<Integer> {
 
   private final Cli cli;
 
+  @Mixin TargetOption target;
+
   GetServerConfigCommand(Cli cli) {
     this.cli = cli;
   }
 
   @Override
   public Integer call() {
+    var local = cli.local(target);
+    if (local.isPresent()) {
+      return local(local.get().runtimes());
+    }
     String namespace = System.getenv("KUBELESS_NAMESPACE");
     if (namespace == null || namespace.isBlank()) {
       namespace = "kubeless";
@@ -68,19 +75,49 @@ final class GetServerConfigCommand implements Callable<Integer> {
     var out = cli.out();
     out.println("Current Server Config:");
     out.println("Supported Runtimes are: " + String.join(", ", supported));
+    print(declared, aliases);
+    return 0;
+  }
+
+  /** Kubeless's names and the runtime each runs on, then the refused ones. */
+  private void print(Set<String> declared, Map<String, String> aliases) {
+    var out = cli.out();
     if (!aliases.isEmpty()) {
       out.println("Kubeless runtime names and the runtime they run on:");
       aliases.forEach((name, runtime) -> out.printf("  %-18s -> %s%n", name, runtime));
     }
     var refused =
         RuntimeNames.refusals().values().stream()
-            .filter(r -> !declared.contains(r.name()))
+            .filter(r -> !declared.contains(r.name()) && !aliases.containsKey(r.name()))
             .toList();
     if (!refused.isEmpty()) {
       out.println("Kubeless runtime names that are refused, and what to use instead:");
       refused.forEach(
           r -> out.printf("  %-18s -> %s (%s)%n", r.name(), r.replacement(), r.reason()));
     }
+  }
+
+  /**
+   * Local mode's runtimes, as its admin API names them: its own, and Kubeless's names that run on
+   * one of them; the refused names as for a cluster.
+   */
+  private int local(Map<String, String> runtimes) {
+    Set<String> declared = new TreeSet<>();
+    Map<String, String> aliases = new TreeMap<>();
+    runtimes.forEach(
+        (name, runs) -> {
+          if (name.equals(runs)) {
+            declared.add(name);
+          } else {
+            aliases.put(name, runs);
+          }
+        });
+    Set<String> supported = new TreeSet<>(declared);
+    supported.addAll(aliases.keySet());
+    var out = cli.out();
+    out.println("Current Server Config: local mode (" + LocalAdmin.stateDir() + ")");
+    out.println("Supported Runtimes are: " + String.join(", ", supported));
+    print(declared, aliases);
     return 0;
   }
 

@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -104,6 +106,17 @@ final class LocalAdmin {
     HttpResponse<String> r = get("api/functions");
     List<JsonNode> all = new ArrayList<>();
     read(r).forEach(all::add);
+    return all;
+  }
+
+  /**
+   * The runtime names a Function may give in local mode, each with the runtime it runs on (itself
+   * for local mode's own runtimes, the current one for Kubeless's older names).
+   */
+  Map<String, String> runtimes() {
+    Map<String, String> all = new LinkedHashMap<>();
+    read(get("api/runtimes"))
+        .forEach(r -> all.put(r.path("name").asText(), r.path("runs").asText()));
     return all;
   }
 

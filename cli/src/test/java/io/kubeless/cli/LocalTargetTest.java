@@ -248,6 +248,19 @@ class LocalTargetTest {
   }
 
   @Test
+  void getServerConfigListsLocalModesRuntimes() {
+    CliRun run = CliRun.offline("get-server-config");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out())
+        .startsWith("Current Server Config: local mode (")
+        .containsPattern(
+            "(?m)^Supported Runtimes are: go1.13, .*, java21, .*, nodejs20, .*, python3.12, .*$")
+        .containsPattern("(?m)^  nodejs8 +-> nodejs20$")
+        .containsPattern("(?m)^  python3.4 +-> python3.12$");
+  }
+
+  @Test
   void autoscaleSaysItWorksOnKubernetesOnly() {
     for (String[] args :
         List.of(
