@@ -70,7 +70,9 @@ final class KinesisTriggerCommand implements Callable<Integer> {
 
     @Option(
         names = "--secret",
-        description = "Kubernetes secret that has AWS access key and secret key")
+        description =
+            "Kubernetes secret that has AWS access key and secret key (in local mode optional: a"
+                + " Secret of its files, else the environment's credentials)")
     String secret;
 
     @Option(
@@ -88,7 +90,10 @@ final class KinesisTriggerCommand implements Callable<Integer> {
       require(stream, "You must specify a stream (--stream)");
       require(region, "You must specify an AWS region (--aws-region)");
       require(shardId, "You must specify a shard (--shard-id)");
-      require(secret, "You must specify a secret holding the AWS keys (--secret)");
+      // local mode reads a Secret from its files, and without one the environment's credentials
+      if (dryrun || cli.local(target).isEmpty()) {
+        require(secret, "You must specify a secret holding the AWS keys (--secret)");
+      }
       if (given(endpoint)) {
         try {
           URI uri = new URI(endpoint);
@@ -129,7 +134,7 @@ final class KinesisTriggerCommand implements Callable<Integer> {
       if (given(functionName)) {
         checkFunction(functionName, namespace);
       }
-      // local mode has no Secrets to look in
+      // local mode's Secrets are those of its files: one not there leaves the environment's keys
       if (given(secret)
           && local.isEmpty()
           && cli.client().resources(Secret.class).inNamespace(namespace).withName(secret).get()

@@ -261,6 +261,38 @@ class LocalTargetTest {
   }
 
   @Test
+  void aKinesisTriggerNeedsNoSecretInLocalMode() {
+    String[] create = {
+      "trigger",
+      "kinesis",
+      "create",
+      "kin",
+      "--function-name",
+      "echo",
+      "--stream",
+      "s1",
+      "--aws-region",
+      "us-east-1",
+      "--shard-id",
+      "shardId-000000000000",
+      "--endpoint",
+      "http://127.0.0.1:1"
+    };
+    CliRun local = CliRun.offline(create);
+    assertThat(local.code()).as(local.err()).isZero();
+    assertThat(CliRun.offline("trigger", "kinesis", "list").out())
+        .containsPattern("kin\\s+default\\s+us-east-1\\s+s1");
+    assertThat(CliRun.offline("trigger", "kinesis", "delete", "kin").code()).isZero();
+
+    // a dry run writes YAML for a cluster: Kubeless's rule holds
+    String[] dry = java.util.Arrays.copyOf(create, create.length + 1);
+    dry[create.length] = "--dryrun";
+    CliRun dryrun = CliRun.offline(dry);
+    assertThat(dryrun.code()).isEqualTo(2);
+    assertThat(dryrun.err()).contains("You must specify a secret holding the AWS keys (--secret)");
+  }
+
+  @Test
   void autoscaleSaysItWorksOnKubernetesOnly() {
     for (String[] args :
         List.of(

@@ -1,11 +1,13 @@
 package io.kubeless.local;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.kubeless.api.v1beta1.KinesisTrigger;
 import io.kubeless.api.v1beta1.KinesisTriggerSpec;
 import io.kubeless.kinesis.source.CredentialsResolver;
 import io.kubeless.kinesis.source.KinesisSettings;
 import io.kubeless.kinesis.source.KinesisSource;
 import io.kubeless.kinesis.source.KinesisSubscription;
+import io.kubeless.kinesis.source.SecretCredentials;
 import io.kubeless.trigger.coordination.InMemoryShardCoordinator;
 import io.kubeless.trigger.engine.TriggerEngine;
 import io.kubeless.trigger.engine.TriggerSource;
@@ -13,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -23,11 +26,16 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  * KinesisTriggers in local mode: read with the same source as the Kinesis trigger, against the
  * stream's {@code endpoint} (an emulator such as kinesis-local) or AWS itself; this one process
  * owns every shard, and the checkpoints live in {@code .kubeless/kinesis/}, so a restart resumes
- * after the last record taken. There are no Secrets here: the credentials are the environment's
- * (AWS_ACCESS_KEY_ID, ~/.aws, ...), or, when it has none, dummy ones an emulator accepts.
+ * after the last record taken. A trigger's {@code secret} is read from the Secrets of the files (in
+ * its namespace, Kubeless's keys, as the Kinesis trigger reads it from the API server); without one
+ * there, the credentials are the environment's (AWS_ACCESS_KEY_ID, ~/.aws, ...), or, when it has
+ * none, dummy ones an emulator accepts.
  */
 final class KinesisTriggers
     extends LocalTriggers<KinesisTrigger, KinesisTriggerSpec, KinesisSubscription> {
+
+  /** The files' Secrets by {@code namespace/name}, as the files were last read. */
+  private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
 
   private volatile Path checkpoints;
   private volatile InMemoryShardCoordinator coordinator;
@@ -48,7 +56,16 @@ final class KinesisTriggers
 
   @Override
   List<KinesisTrigger> triggers(Manifests m) {
+    for (Secret s : m.secrets()) {
+      if (s.getMetadata() != null && s.getMetadata().getName() != null) {
+        secrets.put(key(s.getMetadata().getNamespace(), s.getMetadata().getName()), s);
+      }
+    }
     return m.kinesisTriggers();
+  }
+
+  private static String key(String namespace, String name) {
+    return (namespace == null || namespace.isBlank() ? "default" : namespace) + "/" + name;
   }
 
   @Override
@@ -71,13 +88,16 @@ final class KinesisTriggers
   protected TriggerSource<KinesisTriggerSpec, KinesisSubscription> start(
       TriggerEngine engine, List<KinesisTrigger> triggers) {
     for (KinesisTrigger t : triggers) {
-      if (t.getSpec() != null && t.getSpec().getSecret() != null) {
+      String secret = t.getSpec() == null ? null : t.getSpec().getSecret();
+      if (secret != null
+          && !secret.isBlank()
+          && !secrets.containsKey(key(t.getMetadata().getNamespace(), secret))) {
         out.println(
             "note: KinesisTrigger "
                 + t.getMetadata().getName()
-                + ": secret "
-                + t.getSpec().getSecret()
-                + " applies only on Kubernetes; here the credentials are the environment's");
+                + ": Secret "
+                + secret
+                + " is not in the files; here the credentials are the environment's");
       }
     }
     checkpoints = home.resolve("kinesis");
@@ -85,9 +105,19 @@ final class KinesisTriggers
     return new KinesisSource(engine, KinesisSettings.defaults(), coordinator, credentials());
   }
 
-  /** The environment's credentials, or dummy ones (an emulator accepts any) when it has none. */
-  static CredentialsResolver credentials() {
+  /**
+   * The keys of the trigger's Secret when the files hold it (a missing key fails the binding as on
+   * Kubernetes); else the environment's credentials, or dummy ones (an emulator accepts any) when
+   * it has none.
+   */
+  CredentialsResolver credentials() {
     return (namespace, secret) -> {
+      Secret found =
+          secret == null || secret.isBlank() ? null : secrets.get(key(namespace, secret));
+      if (found != null) {
+        return SecretCredentials.of(
+            found, "Secret " + secret + " in namespace " + namespace + " (of the files)");
+      }
       AwsCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
       try {
         chain.resolveCredentials();

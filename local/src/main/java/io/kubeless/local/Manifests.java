@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * @param httpTriggers the HTTPTriggers, in file order
  * @param cronJobTriggers the CronJobTriggers, in file order
  * @param secrets the Secrets ({@code v1}), in file order: an HTTPTrigger's {@code
- *     basic-auth-secret}, a function's {@code secretKeyRef} and {@code envFrom}
+ *     basic-auth-secret}, a function's {@code secretKeyRef} and {@code envFrom}, a KinesisTrigger's
+ *     {@code secret}
  * @param configMaps the ConfigMaps ({@code v1}), in file order: a function's {@code
  *     configMapKeyRef} and {@code envFrom}
  * @param skipped one line per resource of another kind

@@ -70,8 +70,29 @@ class LocalKinesisTest {
           aws-region: us-east-1
           endpoint: %s
           startFrom: trim_horizon
+          secret: aws
+        ---
+        apiVersion: kubeless.io/v1beta1
+        kind: KinesisTrigger
+        metadata: {name: broken}
+        spec:
+          function-name: recorder
+          stream: audit
+          aws-region: us-east-1
+          endpoint: %s
+          secret: partial
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: aws}
+        stringData: {aws_access_key_id: AKIDLOCAL, aws_secret_access_key: s3cr3t}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: partial}
+        stringData: {aws_access_key_id: AKIDLOCAL}
         """
-            .formatted("\"" + events.toAbsolutePath() + "\"", endpoint));
+            .formatted("\"" + events.toAbsolutePath() + "\"", endpoint, endpoint));
     return events;
   }
 
@@ -141,6 +162,21 @@ class LocalKinesisTest {
         assertThat(log.toString(StandardCharsets.UTF_8))
             .contains("  kinesis: checkpoints in " + dir.resolve(".kubeless").resolve("kinesis"));
         awaitReading(platform);
+        // the Secrets of the files: the one naming a Secret without a key reads nothing
+        await("the trigger whose Secret lacks a key reported")
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    platform.kinesisTrigger(new TriggerId("default", "broken")).stream()
+                        .flatMap(s -> s.functions().stream())
+                        .anyMatch(
+                            b ->
+                                b.reason().equals("CredentialsInvalid")
+                                    && b.message()
+                                        .contains(
+                                            "Secret partial in namespace default (of the files)"
+                                                + " has no key aws_secret_access_key")));
+        assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("is not in the files");
         await("the 20 records delivered").atMost(TIMEOUT).until(() -> lines(events).size() >= 20);
       } finally {
         platform.close();
