@@ -53,6 +53,9 @@ final class KinesisStreamCommands {
   static final String SECRET_KEY = "aws_secret_access_key";
   static final String SESSION_TOKEN = "aws_session_token";
 
+  /** The keys used against an {@code --endpoint} when there are none: local mode's too. */
+  static final String PLACEHOLDER = "local";
+
   /** PutRecords takes at most 500 records a call. */
   private static final int MAX_BATCH = 500;
 
@@ -124,6 +127,18 @@ final class KinesisStreamCommands {
         try {
           chain.resolveCredentials();
         } catch (SdkClientException e) {
+          if (endpointUri() != null) {
+            // as local mode does: an emulator (kinesis-local) takes any keys
+            cli.err()
+                .println(
+                    "note: no AWS credentials (--secret or the default chain); using placeholder"
+                        + " ones for --endpoint "
+                        + endpoint
+                        + ", which an emulator such as kinesis-local accepts and AWS refuses");
+            cli.err().flush();
+            return StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(PLACEHOLDER, PLACEHOLDER));
+          }
           throw new Cli.CliException(
               "No AWS credentials: give --secret NAME (a Secret with keys %s and %s) or set them"
                       .formatted(ACCESS_KEY, SECRET_KEY)

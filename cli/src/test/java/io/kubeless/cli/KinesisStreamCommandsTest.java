@@ -21,7 +21,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
@@ -382,6 +384,57 @@ class KinesisStreamCommandsTest {
     assertThat(readAll(sdk, stream, 1))
         .extracting(r -> r.data().asUtf8String())
         .containsExactly("from the chain");
+  }
+
+  @Test
+  void withoutAnyCredentialsAnEndpointGetsPlaceholderKeysAsLocalMode() {
+    // the default chain without profiles or an instance role: only the environment's keys remain
+    Map<String, String> none =
+        Map.of(
+            "aws.sharedCredentialsFile", "/nonexistent/credentials",
+            "aws.configFile", "/nonexistent/config",
+            "aws.disableEc2Metadata", "true");
+    none.forEach(System::setProperty);
+    boolean chain;
+    CliRun run;
+    String stream = "placeholder-" + STREAMS.incrementAndGet();
+    try {
+      try {
+        DefaultCredentialsProvider.builder().build().resolveCredentials();
+        chain = true;
+      } catch (SdkClientException e) {
+        chain = false;
+      }
+      run =
+          CliRun.offline(
+              "trigger",
+              "kinesis",
+              "create-stream",
+              stream,
+              "--aws-region",
+              REGION,
+              "--endpoint",
+              emulator.endpoint());
+    } finally {
+      none.keySet().forEach(System::clearProperty);
+    }
+
+    assertThat(run.code()).as(run.err()).isZero();
+    if (!chain) { // this machine's environment has no AWS keys: the placeholders made the stream
+      assertThat(run.err())
+          .contains("note: no AWS credentials (--secret or the default chain); using placeholder")
+          .contains("--endpoint " + emulator.endpoint());
+      try (KinesisClient asLocalMode =
+          KinesisClient.builder()
+              .endpointOverride(URI.create(emulator.endpoint()))
+              .region(Region.of(REGION))
+              .credentialsProvider(
+                  StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+              .httpClient(UrlConnectionHttpClient.create())
+              .build()) {
+        assertThat(asLocalMode.listStreams().streamNames()).contains(stream);
+      }
+    }
   }
 
   @Test
