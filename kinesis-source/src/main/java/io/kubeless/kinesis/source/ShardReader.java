@@ -108,6 +108,15 @@ final class ShardReader extends SourceWorker {
 
   private boolean listed;
   private boolean discovered;
+
+  /**
+   * Whether the stream existed (ACTIVE or UPDATING) when this binding first looked and was not seen
+   * missing since; null before it looked. A stream created since holds only records put after the
+   * binding began: its shards without a checkpoint are read from their first record even with
+   * {@code startFrom: latest}, which would otherwise skip what was put before the binding found it.
+   */
+  private Boolean streamExistedAtStart;
+
   private long nextDiscovery;
   private long nextClaim;
   private boolean claimNow = true;
@@ -223,10 +232,20 @@ final class ShardReader extends SourceWorker {
       status = summary.streamStatus();
       streamArn = summary.streamARN();
     } catch (ResourceNotFoundException e) {
+      streamExistedAtStart = false; // one created later holds only records put since
       streamMissing();
       return;
     }
-    if (status != StreamStatus.ACTIVE && status != StreamStatus.UPDATING) {
+    boolean readable = status == StreamStatus.ACTIVE || status == StreamStatus.UPDATING;
+    if (streamExistedAtStart == null) {
+      streamExistedAtStart = readable;
+    } else if (!streamExistedAtStart && readable && !listed) {
+      LOG.infof(
+          "%s: stream %s was created after the binding began: shards without a checkpoint are read"
+              + " from their first record",
+          label, subscription.stream());
+    }
+    if (!readable) {
       health.source(
           Phase.STARTING,
           BindingState.STARTING,
@@ -609,6 +628,16 @@ final class ShardReader extends SourceWorker {
     LOG.debugf(error, "%s: enhanced fan-out of shard %s ended", label, shard.shard);
   }
 
+  /**
+   * {@code startFrom: latest} for a shard without a checkpoint: its end, unless the stream was
+   * created after the binding began (see {@link #streamExistedAtStart}).
+   */
+  private ShardIteratorType fromLatest() {
+    return Boolean.FALSE.equals(streamExistedAtStart)
+        ? ShardIteratorType.TRIM_HORIZON
+        : ShardIteratorType.LATEST;
+  }
+
   /** Where a new SubscribeToShard call starts: after what was taken, or where the spec says. */
   private StartingPosition startingPosition(Reading shard) {
     String after = shard.continuation != null ? shard.continuation : shard.lastSequence;
@@ -623,7 +652,7 @@ final class ShardReader extends SourceWorker {
           .build();
     }
     return switch (subscription.startFrom()) {
-      case LATEST -> StartingPosition.builder().type(ShardIteratorType.LATEST).build();
+      case LATEST -> StartingPosition.builder().type(fromLatest()).build();
       case TRIM_HORIZON -> StartingPosition.builder().type(ShardIteratorType.TRIM_HORIZON).build();
       case AT_TIMESTAMP ->
           StartingPosition.builder()
@@ -659,7 +688,7 @@ final class ShardReader extends SourceWorker {
           .startingSequenceNumber(after);
     } else {
       switch (subscription.startFrom()) {
-        case LATEST -> request.shardIteratorType(ShardIteratorType.LATEST);
+        case LATEST -> request.shardIteratorType(fromLatest());
         case TRIM_HORIZON -> request.shardIteratorType(ShardIteratorType.TRIM_HORIZON);
         case AT_TIMESTAMP ->
             request

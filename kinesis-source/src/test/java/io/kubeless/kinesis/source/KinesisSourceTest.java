@@ -555,6 +555,25 @@ class KinesisSourceTest {
   }
 
   @Test
+  void aStreamCreatedAfterTheBindingIsReadFromItsFirstRecordEvenFromLatest() throws Exception {
+    String stream = stream("created-later");
+    Process p = new Process(new InMemoryShardCoordinator("local", null));
+    RecordingFunction f = function("early");
+    TriggerId id = new TriggerId(NS, "created-later");
+    p.specs.apply(id, spec("early", stream, "latest"));
+    p.awaitReason(id, "StreamNotFound");
+
+    // put before the binding finds the stream (it looks again a discovery interval later): every
+    // record is newer than the binding, so latest must not skip them
+    create(stream, 2);
+    put(stream, 0, 40, 8);
+
+    await().atMost(TIMEOUT).until(() -> f.distinct() == 40);
+    p.awaitActive(id);
+    assertThat(f.duplicates()).isEmpty();
+  }
+
+  @Test
   void aShardThatDoesNotExistIsReportedAndAnExistingOneIsReadAlone() throws Exception {
     String stream = stream("one-shard");
     create(stream, 2);
