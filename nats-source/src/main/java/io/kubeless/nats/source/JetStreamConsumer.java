@@ -67,6 +67,15 @@ final class JetStreamConsumer extends NatsWorker {
   private boolean opened;
 
   private String missing;
+
+  /**
+   * Whether the stream was found missing since the consumer was last opened. A stream created since
+   * holds only messages published after the binding began: a consumer created on it starts at its
+   * first message whatever deliverPolicy says, as new would skip those published before the binding
+   * found the stream (a KafkaTrigger reads a topic created later from its start too).
+   */
+  private boolean streamWasMissing;
+
   private final Consumer<JetStreamConsumer> onForget;
 
   JetStreamConsumer(
@@ -239,6 +248,7 @@ final class JetStreamConsumer extends NatsWorker {
       jsm.getStreamInfo(jetStream.stream());
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() == STREAM_NOT_FOUND) {
+        streamWasMissing = true;
         missing =
             ("stream %s does not exist; consumption starts when it is created (e.g. kubeless"
                     + " trigger nats create-stream %s --subjects '%s')")
@@ -246,7 +256,8 @@ final class JetStreamConsumer extends NatsWorker {
       }
       throw e;
     }
-    DeliverPolicy start = jetStream.deliverAll() ? DeliverPolicy.All : DeliverPolicy.New;
+    DeliverPolicy start =
+        jetStream.deliverAll() || streamWasMissing ? DeliverPolicy.All : DeliverPolicy.New;
     if (opened) {
       var existing = existing(jsm);
       if (existing != null) {
@@ -254,6 +265,13 @@ final class JetStreamConsumer extends NatsWorker {
         subscribe();
         return;
       }
+    }
+    if (streamWasMissing) {
+      LOG.infof(
+          "%s: stream %s was created after the binding began: consumer %s starts at its first"
+              + " message",
+          label, jetStream.stream(), durable);
+    } else if (opened) {
       // gone while this binding read through it (another replica's binding ended with a retention
       // of zero, or it was deleted by hand): what it delivered was before its position, so it
       // starts again at the stream's new messages, whatever deliverPolicy says; all would send the
@@ -302,6 +320,7 @@ final class JetStreamConsumer extends NatsWorker {
   /** Subscribes to the answers of the consumer's pulls. */
   private void subscribe() {
     opened = true;
+    streamWasMissing = false;
     next =
         JetStreamOptions.defaultOptions().getPrefix()
             + "CONSUMER.MSG.NEXT."

@@ -844,6 +844,33 @@ class NatsSourceTest {
   }
 
   @Test
+  void aStreamCreatedAfterTheBindingIsReadFromItsFirstMessageEvenWithNew() throws Exception {
+    Process p = new Process("created-later");
+    RecordingFunction f = function("early", Map.of("app", "early"));
+    String stream = "EARLY" + (++subjects);
+    String subject = "early" + subjects;
+    NATSTriggerSpec spec = spec(subject, Map.of("app", "early"));
+    spec.setStream(stream); // deliverPolicy new, the default
+    TriggerId id = new TriggerId(NS, "early");
+    p.specs.apply(id, spec);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> p.states(id).stream().anyMatch(s -> s.reason().equals("StreamNotFound")));
+
+    // published before the binding finds the stream: every message is newer than the binding
+    publisher
+        .jetStreamManagement()
+        .addStream(StreamConfiguration.builder().name(stream).subjects(subject).build());
+    for (int i = 0; i < 20; i++) {
+      publisher.jetStream().publish(subject, ("{\"n\":" + i + "}").getBytes());
+    }
+
+    await().atMost(TIMEOUT).until(() -> f.received() == 20);
+    p.awaitActive(id, 1);
+    assertThat(f.duplicates()).isEmpty();
+  }
+
+  @Test
   void invalidSpecsAreRefusedNamingTheField() {
     TriggerEngine engine =
         new TriggerEngine(directory, invoker, new TriggerMetrics(new SimpleMeterRegistry()));
