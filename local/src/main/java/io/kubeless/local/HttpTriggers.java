@@ -29,7 +29,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * HTTPTriggers in local mode: every route served by one built-in gateway (the HTTP trigger's {@code
@@ -65,7 +64,10 @@ final class HttpTriggers
       Instant created) {}
 
   private final int port;
-  private final Map<String, String> secrets = new ConcurrentHashMap<>();
+
+  /** The {@code auth} key of the files' Secrets by {@code namespace/name}, as last read. */
+  private volatile Map<String, String> secrets = Map.of();
+
   private volatile Vertx vertx;
   private volatile Gateway gateway;
 
@@ -94,7 +96,13 @@ final class HttpTriggers
 
   @Override
   List<HTTPTrigger> triggers(Manifests m) {
-    for (Secret s : m.secrets()) {
+    return m.httpTriggers();
+  }
+
+  @Override
+  void secrets(Manifests all) {
+    Map<String, String> read = new java.util.HashMap<>();
+    for (Secret s : all.secrets()) {
       if (s.getMetadata() == null || s.getMetadata().getName() == null) {
         continue;
       }
@@ -102,10 +110,23 @@ final class HttpTriggers
       String key = (ns == null || ns.isBlank() ? "default" : ns) + "/" + s.getMetadata().getName();
       String auth = auth(s);
       if (auth != null) {
-        secrets.put(key, auth);
+        read.putIfAbsent(key, auth); // the first definition counts, as for every resource
       }
     }
-    return m.httpTriggers();
+    secrets = Map.copyOf(read);
+  }
+
+  /** With the content of its basic-auth Secret: a changed Secret applies the route again. */
+  @Override
+  com.fasterxml.jackson.databind.JsonNode print(HTTPTrigger t) {
+    var print = basePrint(t);
+    String secret = t.getSpec() == null ? null : t.getSpec().getBasicAuthSecret();
+    if (secret != null && !secret.isBlank()) {
+      String ns = t.getMetadata().getNamespace();
+      String auth = secrets.get((ns == null || ns.isBlank() ? "default" : ns) + "/" + secret);
+      print.put("auth", auth == null ? null : FunctionProcess.sha256(auth));
+    }
+    return print;
   }
 
   /** The Secret's {@code auth} key: {@code stringData} first, as the API server merges it. */

@@ -15,7 +15,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -35,7 +34,7 @@ final class KinesisTriggers
     extends LocalTriggers<KinesisTrigger, KinesisTriggerSpec, KinesisSubscription> {
 
   /** The files' Secrets by {@code namespace/name}, as the files were last read. */
-  private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
+  private volatile Map<String, Secret> secrets = Map.of();
 
   private volatile Path checkpoints;
   private volatile InMemoryShardCoordinator coordinator;
@@ -56,12 +55,18 @@ final class KinesisTriggers
 
   @Override
   List<KinesisTrigger> triggers(Manifests m) {
-    for (Secret s : m.secrets()) {
+    return m.kinesisTriggers();
+  }
+
+  @Override
+  void secrets(Manifests all) {
+    Map<String, Secret> read = new java.util.HashMap<>();
+    for (Secret s : all.secrets()) {
       if (s.getMetadata() != null && s.getMetadata().getName() != null) {
-        secrets.put(key(s.getMetadata().getNamespace(), s.getMetadata().getName()), s);
+        read.putIfAbsent(key(s.getMetadata().getNamespace(), s.getMetadata().getName()), s);
       }
     }
-    return m.kinesisTriggers();
+    secrets = Map.copyOf(read);
   }
 
   private static String key(String namespace, String name) {

@@ -191,6 +191,7 @@ public final class LocalPlatform implements AutoCloseable {
 
     // the servers first, so the functions' triggers find them
     for (LocalTriggers<?, ?, ?> kind : kinds) {
+      kind.secrets(manifests);
       startKind(kind, manifests);
     }
     // local.json names each process from its start on (the admin API not yet, the CLI waits for
@@ -664,17 +665,25 @@ public final class LocalPlatform implements AutoCloseable {
     Set<Path> changed = new HashSet<>();
     List<Path> all = new ArrayList<>(ManifestWatcher.files(sources));
     all.addAll(applied.files());
+    // every file first: a trigger may name a Secret of a later file
+    Map<Path, Manifests> read = new LinkedHashMap<>();
     for (Path file : all) {
       Path abs = file.toAbsolutePath().normalize();
-      Manifests m;
       try {
         byte[] bytes = Files.readAllBytes(file);
         hashes.put(abs, FunctionProcess.sha256(new String(bytes, StandardCharsets.ISO_8859_1)));
-        m = Manifests.load(List.of(file));
+        read.put(abs, Manifests.load(List.of(file)));
       } catch (IOException e) {
-        hashes.remove(abs);
-        continue; // gone meanwhile
+        hashes.remove(abs); // gone meanwhile
       }
+    }
+    Manifests everything = read.values().stream().reduce(Manifests::plus).orElse(null);
+    if (everything != null) {
+      kinds.forEach(k -> k.secrets(everything));
+    }
+    for (var entry : read.entrySet()) {
+      Path abs = entry.getKey();
+      Manifests m = entry.getValue();
       environment.learn(m);
       boolean fresh = !first && !hashes.get(abs).equals(fileHashes.get(abs));
       if (fresh) {

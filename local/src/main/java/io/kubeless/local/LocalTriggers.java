@@ -103,6 +103,12 @@ abstract class LocalTriggers<R extends HasMetadata, S, U> {
   /** Stops the server this kind started, if any; the bindings and the source are closed. */
   protected abstract void stopServer();
 
+  /**
+   * The Secrets of every file, read before the files' triggers (a trigger may name a Secret of a
+   * later file): a kind whose triggers use Secrets keeps what it needs. Called on every read.
+   */
+  void secrets(Manifests all) {}
+
   /** How a trigger of this kind shows in the summary: {@code topic orders}. */
   protected String describe(R trigger) {
     return "topic " + print(trigger).at("/spec/topic").asText("");
@@ -428,8 +434,15 @@ abstract class LocalTriggers<R extends HasMetadata, S, U> {
     return otherwise;
   }
 
-  /** What identifies the trigger's wish: its spec and creation time. */
-  private static JsonNode print(HasMetadata t) {
+  /**
+   * What identifies the trigger's wish: its spec and creation time (a kind adds what else its
+   * bindings read, e.g. a Secret's content); a changed print applies the trigger again.
+   */
+  JsonNode print(R t) {
+    return basePrint(t);
+  }
+
+  static ObjectNode basePrint(HasMetadata t) {
     ObjectMapper json = Serialization.jsonMapper();
     ObjectNode n = json.createObjectNode();
     JsonNode spec = json.valueToTree(t).get("spec");

@@ -47,7 +47,7 @@ class KinesisCredentialsTest {
         new KinesisTriggers(
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             dir.resolve(".kubeless"));
-    t.triggers(Manifests.load(List.of(dir)));
+    t.secrets(Manifests.load(List.of(dir)));
     return t;
   }
 

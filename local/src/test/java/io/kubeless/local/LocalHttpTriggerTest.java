@@ -128,6 +128,74 @@ class LocalHttpTriggerTest {
     }
   }
 
+  @Test
+  void aBasicAuthSecretOfAnotherFileTakesEffectWhenItIsAddedChangedOrRemoved() throws Exception {
+    Files.writeString(
+        dir.resolve("a-route.yaml"),
+        """
+        apiVersion: kubeless.io/v1beta1
+        kind: Function
+        metadata: {name: hello}
+        spec:
+          runtime: python3.12
+          handler: hello.handler
+          timeout: "10"
+          function: |
+            def handler(event, context):
+                return "hello " + event["data"].decode()
+        ---
+        apiVersion: kubeless.io/v1beta1
+        kind: HTTPTrigger
+        metadata: {name: private}
+        spec: {function-name: hello, path: private, basic-auth-secret: users}
+        """);
+    // a later file: the trigger is read before its Secret
+    Path users = dir.resolve("z-users.yaml");
+    Files.writeString(users, secret("alice:$apr1$xyzabc12$wV5/gRd3p1qZVpf79jFkA1"));
+    PrintStream out = new PrintStream(new TeeStream(log, System.out), true, StandardCharsets.UTF_8);
+    LocalPlatform platform =
+        LocalPlatform.start(
+            Manifests.load(List.of(dir)),
+            new LocalPlatform.Options(
+                dir.resolve(".kubeless"), Path.of("..", "runtimes"), null, 0, null, 0, out, 0));
+    try {
+      platform.watch(List.of(dir));
+      String gateway = platform.httpUrl().orElseThrow();
+      await("alice let in")
+          .atMost(TIMEOUT)
+          .until(() -> post(gateway + "private", "a", "alice:secret").statusCode() == 200);
+      assertThat(post(gateway + "private", "x", null).statusCode()).isEqualTo(401);
+
+      // the Secret changed: bob now, alice no longer, without the trigger changing
+      Files.writeString(users, secret("bob:$apr1$bobsalt1$V6Um3Ud6k6m9xt8dCENAQ."));
+      await("bob let in")
+          .atMost(TIMEOUT)
+          .until(() -> post(gateway + "private", "b", "bob:hunter2").statusCode() == 200);
+      assertThat(post(gateway + "private", "a", "alice:secret").statusCode()).isEqualTo(401);
+
+      // the Secret removed: the route is no longer served, never served open
+      Files.delete(users);
+      await("the route withdrawn")
+          .atMost(TIMEOUT)
+          .until(() -> post(gateway + "private", "b", "bob:hunter2").statusCode() == 404);
+      assertThat(post(gateway + "private", "x", null).statusCode()).isEqualTo(404);
+    } finally {
+      platform.close();
+    }
+  }
+
+  private static String secret(String htpasswd) {
+    return """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: users}
+        stringData:
+          auth: |
+            %s
+        """
+        .formatted(htpasswd);
+  }
+
   /** The events the admin API reports for trigger greet's one binding. */
   private static long greetEvents(LocalPlatform platform) {
     return platform.triggerStates().stream()
