@@ -257,7 +257,8 @@ export function FunctionEditPage({ ns, name }) {
       const entry = await put(resourcePath('functions', r.metadata.namespace, r.metadata.name), r);
       setReview(null);
       setOriginal(entry.resource);
-      setNotice(`Function ${r.metadata.name} saved: local mode is (re)starting it.`);
+      const notes = (entry.notes || []).map((n) => ` Note: ${n}.`).join('');
+      setNotice(`Function ${r.metadata.name} saved: local mode is (re)starting it.${notes}`);
       if (!editing) {
         location.hash = `#/functions/${encodeURIComponent(r.metadata.namespace)}/${encodeURIComponent(r.metadata.name)}/edit`;
       }

@@ -177,7 +177,8 @@ final class FunctionCommand implements Callable<Integer> {
         if (admin.resource(PLURAL, namespace, name).isPresent()) {
           throw alreadyExists(name, namespace);
         }
-        admin.apply(PLURAL, namespace, name, cli.serialization().asJson(function));
+        LocalAdmin.notes(
+            cli, admin.apply(PLURAL, namespace, name, cli.serialization().asJson(function)));
         cli.out().println("Deploying function...");
         cli.out().printf("Function %s submitted for deployment%n", name);
         if (cron != null) {
@@ -281,7 +282,8 @@ final class FunctionCommand implements Callable<Integer> {
         return 0;
       }
       if (local.isPresent()) {
-        local.get().apply(PLURAL, namespace, name, cli.serialization().asJson(function));
+        LocalAdmin.notes(
+            cli, local.get().apply(PLURAL, namespace, name, cli.serialization().asJson(function)));
       } else {
         functions(cli.client()).inNamespace(namespace).resource(function).update();
       }

@@ -203,6 +203,12 @@ final class LocalAdmin {
     return all;
   }
 
+  /** Prints on stderr the notes of an apply's answer: what local mode ignores of the resource. */
+  static void notes(Cli cli, JsonNode applied) {
+    applied.path("notes").forEach(n -> cli.err().println("note: " + n.asText()));
+    cli.err().flush();
+  }
+
   /** One resource as local mode holds it, or empty when none has that name. */
   Optional<JsonNode> resource(String plural, String namespace, String name) {
     HttpResponse<String> r = get(resourcePath(plural, namespace, name));

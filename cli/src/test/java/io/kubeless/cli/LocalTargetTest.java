@@ -195,9 +195,24 @@ class LocalTargetTest {
 
     Files.writeString(code, "def handler(event, context):\n    return 'y'\n");
     CliRun update =
-        CliRun.offline("function", "update", "other", "--from-file", code.toString(), "--wait");
+        CliRun.offline(
+            "function",
+            "update",
+            "other",
+            "--from-file",
+            code.toString(),
+            "--memory",
+            "128Mi",
+            "--runtime-image",
+            "registry.example/custom:1",
+            "--wait");
     assertThat(update.code()).as(update.err()).isZero();
-    assertThat(update.err()).contains("other: ready (");
+    assertThat(update.err())
+        .contains("other: ready (")
+        .contains(
+            "note: spec.deployment applies only on Kubernetes, apart from the function"
+                + " container's env; ignored here: containers[0].image,"
+                + " containers[0].resources\n");
     CliRun called = CliRun.offline("function", "call", "other");
     assertThat(called.out().strip()).isEqualTo("y");
 

@@ -341,30 +341,34 @@ public final class LocalPlatform implements AutoCloseable {
    * spec.horizontalPodAutoscaler}.
    */
   private void notes(LocalFunction f) {
-    var spec = f.function().getSpec();
+    notes(f.function()).forEach(n -> out.println("[" + f.label() + "] note: " + n));
+  }
+
+  /** The notes of {@link #notes(LocalFunction)}, also answered to a PUT of the Function. */
+  static List<String> notes(Function function) {
+    var spec = function.getSpec();
+    List<String> notes = new ArrayList<>();
+    if (spec == null) {
+      return notes;
+    }
     List<String> ignored = FunctionEnv.ignored(spec.getDeployment());
     if (!ignored.isEmpty()) {
-      out.println(
-          "["
-              + f.label()
-              + "] note: spec.deployment applies only on Kubernetes, apart from the function"
-              + " container's env; ignored here: "
+      notes.add(
+          "spec.deployment applies only on Kubernetes, apart from the function container's env;"
+              + " ignored here: "
               + String.join(", ", ignored));
     }
     ObjectNode service = spec.getService();
     if (service != null
         && (service.path("ports").size() > 1
             || !service.path("type").asText("ClusterIP").equals("ClusterIP"))) {
-      out.println(
-          "[" + f.label() + "] note: spec.service applies only on Kubernetes; ignored here");
+      notes.add("spec.service applies only on Kubernetes; ignored here");
     }
     ObjectNode hpa = spec.getHorizontalPodAutoscaler();
     if (hpa != null && !hpa.isEmpty()) {
-      out.println(
-          "["
-              + f.label()
-              + "] note: spec.horizontalPodAutoscaler applies only on Kubernetes; ignored here");
+      notes.add("spec.horizontalPodAutoscaler applies only on Kubernetes; ignored here");
     }
+    return notes;
   }
 
   private void report(String line) {

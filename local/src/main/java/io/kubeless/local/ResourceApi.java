@@ -194,8 +194,16 @@ final class ResourceApi {
               platform.applied().write(kind, ns, name, resource);
               return !existed;
             });
+    List<String> notes = typed instanceof Function f ? LocalPlatform.notes(f) : List.<String>of();
     return find(kind, ns, name)
-        .map(d -> new Reply(created ? 201 : 200, describe(d)))
+        .map(
+            d -> {
+              Map<String, Object> answer = describe(d);
+              if (!notes.isEmpty()) {
+                answer.put("notes", notes); // what local mode ignores of it
+              }
+              return new Reply(created ? 201 : 200, answer);
+            })
         .orElseGet(
             () -> Reply.error(500, "written but not read back: " + notFound(kind, ns, name)));
   }
