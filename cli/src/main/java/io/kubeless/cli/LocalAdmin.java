@@ -77,10 +77,18 @@ final class LocalAdmin {
    * NATSTrigger.
    */
   static Optional<String> recordedNatsUrl() {
+    return recorded("nats");
+  }
+
+  /**
+   * A server local mode records in its {@code local.json} ({@code nats}, {@code kafka}); empty when
+   * it runs none.
+   */
+  static Optional<String> recorded(String key) {
     Path file = stateDir().resolve("local.json");
     try {
-      String nats = JSON.readTree(file.toFile()).path("nats").asText("");
-      return nats.isBlank() ? Optional.empty() : Optional.of(nats);
+      String value = JSON.readTree(file.toFile()).path(key).asText("");
+      return value.isBlank() ? Optional.empty() : Optional.of(value);
     } catch (IOException e) {
       return Optional.empty();
     }

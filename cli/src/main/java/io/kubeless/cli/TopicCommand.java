@@ -3,6 +3,7 @@ package io.kubeless.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -67,12 +68,49 @@ final class TopicCommand implements Callable<Integer> {
                 + " reached at --kafka-bootstrap, not by exec-ing into a pod in this namespace")
     String kafkaNamespace;
 
+    @Mixin TargetOption target;
+
+    private String resolved;
+
+    /**
+     * {@code --kafka-bootstrap}, else {@code KAFKA_BROKERS}, else the Kafka of the local mode
+     * running here ({@code kafka} of its {@code local.json}: its embedded broker, which is on
+     * another port when 9092 was taken), else {@code localhost:9092}. A local mode that runs no
+     * Kafka yet (it starts its broker with its first KafkaTrigger) is a failure saying so.
+     */
     String bootstrap() {
+      if (resolved == null) {
+        resolved = resolve();
+      }
+      return resolved;
+    }
+
+    private String resolve() {
       if (bootstrap != null && !bootstrap.isBlank()) {
         return bootstrap;
       }
       String env = System.getenv("KAFKA_BROKERS");
-      return env == null || env.isBlank() ? DEFAULT_BOOTSTRAP : env;
+      if (env != null && !env.isBlank()) {
+        return env;
+      }
+      TargetOption.Target where = target == null ? null : target.target;
+      if (where == TargetOption.Target.kubernetes) {
+        return DEFAULT_BOOTSTRAP;
+      }
+      Optional<LocalAdmin> local =
+          where == TargetOption.Target.local
+              ? Optional.of(LocalAdmin.require())
+              : LocalAdmin.running();
+      if (local.isEmpty()) {
+        return DEFAULT_BOOTSTRAP;
+      }
+      return LocalAdmin.recorded("kafka")
+          .orElseThrow(
+              () ->
+                  new Cli.CliException(
+                      "the local mode running here runs no Kafka yet: it starts its embedded broker"
+                          + " with its first KafkaTrigger (create the trigger first; its topic is"
+                          + " created with it), or give --kafka-bootstrap"));
     }
 
     Admin admin() {

@@ -350,6 +350,11 @@ class LocalTargetTest {
   @Test
   @Order(Integer.MAX_VALUE - 1) // late: its HTTP trigger invokes echo, which the counts above see
   void createsListsAndDeletesAKafkaTrigger() throws Exception {
+    // no KafkaTrigger yet: local mode runs no broker, which the topic commands say
+    CliRun early = CliRun.offline("topic", "list");
+    assertThat(early.code()).isEqualTo(1);
+    assertThat(early.err()).contains("the local mode running here runs no Kafka yet");
+
     CliRun create =
         CliRun.offline(
             "trigger",
@@ -365,6 +370,18 @@ class LocalTargetTest {
     assertThat(create.code()).as(create.err()).isZero();
     assertThat(create.out()).contains("Kafka trigger orders created in namespace default");
     assertThat(create.err()).doesNotContain("note:");
+
+    // the topic commands without --kafka-bootstrap: the local mode's broker, wherever it listens
+    var admin = java.net.http.HttpClient.newHttpClient();
+    await("the KafkaTrigger consuming for echo")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> triggers(admin).contains("\"reason\" : \"Consuming\""));
+    assertThat(CliRun.offline("topic", "list").out()).contains("orders");
+    CliRun published = CliRun.offline("topic", "publish", "--topic", "orders", "--data", "k-hi");
+    assertThat(published.code()).as(published.err()).isZero();
+    await("echo invoked through the KafkaTrigger")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> CliRun.offline("function", "logs", "echo").out().contains("got k-hi"));
 
     CliRun list = CliRun.offline("trigger", "kafka", "list", "--target", "local");
     assertThat(list.code()).as(list.err()).isZero();
