@@ -130,6 +130,30 @@ final class NatsStreamCommands {
       }
     }
 
+    /**
+     * {@link #connected} with the server's JetStream API; a refusal of the API is a {@link
+     * Cli.CliException} "Failed to {@code what} at {@code url}: ..." with the server's reason.
+     */
+    <T> T withJetStream(String url, String what, JetStreamWork<T> work)
+        throws InterruptedException {
+      return connected(
+          url,
+          what,
+          connection -> {
+            try {
+              return work.run(jetStream(connection, url));
+            } catch (JetStreamApiException e) {
+              throw new Cli.CliException(
+                  "Failed to %s at %s: %s".formatted(what, url, e.getMessage()), e);
+            }
+          });
+    }
+
+    /** What a command does with the server's JetStream API. */
+    interface JetStreamWork<T> {
+      T run(JetStreamManagement jsm) throws IOException, JetStreamApiException;
+    }
+
     /** What a command does with its connection. */
     interface Work<T> {
       T run(Connection connection) throws IOException, TimeoutException, InterruptedException;
@@ -251,11 +275,10 @@ final class NatsStreamCommands {
       StreamConfiguration configuration = configuration();
       String server = url(true);
       StreamInfo created =
-          connected(
+          withJetStream(
               server,
               "create stream " + name,
-              connection -> {
-                JetStreamManagement jsm = jetStream(connection, server);
+              jsm -> {
                 Optional<StreamInfo> existing = info(jsm, name, server);
                 if (existing.isPresent()) {
                   throw new Cli.CliException(
@@ -265,14 +288,7 @@ final class NatsStreamCommands {
                               server,
                               String.join(",", existing.get().getConfiguration().getSubjects())));
                 }
-                try {
-                  return jsm.addStream(configuration);
-                } catch (JetStreamApiException e) {
-                  throw new Cli.CliException(
-                      "Failed to create stream %s at %s: %s"
-                          .formatted(name, server, e.getMessage()),
-                      e);
-                }
+                return jsm.addStream(configuration);
               });
       StreamConfiguration c = created.getConfiguration();
       cli.out()
@@ -346,25 +362,17 @@ final class NatsStreamCommands {
     public Integer call() throws InterruptedException {
       String server = url(true);
       long messages =
-          connected(
+          withJetStream(
               server,
               "delete stream " + name,
-              connection -> {
-                JetStreamManagement jsm = jetStream(connection, server);
+              jsm -> {
                 StreamInfo existing =
                     info(jsm, name, server)
                         .orElseThrow(
                             () ->
                                 new Cli.CliException(
                                     "stream %s not found at %s".formatted(name, server)));
-                try {
-                  jsm.deleteStream(name);
-                } catch (JetStreamApiException e) {
-                  throw new Cli.CliException(
-                      "Failed to delete stream %s at %s: %s"
-                          .formatted(name, server, e.getMessage()),
-                      e);
-                }
+                jsm.deleteStream(name);
                 return existing.getStreamState().getMsgCount();
               });
       cli.out()

@@ -74,12 +74,7 @@ class LocalHttpTriggerTest {
           auth: |
             alice:$apr1$xyzabc12$wV5/gRd3p1qZVpf79jFkA1
         """);
-    PrintStream out = new PrintStream(new TeeStream(log, System.out), true, StandardCharsets.UTF_8);
-    LocalPlatform platform =
-        LocalPlatform.start(
-            Manifests.load(List.of(dir)),
-            new LocalPlatform.Options(
-                dir.resolve(".kubeless"), Path.of("..", "runtimes"), null, 0, null, 0, out, 0));
+    LocalPlatform platform = start();
     try {
       String printed = log.toString(StandardCharsets.UTF_8);
       Matcher m = GATEWAY.matcher(printed);
@@ -149,18 +144,17 @@ class LocalHttpTriggerTest {
         metadata: {name: private}
         spec: {function-name: hello, path: private, basic-auth-secret: users}
         """);
-    // a later file: the trigger is read before its Secret
-    Path users = dir.resolve("z-users.yaml");
-    Files.writeString(users, secret("alice:$apr1$xyzabc12$wV5/gRd3p1qZVpf79jFkA1"));
-    PrintStream out = new PrintStream(new TeeStream(log, System.out), true, StandardCharsets.UTF_8);
-    LocalPlatform platform =
-        LocalPlatform.start(
-            Manifests.load(List.of(dir)),
-            new LocalPlatform.Options(
-                dir.resolve(".kubeless"), Path.of("..", "runtimes"), null, 0, null, 0, out, 0));
+    LocalPlatform platform = start();
     try {
       platform.watch(List.of(dir));
       String gateway = platform.httpUrl().orElseThrow();
+      await("the function ready").atMost(TIMEOUT).until(() -> platform.ready("default/hello"));
+      // no Secret yet: the route is not served, never served open
+      assertThat(post(gateway + "private", "x", null).statusCode()).isEqualTo(404);
+
+      // the Secret added, in a later file: the trigger is read before it
+      Path users = dir.resolve("z-users.yaml");
+      Files.writeString(users, secret("alice:$apr1$xyzabc12$wV5/gRd3p1qZVpf79jFkA1"));
       await("alice let in")
           .atMost(TIMEOUT)
           .until(() -> post(gateway + "private", "a", "alice:secret").statusCode() == 200);
@@ -194,6 +188,15 @@ class LocalHttpTriggerTest {
             %s
         """
         .formatted(htpasswd);
+  }
+
+  /** Local mode on the test's directory, its gateway on a free port, its output in the log. */
+  private LocalPlatform start() throws Exception {
+    PrintStream out = new PrintStream(new TeeStream(log, System.out), true, StandardCharsets.UTF_8);
+    return LocalPlatform.start(
+        Manifests.load(List.of(dir)),
+        new LocalPlatform.Options(
+            dir.resolve(".kubeless"), Path.of("..", "runtimes"), null, 0, null, 0, out, 0));
   }
 
   /** The events the admin API reports for trigger greet's one binding. */
