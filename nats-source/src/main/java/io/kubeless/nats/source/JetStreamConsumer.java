@@ -103,6 +103,14 @@ final class JetStreamConsumer extends NatsWorker {
     return name.replaceAll("[\\s.*>/\\\\]", "_");
   }
 
+  /**
+   * What {@code nats consumer info} shows of a consumer: the binding it serves, so that an operator
+   * can tell a trigger's consumers from others (and which to remove) without knowing the naming.
+   */
+  static String description(TriggerId trigger, String function) {
+    return "kubeless NATSTrigger " + trigger + " -> function " + function;
+  }
+
   void start(TriggerEngine engine) {
     start(engine, "jetstream-" + durable);
   }
@@ -284,6 +292,7 @@ final class JetStreamConsumer extends NatsWorker {
     ConsumerConfiguration config =
         ConsumerConfiguration.builder()
             .durable(durable)
+            .description(description(trigger, function))
             .filterSubject(subscription.topic())
             .ackPolicy(AckPolicy.Explicit)
             .ackWait(settings.ackWait())

@@ -868,6 +868,11 @@ class NatsSourceTest {
     await().atMost(TIMEOUT).until(() -> f.received() == 20);
     p.awaitActive(id, 1);
     assertThat(f.duplicates()).isEmpty();
+    var config = consumer(stream, NS + "_early_early").getConsumerConfiguration();
+    assertThat(config.getDeliverPolicy()).isEqualTo(io.nats.client.api.DeliverPolicy.All);
+    // nats consumer info tells whose it is
+    assertThat(config.getDescription())
+        .isEqualTo("kubeless NATSTrigger " + NS + "/early -> function early");
   }
 
   @Test
