@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -20,8 +19,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,25 +38,19 @@ final class FunctionEnv {
 
   private static final Pattern LABEL = Pattern.compile("metadata\\.labels\\['([^']+)'\\]");
 
-  private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
-  private final Map<String, ConfigMap> configMaps = new ConcurrentHashMap<>();
+  private volatile Map<String, Secret> secrets = Map.of();
+  private volatile Map<String, ConfigMap> configMaps = Map.of();
 
   /** The environment to add to the process, and a note for each variable left unset. */
   record Resolved(Map<String, String> vars, List<String> notes) {}
 
-  /** Keeps the Secrets and ConfigMaps of {@code m} (a later one of the same name replaces). */
-  void learn(Manifests m) {
-    m.secrets().forEach(s -> key(s).ifPresent(k -> secrets.put(k, s)));
-    m.configMaps().forEach(c -> key(c).ifPresent(k -> configMaps.put(k, c)));
-  }
-
-  private static Optional<String> key(HasMetadata r) {
-    if (r.getMetadata() == null || r.getMetadata().getName() == null) {
-      return Optional.empty();
-    }
-    String ns = r.getMetadata().getNamespace();
-    return Optional.of(
-        (ns == null || ns.isBlank() ? "default" : ns) + "/" + r.getMetadata().getName());
+  /**
+   * Keeps the Secrets and ConfigMaps of every file, {@code all} (the first of a name counts, as for
+   * every resource); what the files no longer hold is gone.
+   */
+  void learn(Manifests all) {
+    secrets = all.secretsByName();
+    configMaps = all.configMapsByName();
   }
 
   /**

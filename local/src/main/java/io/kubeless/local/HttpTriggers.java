@@ -102,17 +102,14 @@ final class HttpTriggers
   @Override
   void secrets(Manifests all) {
     Map<String, String> read = new java.util.HashMap<>();
-    for (Secret s : all.secrets()) {
-      if (s.getMetadata() == null || s.getMetadata().getName() == null) {
-        continue;
-      }
-      String ns = s.getMetadata().getNamespace();
-      String key = (ns == null || ns.isBlank() ? "default" : ns) + "/" + s.getMetadata().getName();
-      String auth = auth(s);
-      if (auth != null) {
-        read.putIfAbsent(key, auth); // the first definition counts, as for every resource
-      }
-    }
+    all.secretsByName()
+        .forEach(
+            (key, s) -> {
+              String auth = auth(s);
+              if (auth != null) {
+                read.put(key, auth);
+              }
+            });
     secrets = Map.copyOf(read);
   }
 
@@ -122,8 +119,7 @@ final class HttpTriggers
     var print = basePrint(t);
     String secret = t.getSpec() == null ? null : t.getSpec().getBasicAuthSecret();
     if (secret != null && !secret.isBlank()) {
-      String ns = t.getMetadata().getNamespace();
-      String auth = secrets.get((ns == null || ns.isBlank() ? "default" : ns) + "/" + secret);
+      String auth = secrets.get(Manifests.key(t.getMetadata().getNamespace(), secret));
       print.put("auth", auth == null ? null : FunctionProcess.sha256(auth));
     }
     return print;

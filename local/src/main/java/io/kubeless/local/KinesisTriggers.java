@@ -60,17 +60,7 @@ final class KinesisTriggers
 
   @Override
   void secrets(Manifests all) {
-    Map<String, Secret> read = new java.util.HashMap<>();
-    for (Secret s : all.secrets()) {
-      if (s.getMetadata() != null && s.getMetadata().getName() != null) {
-        read.putIfAbsent(key(s.getMetadata().getNamespace(), s.getMetadata().getName()), s);
-      }
-    }
-    secrets = Map.copyOf(read);
-  }
-
-  private static String key(String namespace, String name) {
-    return (namespace == null || namespace.isBlank() ? "default" : namespace) + "/" + name;
+    secrets = all.secretsByName();
   }
 
   @Override
@@ -96,7 +86,7 @@ final class KinesisTriggers
       String secret = t.getSpec() == null ? null : t.getSpec().getSecret();
       if (secret != null
           && !secret.isBlank()
-          && !secrets.containsKey(key(t.getMetadata().getNamespace(), secret))) {
+          && !secrets.containsKey(Manifests.key(t.getMetadata().getNamespace(), secret))) {
         out.println(
             "note: KinesisTrigger "
                 + t.getMetadata().getName()
@@ -118,7 +108,7 @@ final class KinesisTriggers
   CredentialsResolver credentials() {
     return (namespace, secret) -> {
       Secret found =
-          secret == null || secret.isBlank() ? null : secrets.get(key(namespace, secret));
+          secret == null || secret.isBlank() ? null : secrets.get(Manifests.key(namespace, secret));
       if (found != null) {
         return SecretCredentials.of(
             found, "Secret " + secret + " in namespace " + namespace + " (of the files)");

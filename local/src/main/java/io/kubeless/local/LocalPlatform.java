@@ -681,14 +681,16 @@ public final class LocalPlatform implements AutoCloseable {
         hashes.remove(abs); // gone meanwhile
       }
     }
-    Manifests everything = read.values().stream().reduce(Manifests::plus).orElse(null);
-    if (everything != null) {
-      kinds.forEach(k -> k.secrets(everything));
-    }
+    read.values().stream()
+        .reduce(Manifests::plus)
+        .ifPresent(
+            everything -> {
+              environment.learn(everything);
+              kinds.forEach(k -> k.secrets(everything));
+            });
     for (var entry : read.entrySet()) {
       Path abs = entry.getKey();
       Manifests m = entry.getValue();
-      environment.learn(m);
       boolean fresh = !first && !hashes.get(abs).equals(fileHashes.get(abs));
       if (fresh) {
         changed.add(abs);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kubeless.api.v1beta1.CronJobTrigger;
@@ -18,8 +19,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -100,6 +103,33 @@ public record Manifests(
         concat(configMaps, other.configMaps),
         concat(skipped, other.skipped),
         concat(problems, other.problems));
+  }
+
+  /**
+   * The Secrets by {@code <namespace>/<name>} (no namespace: {@code default}); the first counts.
+   */
+  public Map<String, Secret> secretsByName() {
+    return byName(secrets);
+  }
+
+  /** The ConfigMaps by {@code <namespace>/<name>}, as {@link #secretsByName}. */
+  public Map<String, ConfigMap> configMapsByName() {
+    return byName(configMaps);
+  }
+
+  /** {@code <namespace>/<name>}, the key of {@link #secretsByName}. */
+  static String key(String namespace, String name) {
+    return (namespace == null || namespace.isBlank() ? "default" : namespace) + "/" + name;
+  }
+
+  private static <T extends HasMetadata> Map<String, T> byName(List<T> resources) {
+    Map<String, T> all = new HashMap<>();
+    for (T r : resources) {
+      if (r.getMetadata() != null && r.getMetadata().getName() != null) {
+        all.putIfAbsent(key(r.getMetadata().getNamespace(), r.getMetadata().getName()), r);
+      }
+    }
+    return Map.copyOf(all);
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {
